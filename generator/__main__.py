@@ -1,0 +1,5 @@
+"""Run the command line with ``python -m generator``."""
+
+from generator.cli import main
+
+raise SystemExit(main())

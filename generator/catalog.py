@@ -1,0 +1,165 @@
+"""The regulatory catalogue: regimes, their controls and the artifacts that evidence them.
+
+The facts live in ``data/catalog.yaml``; this module validates them when they are loaded,
+so templates and the review can trust every reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal, Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from generator.errors import GeneratorError
+
+REGIME_IDS: tuple[str, ...] = (
+    "eu-ai-act",
+    "gdpr",
+    "hipaa",
+    "pci-dss",
+    "soc2",
+    "fda-21-cfr-11",
+    "us-bank-mrm",
+    "iso-42001",
+    "nist-ai-rmf",
+    "rbi-free-ai",
+    "sebi-ai",
+)
+"""Every regime id a spec may list, in the order the catalogue presents them."""
+
+CATALOG_PATH = Path(__file__).parent / "data" / "catalog.yaml"
+
+KindName = Literal["service", "pipeline"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Evidence(_Frozen):
+    """Where a generated repo of one kind implements an artifact, and the test that checks it."""
+
+    file: str = Field(min_length=1)
+    test: str = Field(min_length=1)
+
+
+class Artifact(_Frozen):
+    """Something a generated repo contains that evidences one or more controls."""
+
+    title: str
+    always: bool = False
+    service: Evidence
+    pipeline: Evidence
+
+    def evidence(self, kind: KindName) -> Evidence:
+        """Return the evidence for one kind of repository."""
+        return self.service if kind == "service" else self.pipeline
+
+
+class Control(_Frozen):
+    """One requirement of a regime."""
+
+    id: str
+    title: str
+    citation: str
+    artifact: str
+    unsure: bool = False
+
+
+class Retention(_Frozen):
+    """The minimum time a regime implies for audit and event records."""
+
+    days: int = Field(gt=0)
+    citation: str
+    unsure: bool = False
+
+
+class Regime(_Frozen):
+    """A regulatory regime or framework a spec can list."""
+
+    title: str
+    short: str
+    jurisdiction: str
+    binding: bool
+    summary: str
+    unsure: bool = False
+    note: str | None = None
+    retention: Retention | None = None
+    controls: list[Control] = Field(min_length=1)
+
+
+class Catalog(_Frozen):
+    """The whole catalogue, checked for dangling references when loaded."""
+
+    artifacts: dict[str, Artifact]
+    regimes: dict[str, Regime]
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if tuple(self.regimes) != REGIME_IDS:
+            raise ValueError(f"regimes must be exactly, in order: {', '.join(REGIME_IDS)}")
+        for regime_id, regime in self.regimes.items():
+            seen: set[str] = set()
+            for control in regime.controls:
+                if control.artifact not in self.artifacts:
+                    raise ValueError(
+                        f"{regime_id} control {control.id} names unknown artifact {control.artifact}"
+                    )
+                if control.id in seen:
+                    raise ValueError(f"{regime_id} lists control {control.id} twice")
+                seen.add(control.id)
+        return self
+
+    def controls_in_scope(self, regimes: list[str]) -> list[tuple[str, Control]]:
+        """Return (regime id, control) for every control of the listed regimes, in catalogue order."""
+        return [(rid, c) for rid in self.regimes if rid in regimes for c in self.regimes[rid].controls]
+
+    def features(self, regimes: list[str]) -> list[str]:
+        """Return the artifact ids a repo must contain: the ones always present plus those in scope."""
+        wanted = {name for name, a in self.artifacts.items() if a.always}
+        wanted |= {c.artifact for _, c in self.controls_in_scope(regimes)}
+        return [name for name in self.artifacts if name in wanted]
+
+
+@dataclass(frozen=True)
+class RetentionFloor:
+    """The longest minimum retention among a set of regimes, and who imposes it."""
+
+    days: int
+    regime: str
+    citation: str
+
+
+class CatalogError(GeneratorError):
+    """The catalogue data file is broken: a bug in the package, reported plainly."""
+
+
+@cache
+def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
+    """Load and validate the catalogue (once per process).
+
+    Raises:
+        CatalogError: the data file is missing or does not satisfy the model.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Catalog.model_validate(data)
+    except (OSError, yaml.YAMLError, ValidationError) as err:
+        raise CatalogError(f"{path}: the regulatory catalogue is broken: {err}") from err
+
+
+def minimum_retention(regimes: list[str]) -> RetentionFloor | None:
+    """Return the strictest minimum retention the listed regimes imply, if any does."""
+    catalog = load_catalog()
+    floor: RetentionFloor | None = None
+    for regime_id in regimes:
+        regime = catalog.regimes.get(regime_id)
+        if regime is None or regime.retention is None:
+            continue
+        if floor is None or regime.retention.days > floor.days:
+            floor = RetentionFloor(regime.retention.days, regime.short, regime.retention.citation)
+    return floor

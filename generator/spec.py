@@ -1,0 +1,594 @@
+"""The project spec: pydantic models, loading with file/line errors, and the JSON Schema.
+
+The keys and shapes follow ``spec-example.yaml``; every rule of the design lives here,
+in types and validators, so the command line, the interview and the review all apply
+the same rules.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import keyword
+import re
+import sys
+import unicodedata
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from generator import catalog
+from generator._yaml import LoadedYaml, YamlProblem, decode_text, parse_yaml
+from generator.errors import SpecError
+
+SCHEMA_VERSION = 1
+
+_FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _clean_text(value: str) -> str:
+    """Strip surrounding blanks and refuse control characters in free text."""
+    value = unicodedata.normalize("NFC", value).strip()
+    if not value:
+        raise PydanticCustomError("blank_text", "must not be blank")
+    bad = _FORBIDDEN_CHARS.search(value)
+    if bad:
+        raise PydanticCustomError(
+            "control_character",
+            "contains the control character U+{code:04X}; remove it",
+            {"code": ord(bad.group())},
+        )
+    return value
+
+
+def _single_line(value: str) -> str:
+    """Refuse line breaks where one line is meant (titles, names, owners)."""
+    if "\n" in value or "\r" in value:
+        raise PydanticCustomError("multi_line", "must fit on one line")
+    return value
+
+
+Text = Annotated[str, Field(max_length=4000), AfterValidator(_clean_text)]
+"""Free text: any Unicode, several lines allowed, no control characters."""
+
+Line = Annotated[str, Field(max_length=200), AfterValidator(_clean_text), AfterValidator(_single_line)]
+"""One line of free text."""
+
+Slug = Annotated[
+    str,
+    StringConstraints(min_length=3, max_length=50, pattern=r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"),
+]
+Role = Annotated[
+    str,
+    StringConstraints(min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$"),
+]
+Identifier = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*$"),
+]
+Feature = Annotated[
+    str, StringConstraints(min_length=1, max_length=60, pattern=r"^[a-z_][a-z0-9_]*$")
+]
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+PositiveNumber = Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
+Confidence = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=1)]
+
+
+class Kind(StrEnum):
+    """What kind of repository is generated."""
+
+    SERVICE = "service"
+    PIPELINE = "pipeline"
+
+
+class Direction(StrEnum):
+    """Whether a metric improves by going up or down."""
+
+    INCREASE = "increase"
+    DECREASE = "decrease"
+
+
+class Layer(StrEnum):
+    """The test layer that proves an acceptance criterion."""
+
+    UNIT = "unit"
+    INTEGRATION = "integration"
+    E2E = "e2e"
+
+
+class DataClass(StrEnum):
+    """Classes of data the system handles."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    CONFIDENTIAL = "confidential"
+    PERSONAL = "personal"
+    HEALTH = "health"
+    PAYMENT = "payment"
+
+
+class RiskTier(StrEnum):
+    """EU AI Act risk tiers; "unacceptable" is listed only to refuse it with the reason."""
+
+    MINIMAL = "minimal"
+    LIMITED = "limited"
+    HIGH = "high"
+    UNACCEPTABLE = "unacceptable"
+
+
+RegimeId = StrEnum("RegimeId", {r.upper().replace("-", "_"): r for r in catalog.REGIME_IDS})  # type: ignore[misc]  # noqa: E501 - functional enum built from the catalog's fixed id list
+
+
+def slug_to_identifier(text: str) -> str:
+    """Turn a slug or id into a lower-case Python identifier (``AC-1`` → ``ac_1``)."""
+    return re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
+
+
+def _package_name(name: str) -> str:
+    """Refuse project names whose Python package would shadow the standard library."""
+    package = slug_to_identifier(name)
+    if keyword.iskeyword(package) or package in sys.stdlib_module_names:
+        raise PydanticCustomError(
+            "reserved_name",
+            "'{name}' would give the Python package '{package}', which is reserved by "
+            "Python; choose a more specific name",
+            {"name": name, "package": package},
+        )
+    return name
+
+
+class _Model(BaseModel):
+    """Base for all spec models: unknown keys refused, values frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True)
+
+
+class BusinessGoal(_Model):
+    """Why the project exists."""
+
+    problem: Text = Field(description="the problem, as the people who have it would say it")
+    outcome: Text = Field(description="what is different when the project succeeds")
+    value: Text = Field(description="the value hypothesis, with a number where possible")
+    non_goals: list[Text] = Field(default_factory=list, description="what the project will not do")
+
+
+class Owners(_Model):
+    """Who owns the project; the operations owner is paged."""
+
+    business: Line = Field(description="the person or role accountable for the outcome")
+    technical: Line = Field(description="the team or person accountable for the code")
+    operations: Line = Field(description="who is paged when it breaks (a rota or address)")
+
+
+class User(_Model):
+    """A user role; each role becomes an auth role in the generated service."""
+
+    role: Role = Field(description="a short slug such as 'adjuster'; it becomes an auth role")
+    description: Text = Field(description="who these users are and what they do")
+    needs: list[Text] = Field(default_factory=list, description="what they need from the system")
+
+
+class SuccessMetric(_Model):
+    """A number that says whether the project succeeds."""
+
+    id: Identifier = Field(description="a stable id such as M-1; acceptance criteria refer to it")
+    name: Line = Field(description="what is measured")
+    baseline: Number | None = Field(default=None, description="today's value (null when unknown)")
+    target: Number = Field(description="the number that counts as success")
+    unit: Line = Field(description="the unit of the number (hours, ratio, EUR)")
+    direction: Direction = Field(description="increase or decrease: which way is better")
+    measurement: Text = Field(description="how and how often the number is measured")
+
+
+class Regulatory(_Model):
+    """Regulatory scope: regimes, risk tier, data classes, retention."""
+
+    regimes: list[RegimeId] = Field(  # type: ignore[valid-type]  # noqa: E501 - functional enum above
+        description="regime ids from the catalogue; [] is the explicit answer 'none apply'"
+    )
+    eu_ai_act_risk: RiskTier | None = Field(
+        default=None, description="EU AI Act risk tier; required when eu-ai-act is listed"
+    )
+    data_classes: list[DataClass] = Field(default_factory=list, description="classes of data handled")
+    retention_days: Annotated[int, Field(strict=True, gt=0, le=36500)] | None = Field(
+        default=None,
+        description="days audit and event records are kept; not below any listed regime's minimum",
+    )
+
+    @model_validator(mode="after")
+    def _check_scope(self) -> Self:
+        """Apply the cross-field rules of the regulatory scope."""
+        regimes = [str(r) for r in self.regimes]
+        _unique(regimes, "regimes", "regime")
+        _unique([str(c) for c in self.data_classes], "data_classes", "data class")
+        if "eu-ai-act" in regimes and self.eu_ai_act_risk is None:
+            raise PydanticCustomError(
+                "risk_required",
+                "eu_ai_act_risk is required when eu-ai-act is listed: minimal, limited or high",
+            )
+        if "eu-ai-act" not in regimes and self.eu_ai_act_risk is not None:
+            raise PydanticCustomError(
+                "risk_without_regime",
+                "eu_ai_act_risk is set but eu-ai-act is not in regimes; add the regime or "
+                "remove the tier",
+            )
+        if self.eu_ai_act_risk == RiskTier.UNACCEPTABLE:
+            raise PydanticCustomError(
+                "prohibited_practice",
+                "eu_ai_act_risk 'unacceptable' is a prohibited practice under EU AI Act "
+                "Art. 5 and may not be built; redesign the use case",
+            )
+        if self.retention_days is not None:
+            floor = catalog.minimum_retention(regimes)
+            if floor is not None and self.retention_days < floor.days:
+                raise PydanticCustomError(
+                    "retention_too_short",
+                    "retention_days {days} is below the {days_min} days {regime} requires "
+                    "({citation}); keep records at least that long",
+                    {
+                        "days": self.retention_days,
+                        "days_min": floor.days,
+                        "regime": floor.regime,
+                        "citation": floor.citation,
+                    },
+                )
+        return self
+
+
+class AcceptanceCriterion(_Model):
+    """An observable condition of done, proved by a test at one layer."""
+
+    id: Identifier = Field(description="a stable id such as AC-1; the test is traced by it")
+    given: Text = Field(description="the situation before")
+    when: Text = Field(description="the action or event")
+    then: Text = Field(description="the observable outcome, with a threshold where one applies")
+    layer: Layer = Field(description="the test layer that proves it: unit, integration or e2e")
+    metric: Identifier | None = Field(default=None, description="the id of a success metric")
+
+
+class OperatingBoundary(_Model):
+    """Which actions are safe unattended and where a human decides."""
+
+    review_below_confidence: Confidence | None = Field(
+        default=None, description="below this confidence (0..1) a human decides"
+    )
+    requires_approval: list[Text] = Field(
+        default_factory=list, description="actions that need a human approval"
+    )
+    escalation: Line | None = Field(default=None, description="where escalations go")
+
+
+class DataDependency(_Model):
+    """Upstream data or integration the project relies on."""
+
+    name: Line = Field(description="the data source or integration")
+    owner: Line = Field(description="who owns it upstream")
+    contract: Text = Field(description="the contract: schema, version, fields")
+
+
+class Monitoring(_Model):
+    """Service levels and drift monitoring."""
+
+    latency_p95_ms: PositiveNumber | None = Field(default=None, description="95th percentile latency objective")
+    availability_pct: Annotated[float, Field(strict=True, gt=0, le=100, allow_inf_nan=False)] | None = Field(
+        default=None, description="availability objective in percent"
+    )
+    drift_features: list[Feature] = Field(default_factory=list, description="input features watched for drift")
+    drift_threshold: PositiveNumber | None = Field(
+        default=None, description="population stability index that raises an alert"
+    )
+
+    @model_validator(mode="after")
+    def _check_features(self) -> Self:
+        """Refuse repeated drift features."""
+        _unique(self.drift_features, "drift_features", "drift feature")
+        return self
+
+
+class Budget(_Model):
+    """The monthly cost ceiling."""
+
+    monthly_usd: PositiveNumber = Field(description="compute and model-usage ceiling per month")
+
+
+class ProjectSpec(_Model):
+    """A complete project spec, the single source of truth of a generated repository."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        use_enum_values=True,
+        title="new-ai-project spec",
+        json_schema_extra={"$id": "https://new-ai-project.dev/schema/spec-v1.json"},
+    )
+
+    schema_version: Literal[1] = Field(description="the spec format version; always 1")
+    name: Annotated[Slug, AfterValidator(_package_name)] = Field(
+        description="slug: lowercase letters, digits, single hyphens; 3-50 characters"
+    )
+    title: Line = Field(description="the project's title")
+    summary: Text = Field(description="one or two sentences on what the system does")
+    kind: Kind = Field(description="service or pipeline")
+    business_goal: BusinessGoal
+    owners: Owners
+    users: list[User] = Field(min_length=1, description="at least one user role")
+    success_metrics: list[SuccessMetric] = Field(min_length=1, description="at least one metric")
+    regulatory: Regulatory
+    acceptance_criteria: list[AcceptanceCriterion] = Field(
+        min_length=1, description="at least one acceptance criterion"
+    )
+    operating_boundary: OperatingBoundary | None = None
+    data_dependencies: list[DataDependency] | None = None
+    monitoring: Monitoring | None = None
+    budget: Budget | None = None
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Self:
+        """Ids are unique, and acceptance criteria refer only to defined metrics."""
+        _unique([u.role for u in self.users], "users", "role")
+        _unique([m.id for m in self.success_metrics], "success_metrics", "metric id")
+        _unique([c.id for c in self.acceptance_criteria], "acceptance_criteria", "criterion id")
+        if self.data_dependencies:
+            _unique([d.name for d in self.data_dependencies], "data_dependencies", "name")
+        metric_ids = {m.id for m in self.success_metrics}
+        for index, criterion in enumerate(self.acceptance_criteria):
+            if criterion.metric is not None and criterion.metric not in metric_ids:
+                known = ", ".join(sorted(metric_ids))
+                raise PydanticCustomError(
+                    "unknown_metric",
+                    "acceptance_criteria.{index}.metric: '{metric}' names no success metric; "
+                    "use one of: {known}",
+                    {"index": index, "metric": criterion.metric, "known": known},
+                )
+        return self
+
+    @property
+    def package(self) -> str:
+        """The Python package name derived from ``name``."""
+        return slug_to_identifier(self.name)
+
+
+def _unique(values: list[str], where: str, what: str) -> None:
+    """Refuse a value that appears twice (ids compared as the identifiers they become)."""
+    seen: dict[str, str] = {}
+    for value in values:
+        key = slug_to_identifier(value)
+        if key in seen:
+            same = "" if seen[key] == value else f" (same as '{seen[key]}' once made an identifier)"
+            raise PydanticCustomError(
+                "duplicate",
+                "{where}: {what} '{value}' appears twice{same}; ids must be unique",
+                {"where": where, "what": what, "value": value, "same": same},
+            )
+        seen[key] = value
+
+
+# --- loading ---------------------------------------------------------------------------
+
+
+def load_spec(path: Path) -> ProjectSpec:
+    """Read and validate a spec file.
+
+    Raises:
+        SpecError: with one ``FILE:LINE: field.path: message`` line per problem.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        reason = err.strerror or str(err)
+        raise SpecError([f"{path}: cannot read the file: {reason}"]) from err
+    return parse_spec(raw, str(path))
+
+
+def parse_spec(raw: bytes | str, source: str = "<spec>") -> ProjectSpec:
+    """Validate spec text, reporting every problem at once with its line.
+
+    Raises:
+        SpecError: with one ``FILE:LINE: field.path: message`` line per problem.
+    """
+    loaded = read_spec_data(raw, source)
+    return validate_spec_data(loaded, source)
+
+
+def read_spec_data(raw: bytes | str, source: str = "<spec>") -> LoadedYaml:
+    """Parse spec text into plain data with lines, without checking it against the model.
+
+    Raises:
+        SpecError: the text is not a readable YAML mapping.
+    """
+    try:
+        text = decode_text(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
+        loaded = parse_yaml(text)
+    except YamlProblem as err:
+        raise SpecError([f"{source}:{err.line}: {err.message}"]) from err
+    if not isinstance(loaded.data, dict):
+        kind = "a list" if isinstance(loaded.data, list) else "a single value"
+        raise SpecError([f"{source}:1: the spec must be a mapping of keys, not {kind}"])
+    return loaded
+
+
+def validate_spec_data(loaded: LoadedYaml, source: str = "<spec>") -> ProjectSpec:
+    """Validate already-parsed spec data.
+
+    Raises:
+        SpecError: with one line per problem, each naming file, line and field.
+    """
+    try:
+        return ProjectSpec.model_validate(loaded.data)
+    except ValidationError as err:
+        raise SpecError(spec_error_lines(err, loaded, source)) from err
+
+
+def spec_error_lines(err: ValidationError, loaded: LoadedYaml, source: str) -> list[str]:
+    """Turn a pydantic error into ``FILE:LINE: field.path: message`` lines, in file order."""
+    problems: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for detail in err.errors(include_url=False):
+        loc, message = _describe(detail)
+        path = ".".join(str(p) for p in loc) or "(top)"
+        line = loaded.line_of(loc)
+        text = f"{source}:{line}: {path}: {message}"
+        if text not in seen:
+            seen.add(text)
+            problems.append((line, text))
+    problems.sort(key=lambda item: item[0])
+    return [text for _, text in problems]
+
+
+def _describe(detail: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
+    """Give one pydantic error a location (without union/validator noise) and a message."""
+    loc = tuple(p for p in detail["loc"] if not _is_noise(p))
+    kind = detail["type"]
+    message = str(detail["msg"])
+    if message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    if kind == "missing":
+        description = _field_description(loc)
+        message = "field required" + (f" — give {description}" if description else "")
+    elif kind == "extra_forbidden":
+        message = _unknown_key_message(loc)
+    elif kind == "unknown_metric":
+        # the message names the exact field; point the location at it too
+        ctx = detail.get("ctx") or {}
+        loc = ("acceptance_criteria", int(ctx["index"]), "metric")
+        message = message.split(": ", 1)[1]
+    elif kind in {"enum", "literal_error"}:
+        message = f"{_input_repr(detail['input'])} is not allowed; {message[0].lower()}{message[1:]}"
+    elif kind in {"float_type", "int_type", "float_parsing", "int_parsing"}:
+        message = f"{_input_repr(detail['input'])} is not a number; write a plain number such as 4 or 0.95"
+    elif kind == "string_pattern_mismatch":
+        message = _pattern_message(loc, detail["input"])
+    elif kind == "string_type":
+        message = f"{_input_repr(detail['input'])} is not text; put it in quotes if it is meant as text"
+    elif kind in {"list_type", "model_type", "dict_type"}:
+        expected = "a list" if kind == "list_type" else "a mapping of keys"
+        message = f"expected {expected}, got {_input_repr(detail['input'])}"
+    elif kind == "too_short" and isinstance(detail["input"], list):
+        message = "must list at least one entry"
+    return loc, message
+
+
+def _is_noise(part: str | int) -> bool:
+    """Pydantic adds union branch names to error locations; users never wrote those."""
+    return isinstance(part, str) and (
+        part.startswith("function-") or part in {"float", "int", "none", "list[...]"}
+        or part.endswith("]") and "[" in part
+    )
+
+
+def _input_repr(value: Any) -> str:
+    """Show the offending value briefly."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _pattern_message(loc: tuple[str | int, ...], value: Any) -> str:
+    """Explain what an identifier field accepts."""
+    field = next((p for p in reversed(loc) if isinstance(p, str)), "")
+    rules = {
+        "name": "a slug of lowercase letters, digits and single hyphens, starting with a letter, "
+        "3-50 characters (no spaces, slashes or '..')",
+        "role": "a slug of lowercase letters, digits, '-' or '_', starting with a letter",
+        "id": "letters and digits joined by '-', '_' or '.', starting with a letter (AC-1, M-2)",
+        "metric": "the id of a success metric, such as M-1",
+        "drift_features": "a feature name of lowercase letters, digits and '_' (claim_amount)",
+    }
+    return f"{_input_repr(value)} is not allowed; use {rules.get(field, 'a simple identifier')}"
+
+
+def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """Find the model whose fields live at ``loc`` (the parent of an unknown/missing key)."""
+    model: type[BaseModel] = ProjectSpec
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        inner = _model_in(info.annotation)
+        if inner is None:
+            return None
+        model = inner
+    return model
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """Find a model class inside an annotation such as ``list[User] | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _field_description(loc: tuple[str | int, ...]) -> str:
+    model = _model_at(loc[:-1])
+    if model is None:
+        return ""
+    info = model.model_fields.get(str(loc[-1]))
+    return (info.description or "") if info else ""
+
+
+def _unknown_key_message(loc: tuple[str | int, ...]) -> str:
+    """Name the unknown key and, where one is close, the key that was probably meant."""
+    key = str(loc[-1])
+    model = _model_at(loc[:-1])
+    allowed = list(model.model_fields) if model else []
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    if close:
+        return f"unknown key '{key}' — did you mean '{close[0]}'?"
+    listing = ", ".join(allowed)
+    return f"unknown key '{key}'" + (f"; allowed here: {listing}" if listing else "")
+
+
+def json_schema() -> dict[str, Any]:
+    """Return the JSON Schema of the spec, for editors and other tools."""
+    schema = ProjectSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+def schema_path() -> Path:
+    """Return the path of the JSON Schema file shipped in the package."""
+    return Path(__file__).parent / "data" / "spec.schema.json"
+
+
+class ValidationReport(BaseModel):
+    """The outcome of validating several spec files: one line per file or problem."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lines: list[str]
+    ok: bool
+
+
+def validate_files(paths: list[Path]) -> ValidationReport:
+    """Validate each file; report every problem of every file, and which files are valid."""
+    lines: list[str] = []
+    ok = True
+    for path in paths:
+        try:
+            load_spec(path)
+        except SpecError as err:
+            ok = False
+            lines.extend(err.lines)
+        else:
+            lines.append(f"{path}: valid")
+    return ValidationReport(lines=lines, ok=ok)
