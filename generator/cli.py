@@ -38,6 +38,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
+    new = commands.add_parser(
+        "new",
+        help="render a new project repository from a spec",
+        description="Render a production-ready repository from a spec file into DEST: "
+        "spec.yaml, .copier-answers.yml, code, tests, CI and docs; then git init and a first "
+        "commit. Rendering is atomic: on failure or Ctrl-C nothing is left behind.",
+    )
+    new.add_argument("dest", type=Path, metavar="DEST", help="the folder to create")
+    new.add_argument("--spec", type=Path, metavar="FILE", help="the spec file to render")
+    new.add_argument("--force", action="store_true", help="render into a non-empty DEST")
+    new.add_argument("--no-git", action="store_true", help="skip git init and the first commit")
+    _template_options(new)
+    new.set_defaults(handler=_new)
+
     spec = commands.add_parser("spec", help="write, validate and describe spec files")
     spec_commands = spec.add_subparsers(dest="spec_command", metavar="SUBCOMMAND", parser_class=_Parser)
     spec.set_defaults(handler=_needs_subcommand(spec))
@@ -59,6 +73,38 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--path", action="store_true", help="print the shipped schema file's path")
     schema.set_defaults(handler=_spec_schema)
     return parser
+
+
+def _template_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--template",
+        metavar="SRC",
+        help="template source: a path or git URL of a repository laid out like new-ai-project "
+        "(default: the templates shipped with the package)",
+    )
+    parser.add_argument("--vcs-ref", metavar="REF", help="template version (git tag or commit)")
+
+
+def _new(args: argparse.Namespace) -> int:
+    if args.spec is None:
+        raise UsageError("give the spec to render: new DEST --spec FILE")
+    from generator.render import render_project
+
+    result = render_project(
+        args.spec,
+        args.dest,
+        template=args.template,
+        vcs_ref=args.vcs_ref,
+        force=args.force,
+        git=not args.no_git,
+    )
+    _output.out(f"Rendered the {result.kind} project into {result.dest} ({result.files} files).")
+    if result.commit:
+        _output.out(f"Made the first commit {result.commit}.")
+    _output.out("Next steps:")
+    for step in result.next_steps:
+        _output.out(f"  {step}")
+    return 0
 
 
 def _needs_subcommand(parser: argparse.ArgumentParser) -> Handler:

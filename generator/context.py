@@ -1,0 +1,140 @@
+"""The render context: everything a template needs, computed once from the spec.
+
+Templates receive this as the Copier answer ``project``. Decisions (names, defaults,
+which regime brings which artifact) are made here, in Python, so the templates only
+place values; spec text stays data and is escaped by the templates for each target.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from generator.catalog import KindName, load_catalog
+from generator.spec import ProjectSpec, slug_to_identifier
+
+CONTEXT_VERSION = 1
+"""Bumped when the shape of the context changes, so templates can tell."""
+
+DEFAULT_REVIEW_THRESHOLD = 0.7
+DEFAULT_RETENTION_DAYS = 365
+DEFAULT_LATENCY_P95_MS = 1000.0
+DEFAULT_AVAILABILITY_PCT = 99.0
+DEFAULT_DRIFT_THRESHOLD = 0.2
+ADMIN_ROLE = "admin"
+
+_HANDLE = re.compile(r"^(@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
+
+
+def build_context(spec: ProjectSpec) -> dict[str, Any]:
+    """Compute the template context for a spec (plain JSON-able data)."""
+    catalog = load_catalog()
+    kind: KindName = "service" if spec.kind == "service" else "pipeline"
+    regimes = [str(r) for r in spec.regulatory.regimes]
+    high_risk = spec.regulatory.eu_ai_act_risk == "high"
+    boundary = spec.operating_boundary
+    monitoring = spec.monitoring
+
+    features = catalog.features(regimes)
+    wants_kill_switch = high_risk or bool(boundary and boundary.requires_approval)
+    if wants_kill_switch and "kill-switch" not in features:
+        features = [a for a in catalog.artifacts if a in {*features, "kill-switch"}]
+
+    package = spec.package
+    controls = []
+    for regime_id, control in catalog.controls_in_scope(regimes):
+        regime = catalog.regimes[regime_id]
+        artifact = catalog.artifacts[control.artifact]
+        evidence = artifact.evidence(kind)
+        controls.append(
+            {
+                "regime": regime_id,
+                "regime_short": regime.short,
+                "id": control.id,
+                "title": control.title,
+                "citation": control.citation,
+                "unsure": control.unsure or regime.unsure,
+                "artifact": control.artifact,
+                "artifact_title": artifact.title,
+                "file": evidence.file.format(package=package),
+                "test": evidence.test.format(package=package),
+            }
+        )
+    artifacts = {
+        name: {
+            "title": catalog.artifacts[name].title,
+            "file": catalog.artifacts[name].evidence(kind).file.format(package=package),
+            "test": catalog.artifacts[name].evidence(kind).test.format(package=package),
+        }
+        for name in features
+    }
+    floor = _retention_floor(regimes)
+    roles = [u.role for u in spec.users]
+    return {
+        "context_version": CONTEXT_VERSION,
+        "spec": spec.model_dump(mode="json"),
+        "name": spec.name,
+        "package": package,
+        "kind": kind,
+        "roles": roles,
+        "role_identifiers": {r: slug_to_identifier(r) for r in roles},
+        "admin_role": ADMIN_ROLE if ADMIN_ROLE not in roles else f"{spec.name}-{ADMIN_ROLE}",
+        "regimes": [
+            {
+                "id": rid,
+                "title": catalog.regimes[rid].title,
+                "short": catalog.regimes[rid].short,
+                "jurisdiction": catalog.regimes[rid].jurisdiction,
+                "binding": catalog.regimes[rid].binding,
+            }
+            for rid in catalog.regimes
+            if rid in regimes
+        ],
+        "high_risk": high_risk,
+        "features": features,
+        "artifacts": artifacts,
+        "controls": controls,
+        "criteria": [
+            {
+                "id": c.id,
+                "test_name": f"test_{slug_to_identifier(c.id)}",
+                "layer": c.layer,
+                "metric": c.metric,
+            }
+            for c in spec.acceptance_criteria
+        ],
+        "review_threshold": (
+            boundary.review_below_confidence
+            if boundary and boundary.review_below_confidence is not None
+            else DEFAULT_REVIEW_THRESHOLD
+        ),
+        "retention_days": spec.regulatory.retention_days or max(floor, DEFAULT_RETENTION_DAYS),
+        "retention_floor_days": floor,
+        "slo": {
+            "latency_p95_ms": (monitoring and monitoring.latency_p95_ms) or DEFAULT_LATENCY_P95_MS,
+            "availability_pct": (monitoring and monitoring.availability_pct)
+            or DEFAULT_AVAILABILITY_PCT,
+        },
+        "drift": {
+            "features": list(monitoring.drift_features) if monitoring else [],
+            "threshold": (monitoring and monitoring.drift_threshold) or DEFAULT_DRIFT_THRESHOLD,
+        },
+        "budget_monthly_usd": spec.budget.monthly_usd if spec.budget else None,
+        "codeowners": [o for o in _owner_handles(spec)],
+    }
+
+
+def _retention_floor(regimes: list[str]) -> int:
+    from generator.catalog import minimum_retention
+
+    floor = minimum_retention(regimes)
+    return floor.days if floor else 0
+
+
+def _owner_handles(spec: ProjectSpec) -> list[str]:
+    """Owners that CODEOWNERS can use as they are (@user, @org/team or an e-mail)."""
+    handles: list[str] = []
+    for owner in (spec.owners.technical, spec.owners.operations, spec.owners.business):
+        if _HANDLE.match(owner) and owner not in handles:
+            handles.append(owner)
+    return handles

@@ -1,0 +1,174 @@
+"""Render a project from a spec with Copier: atomically, then git init and first commit."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.context import build_context
+from generator.errors import RenderError, UsageError
+from generator.spec import load_spec
+from generator.templates import TemplateSource, resolve_template
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "new-ai-project",
+    "GIT_AUTHOR_EMAIL": "new-ai-project@localhost",
+    "GIT_COMMITTER_NAME": "new-ai-project",
+    "GIT_COMMITTER_EMAIL": "new-ai-project@localhost",
+}
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What ``render_project`` made."""
+
+    dest: Path
+    kind: str
+    package: str
+    files: int
+    commit: str | None
+    template: str
+    next_steps: list[str] = field(default_factory=list)
+
+
+def render_project(
+    spec_path: Path,
+    dest: Path,
+    *,
+    template: str | None = None,
+    vcs_ref: str | None = None,
+    force: bool = False,
+    git: bool = True,
+) -> RenderResult:
+    """Render the repository a spec describes into ``dest``.
+
+    Rendering happens in a temporary folder beside ``dest`` that is moved into place only
+    when everything succeeded, so a failure or Ctrl-C leaves nothing behind.
+
+    Raises:
+        SpecError: the spec is not valid.
+        UsageError: ``dest`` is not empty and ``force`` was not given.
+        RenderError: Copier or git failed; nothing was written.
+    """
+    spec = load_spec(spec_path)
+    spec_bytes = spec_path.read_bytes()
+    dest = dest.expanduser().absolute()
+    existing = dest.exists() and (not dest.is_dir() or any(dest.iterdir()))
+    if dest.exists() and not dest.is_dir():
+        raise UsageError(f"{dest} is a file; choose a folder for the new project")
+    if existing and not force:
+        raise UsageError(f"{dest} is not empty; choose an empty folder or pass --force")
+    source = resolve_template(template, vcs_ref)
+    context = build_context(spec)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with _scratch_dir(dest.parent, dest.name) as scratch:
+        _copy_template(source, scratch, spec.kind, context)
+        (scratch / "spec.yaml").write_bytes(spec_bytes)
+        files = sum(1 for p in scratch.rglob("*") if p.is_file())
+        if existing:
+            _merge_into(scratch, dest)
+        else:
+            if dest.exists():
+                dest.rmdir()
+            scratch.rename(dest)
+    commit = None
+    if git and not (dest / ".git").exists():
+        commit = _git_first_commit(dest, spec.title)
+    return RenderResult(
+        dest=dest,
+        kind=str(spec.kind),
+        package=spec.package,
+        files=files,
+        commit=commit,
+        template=source.display,
+        next_steps=_next_steps(dest, str(spec.kind), spec.name, spec.package),
+    )
+
+
+@contextmanager
+def _scratch_dir(parent: Path, name: str) -> Iterator[Path]:
+    """A temporary folder beside the destination (same file system, so the move is atomic)."""
+    scratch = Path(tempfile.mkdtemp(prefix=f".{name}.rendering-", dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    scratch.chmod(0o777 & ~umask)  # mkdtemp makes it private; the project should not be
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _copy_template(source: TemplateSource, dest: Path, kind: str, context: dict[str, object]) -> None:
+    import copier  # imported here: it costs half a second at start-up
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # copier warns about untagged templates
+            copier.run_copy(
+                source.src_path,
+                str(dest),
+                data={"kind": kind, "project": context},
+                vcs_ref=source.vcs_ref,
+                defaults=True,
+                overwrite=True,
+                quiet=True,
+                unsafe=False,
+            )
+    except Exception as err:  # copier raises many types; none may leave a traceback
+        raise RenderError(f"could not render the template from {source.display}: {err}") from err
+
+
+def _merge_into(scratch: Path, dest: Path) -> None:
+    """With --force: write rendered files over an existing folder, keeping other files."""
+    for path in sorted(scratch.rglob("*")):
+        target = dest / path.relative_to(scratch)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+
+
+def _git(dest: Path, *args: str) -> str:
+    env = dict(os.environ)
+    for key, value in GIT_IDENTITY.items():
+        env.setdefault(key, value)
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=dest, env=env, check=True, capture_output=True, text=True
+        )
+    except FileNotFoundError as err:
+        raise RenderError("git is not installed; install it or pass --no-git") from err
+    except subprocess.CalledProcessError as err:
+        raise RenderError(f"git {args[0]} failed in {dest}: {err.stderr.strip()}") from err
+    return done.stdout.strip()
+
+
+def _git_first_commit(dest: Path, title: str) -> str:
+    _git(dest, "init", "-q", "-b", "main")
+    _git(dest, "add", "-A")
+    message = f"Generate project from spec.yaml with new-ai-project\n\n{title}"
+    _git(dest, "commit", "-q", "--no-verify", "-m", message)
+    return _git(dest, "rev-parse", "--short", "HEAD")
+
+
+def _next_steps(dest: Path, kind: str, name: str, package: str) -> list[str]:
+    steps = [
+        f"cd {dest}",
+        "python -m venv .venv && . .venv/bin/activate",
+        "pip install -e '.[dev]'",
+        "pytest                      # every layer, with the acceptance traceability report",
+    ]
+    if kind == "pipeline":
+        steps.append(f"{name} run    # the whole pipeline on the sample data")
+    else:
+        steps.append(f"uvicorn --factory {package}.app:create_app    # serve the API")
+    steps.append("edit spec.yaml, then `new-ai-project update` to bring the change in")
+    return steps
