@@ -34,7 +34,9 @@ from generator.errors import SpecError
 
 SCHEMA_VERSION = 1
 
-_FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# C0/C1 controls, lone surrogates, the Unicode line separators and non-characters: they
+# corrupt terminals and YAML files, and no spec needs them.
+_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 
 def _clean_text(value: str) -> str:
@@ -62,7 +64,7 @@ def _single_line(value: str) -> str:
 Text = Annotated[str, Field(max_length=4000), AfterValidator(_clean_text)]
 """Free text: any Unicode, several lines allowed, no control characters."""
 
-Line = Annotated[str, Field(max_length=200), AfterValidator(_clean_text), AfterValidator(_single_line)]
+Line = Annotated[str, Field(max_length=300), AfterValidator(_clean_text), AfterValidator(_single_line)]
 """One line of free text."""
 
 Slug = Annotated[
