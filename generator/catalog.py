@@ -107,7 +107,8 @@ class Catalog(_Frozen):
             for control in regime.controls:
                 if control.artifact not in self.artifacts:
                     raise ValueError(
-                        f"{regime_id} control {control.id} names unknown artifact {control.artifact}"
+                        f"{regime_id} control {control.id} names unknown artifact "
+                        f"{control.artifact}"
                     )
                 if control.id in seen:
                     raise ValueError(f"{regime_id} lists control {control.id} twice")
@@ -115,11 +116,13 @@ class Catalog(_Frozen):
         return self
 
     def controls_in_scope(self, regimes: list[str]) -> list[tuple[str, Control]]:
-        """Return (regime id, control) for every control of the listed regimes, in catalogue order."""
-        return [(rid, c) for rid in self.regimes if rid in regimes for c in self.regimes[rid].controls]
+        """Return (regime id, control) for each control of the listed regimes, catalogue order."""
+        return [
+            (rid, c) for rid in self.regimes if rid in regimes for c in self.regimes[rid].controls
+        ]
 
     def features(self, regimes: list[str]) -> list[str]:
-        """Return the artifact ids a repo must contain: the ones always present plus those in scope."""
+        """Return the artifact ids a repo must contain: those always present and those in scope."""
         wanted = {name for name, a in self.artifacts.items() if a.always}
         wanted |= {c.artifact for _, c in self.controls_in_scope(regimes)}
         return [name for name in self.artifacts if name in wanted]

@@ -120,7 +120,7 @@ def build_context(spec: ProjectSpec) -> dict[str, Any]:
             "threshold": (monitoring and monitoring.drift_threshold) or DEFAULT_DRIFT_THRESHOLD,
         },
         "budget_monthly_usd": spec.budget.monthly_usd if spec.budget else None,
-        "codeowners": [o for o in _owner_handles(spec)],
+        "codeowners": _owner_handles(spec),
     }
 
 

@@ -105,7 +105,9 @@ def _scratch_dir(parent: Path, name: str) -> Iterator[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _copy_template(source: TemplateSource, dest: Path, kind: str, context: dict[str, object]) -> None:
+def _copy_template(
+    source: TemplateSource, dest: Path, kind: str, context: dict[str, object]
+) -> None:
     import copier  # imported here: it costs half a second at start-up
 
     try:
@@ -133,7 +135,7 @@ def _merge_into(scratch: Path, dest: Path) -> None:
             target.mkdir(parents=True, exist_ok=True)
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
+            path.replace(target)
 
 
 def _git(dest: Path, *args: str) -> str:

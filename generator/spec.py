@@ -36,7 +36,9 @@ SCHEMA_VERSION = 1
 
 # C0/C1 controls, lone surrogates, the Unicode line separators and non-characters: they
 # corrupt terminals and YAML files, and no spec needs them.
-_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_FORBIDDEN_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]"
+)
 
 
 def _clean_text(value: str) -> str:
@@ -64,7 +66,9 @@ def _single_line(value: str) -> str:
 Text = Annotated[str, Field(max_length=4000), AfterValidator(_clean_text)]
 """Free text: any Unicode, several lines allowed, no control characters."""
 
-Line = Annotated[str, Field(max_length=300), AfterValidator(_clean_text), AfterValidator(_single_line)]
+Line = Annotated[
+    str, Field(max_length=300), AfterValidator(_clean_text), AfterValidator(_single_line)
+]
 """One line of free text."""
 
 Slug = Annotated[
@@ -77,7 +81,9 @@ Role = Annotated[
 ]
 Identifier = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*$"),
+    StringConstraints(
+        min_length=1, max_length=40, pattern=r"^[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*$"
+    ),
 ]
 Feature = Annotated[
     str, StringConstraints(min_length=1, max_length=60, pattern=r"^[a-z_][a-z0-9_]*$")
@@ -129,7 +135,20 @@ class RiskTier(StrEnum):
     UNACCEPTABLE = "unacceptable"
 
 
-RegimeId = StrEnum("RegimeId", {r.upper().replace("-", "_"): r for r in catalog.REGIME_IDS})  # type: ignore[misc]  # noqa: E501 - functional enum built from the catalog's fixed id list
+class RegimeId(StrEnum):
+    """Regime ids of the regulatory catalogue (checked against it by the tests)."""
+
+    EU_AI_ACT = "eu-ai-act"
+    GDPR = "gdpr"
+    HIPAA = "hipaa"
+    PCI_DSS = "pci-dss"
+    SOC2 = "soc2"
+    FDA_21_CFR_11 = "fda-21-cfr-11"
+    US_BANK_MRM = "us-bank-mrm"
+    ISO_42001 = "iso-42001"
+    NIST_AI_RMF = "nist-ai-rmf"
+    RBI_FREE_AI = "rbi-free-ai"
+    SEBI_AI = "sebi-ai"
 
 
 def slug_to_identifier(text: str) -> str:
@@ -196,13 +215,15 @@ class SuccessMetric(_Model):
 class Regulatory(_Model):
     """Regulatory scope: regimes, risk tier, data classes, retention."""
 
-    regimes: list[RegimeId] = Field(  # type: ignore[valid-type]  # noqa: E501 - functional enum above
+    regimes: list[RegimeId] = Field(
         description="regime ids from the catalogue; [] is the explicit answer 'none apply'"
     )
     eu_ai_act_risk: RiskTier | None = Field(
         default=None, description="EU AI Act risk tier; required when eu-ai-act is listed"
     )
-    data_classes: list[DataClass] = Field(default_factory=list, description="classes of data handled")
+    data_classes: list[DataClass] = Field(
+        default_factory=list, description="classes of data handled"
+    )
     retention_days: Annotated[int, Field(strict=True, gt=0, le=36500)] | None = Field(
         default=None,
         description="days audit and event records are kept; not below any listed regime's minimum",
@@ -282,11 +303,15 @@ class DataDependency(_Model):
 class Monitoring(_Model):
     """Service levels and drift monitoring."""
 
-    latency_p95_ms: PositiveNumber | None = Field(default=None, description="95th percentile latency objective")
-    availability_pct: Annotated[float, Field(strict=True, gt=0, le=100, allow_inf_nan=False)] | None = Field(
-        default=None, description="availability objective in percent"
+    latency_p95_ms: PositiveNumber | None = Field(
+        default=None, description="95th percentile latency objective"
     )
-    drift_features: list[Feature] = Field(default_factory=list, description="input features watched for drift")
+    availability_pct: (
+        Annotated[float, Field(strict=True, gt=0, le=100, allow_inf_nan=False)] | None
+    ) = Field(default=None, description="availability objective in percent")
+    drift_features: list[Feature] = Field(
+        default_factory=list, description="input features watched for drift"
+    )
     drift_threshold: PositiveNumber | None = Field(
         default=None, description="population stability index that raises an alert"
     )
@@ -466,13 +491,20 @@ def _describe(detail: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
         loc = ("acceptance_criteria", int(ctx["index"]), "metric")
         message = message.split(": ", 1)[1]
     elif kind in {"enum", "literal_error"}:
-        message = f"{_input_repr(detail['input'])} is not allowed; {message[0].lower()}{message[1:]}"
+        message = (
+            f"{_input_repr(detail['input'])} is not allowed; {message[0].lower()}{message[1:]}"
+        )
     elif kind in {"float_type", "int_type", "float_parsing", "int_parsing"}:
-        message = f"{_input_repr(detail['input'])} is not a number; write a plain number such as 4 or 0.95"
+        message = (
+            f"{_input_repr(detail['input'])} is not a number; "
+            "write a plain number such as 4 or 0.95"
+        )
     elif kind == "string_pattern_mismatch":
         message = _pattern_message(loc, detail["input"])
     elif kind == "string_type":
-        message = f"{_input_repr(detail['input'])} is not text; put it in quotes if it is meant as text"
+        message = (
+            f"{_input_repr(detail['input'])} is not text; put it in quotes if it is meant as text"
+        )
     elif kind in {"list_type", "model_type", "dict_type"}:
         expected = "a list" if kind == "list_type" else "a mapping of keys"
         message = f"expected {expected}, got {_input_repr(detail['input'])}"
@@ -484,8 +516,9 @@ def _describe(detail: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
 def _is_noise(part: str | int) -> bool:
     """Pydantic adds union branch names to error locations; users never wrote those."""
     return isinstance(part, str) and (
-        part.startswith("function-") or part in {"float", "int", "none", "list[...]"}
-        or part.endswith("]") and "[" in part
+        part.startswith("function-")
+        or part in {"float", "int", "none", "list[...]"}
+        or (part.endswith("]") and "[" in part)
     )
 
 
