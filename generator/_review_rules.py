@@ -1,0 +1,483 @@
+"""Readiness rules: each looks at spec data and returns findings that say what to change.
+
+The rules read plain parsed data (dicts and lists from the YAML), not the validated model,
+so a draft that fails validation is still reviewed: every rule tolerates missing keys and
+values of the wrong type, and simply says nothing about what it cannot read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from generator.catalog import load_catalog, minimum_retention
+
+Severity = Literal["blocker", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("blocker", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in a spec: which rule, how serious, where, and what to change."""
+
+    rule: str
+    severity: Severity
+    path: str
+    message: str
+    question: str | None = None
+    line: int | None = None
+
+
+Rule = Callable[[dict[str, Any]], Iterator[Finding]]
+
+VAGUE_WORDS: tuple[str, ...] = (
+    "fast", "faster", "quick", "quickly", "easy", "easily", "user-friendly", "user friendly",
+    "good", "better", "best", "nice", "intuitive", "seamless", "seamlessly", "robust",
+    "efficient", "efficiently", "simple", "smooth", "smoothly", "scalable", "flexible",
+    "optimal", "optimized", "performant", "reasonable", "appropriate", "appropriately",
+    "adequate", "sufficient", "high quality", "state of the art", "as needed", "and so on",
+    "etc", "as soon as possible", "asap", "responsive", "modern",
+)  # fmt: skip
+"""Words that sound like a requirement but give nothing a test can check."""
+
+_VAGUE_RE = re.compile(
+    r"(?<![\w-])("
+    + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in VAGUE_WORDS)
+    + r")(?![\w-])",
+    re.IGNORECASE,
+)
+
+_UNOBSERVABLE_RE = re.compile(
+    r"(?<![\w-])(works?(?:\s+(?:well|fine|correctly|properly))?|as expected|is handled|handles it"
+    r"|succeeds|is successful|successfully|properly|correctly|is improved|improves"
+    r"|(?:is|are|feels?) (?:happy|satisfied|pleased)|is processed|behaves)(?![\w-])",
+    re.IGNORECASE,
+)
+"""Phrases that name no observable outcome when nothing else in the sentence does."""
+
+_FILLER = frozenset(
+    (
+        *("a", "an", "the", "it", "its", "this", "that", "is", "are", "be", "been", "will"),
+        *("should", "shall", "must", "can", "and", "or", "then", "system", "service"),
+        *("pipeline", "application", "app", "user", "users", "everything", "all", "things"),
+    )
+)
+
+_NOT_A_METHOD_RE = re.compile(
+    r"^\s*(?:tbd|tbc|tba|todo|n/?a|none|unknown|pending|later|-+|\?+|"
+    r"to be (?:defined|determined|decided|confirmed|agreed|discussed))\s*[.!]*\s*$"
+    r"|(?<![\w-])(?:tbd|tbc|todo|to be (?:defined|determined|decided|confirmed))(?![\w-])",
+    re.IGNORECASE,
+)
+
+_PRIVACY_REGIMES = ("gdpr", "hipaa")
+_REGIME_NEEDS_DATA: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("hipaa", ("health",), "health"),
+    ("pci-dss", ("payment",), "payment"),
+    ("gdpr", ("personal", "health"), "personal or health"),
+)
+_DATA_NEEDS_REGIME: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("health", ("hipaa", "gdpr"), "hipaa (US) or gdpr (EU)"),
+    ("personal", _PRIVACY_REGIMES, "gdpr (EU) or another privacy regime"),
+    ("payment", ("pci-dss",), "pci-dss"),
+)
+RETENTION_MARGIN = 0.10
+"""Retention within this fraction above a regime minimum is flagged as close to it."""
+
+
+# --- reading raw data ------------------------------------------------------------------
+
+
+def _map(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    """Return (index, mapping) for the mappings of a list, skipping anything else."""
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _text(value: Any) -> str:
+    """Return a value as stripped text; non-text values (None, lists) give ''."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool) or value is None or isinstance(value, dict | list):
+        return ""
+    return str(value)
+
+
+def _strings(value: Any) -> list[str]:
+    return (
+        [str(v) for v in value if isinstance(v, str | int | float)]
+        if isinstance(value, list)
+        else []
+    )
+
+
+def _label(item: dict[str, Any], index: int, key: str = "id") -> str:
+    return _text(item.get(key)) or f"#{index + 1}"
+
+
+def _has_number(text: str) -> bool:
+    return bool(re.search(r"\d", text))
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- rules -----------------------------------------------------------------------------
+
+
+def vague_criteria(data: dict[str, Any]) -> Iterator[Finding]:
+    """Acceptance criteria that use words a test cannot check ("fast", "user-friendly", "etc.")."""
+    for i, criterion in _items(data.get("acceptance_criteria")):
+        label = _label(criterion, i)
+        for field in ("given", "when", "then"):
+            text = _text(criterion.get(field))
+            words = sorted({m.group(1).lower() for m in _VAGUE_RE.finditer(text)})
+            if not words:
+                continue
+            quoted = ", ".join(f"'{w}'" for w in words)
+            if field == "then" and not _has_number(text):
+                severity: Severity = "blocker"
+                advice = "replace it with an observable outcome and a threshold (e.g. 'within 2 s')"
+            elif field == "then":
+                severity = "warning"
+                advice = "drop it; the number already says what is required"
+            else:
+                severity = "warning"
+                advice = "describe the situation or action concretely"
+            yield Finding(
+                rule="vague-criterion",
+                severity=severity,
+                path=f"acceptance_criteria.{i}.{field}",
+                message=f"{label} {field} says {quoted}, which no test can check; {advice}",
+                question=f"What exactly makes {label} pass, instead of {quoted}?",
+            )
+
+
+def unobservable_then(data: dict[str, Any]) -> Iterator[Finding]:
+    """A "then" that names no observable outcome ("it works", "the user is happy")."""
+    for i, criterion in _items(data.get("acceptance_criteria")):
+        text = _text(criterion.get("then"))
+        if not text or _has_number(text) or _VAGUE_RE.search(text):
+            continue  # empty is a schema problem; vague words are reported by vague-criterion
+        label = _label(criterion, i)
+        match = _UNOBSERVABLE_RE.search(text)
+        rest = _UNOBSERVABLE_RE.sub(" ", text).lower()
+        content = [w for w in re.findall(r"[\w'-]+", rest) if w not in _FILLER]
+        if match and len(content) < 2:
+            yield Finding(
+                rule="unobservable-then",
+                severity="blocker",
+                path=f"acceptance_criteria.{i}.then",
+                message=f"{label} then '{_short(text)}' names no observable outcome "
+                f"('{match.group(1).lower()}'); say what a test sees: a response, a record, "
+                "a state, a number",
+                question=f"What would a tester see when {label} is met?",
+            )
+        elif len(text.split()) < 3:
+            yield Finding(
+                rule="unobservable-then",
+                severity="warning",
+                path=f"acceptance_criteria.{i}.then",
+                message=f"{label} then '{_short(text)}' is too short to check; say what is "
+                "returned, recorded or shown",
+                question=f"What would a tester see when {label} is met?",
+            )
+
+
+def metric_baseline(data: dict[str, Any]) -> Iterator[Finding]:
+    """Metrics without today's value cannot show improvement."""
+    for i, metric in _items(data.get("success_metrics")):
+        if metric.get("baseline") is None:
+            label = _label(metric, i)
+            name = _text(metric.get("name")) or label
+            yield Finding(
+                rule="metric-no-baseline",
+                severity="warning",
+                path=f"success_metrics.{i}.baseline",
+                message=f"{label} ({_short(name, 40)}) has no baseline; measure today's value "
+                "before building, or plan when it will be measured",
+                question=f"What is today's value of {label} ({_short(name, 40)}), "
+                "and who measures it?",
+            )
+
+
+def metric_measurement(data: dict[str, Any]) -> Iterator[Finding]:
+    """A measurement must be a method (source and cadence), not "TBD"."""
+    for i, metric in _items(data.get("success_metrics")):
+        if "measurement" not in metric:
+            continue  # a missing field is a schema problem
+        text = _text(metric.get("measurement"))
+        label = _label(metric, i)
+        if not text or _NOT_A_METHOD_RE.search(text):
+            yield Finding(
+                rule="measurement-not-method",
+                severity="blocker",
+                path=f"success_metrics.{i}.measurement",
+                message=f"{label} measurement '{_short(text)}' is not a method; say where the "
+                "number comes from and how often it is measured",
+                question=f"How is {label} measured, from which data, by whom and how often?",
+            )
+        elif len(text.split()) < 3:
+            yield Finding(
+                rule="measurement-not-method",
+                severity="warning",
+                path=f"success_metrics.{i}.measurement",
+                message=f"{label} measurement '{_short(text)}' is too short to be a method; name "
+                "the data source and the cadence",
+                question=f"How is {label} measured, from which data, by whom and how often?",
+            )
+
+
+def metric_unchecked(data: dict[str, Any]) -> Iterator[Finding]:
+    """A metric no acceptance criterion refers to is never checked before release."""
+    used = {_text(c.get("metric")) for _, c in _items(data.get("acceptance_criteria"))}
+    for i, metric in _items(data.get("success_metrics")):
+        label = _label(metric, i)
+        if _text(metric.get("id")) and label not in used:
+            yield Finding(
+                rule="metric-unchecked",
+                severity="info",
+                path=f"success_metrics.{i}",
+                message=f"no acceptance criterion refers to {label}; add one with "
+                f"'metric: {label}' so a test tracks it",
+            )
+
+
+def e2e_criterion(data: dict[str, Any]) -> Iterator[Finding]:
+    """A service or pipeline needs one criterion proved end to end."""
+    kind = _text(data.get("kind"))
+    criteria = _items(data.get("acceptance_criteria"))
+    if kind not in {"service", "pipeline"} or not criteria:
+        return
+    if not any(_text(c.get("layer")) == "e2e" for _, c in criteria):
+        yield Finding(
+            rule="no-e2e-criterion",
+            severity="blocker",
+            path="acceptance_criteria",
+            message=f"no acceptance criterion has layer e2e; add one that proves the {kind} "
+            "works as a whole (request in, decision or output out)",
+            question=f"Which end-to-end behaviour shows the {kind} is done?",
+        )
+
+
+def regime_data_classes(data: dict[str, Any]) -> Iterator[Finding]:
+    """Regimes that contradict the data classes, in both directions."""
+    regulatory = _map(data.get("regulatory"))
+    regimes = _strings(regulatory.get("regimes"))
+    if not isinstance(regulatory.get("regimes"), list):
+        return
+    classes = set(_strings(regulatory.get("data_classes")))
+    for regime, needed, words in _REGIME_NEEDS_DATA:
+        if regime in regimes and not classes & set(needed):
+            yield Finding(
+                rule="regime-without-data",
+                severity="blocker",
+                path=f"regulatory.regimes.{regimes.index(regime)}",
+                message=f"{regime} is listed but data_classes has no {words} data; add the "
+                f"data class the system really handles or remove {regime}",
+                question=f"Does the system handle {words} data? If not, why is {regime} in scope?",
+            )
+    for data_class, covering, advice in _DATA_NEEDS_REGIME:
+        if data_class in classes and not set(regimes) & set(covering):
+            yield Finding(
+                rule="data-without-regime",
+                severity="warning",
+                path="regulatory.regimes",
+                message=f"{data_class} data is handled but no regime covers it; add {advice}, "
+                "or record why none applies",
+                question=f"Which law governs the {data_class} data, in which jurisdictions?",
+            )
+
+
+def high_risk_oversight(data: dict[str, Any]) -> Iterator[Finding]:
+    """A high-risk EU AI Act system needs an operating boundary and a review threshold."""
+    regulatory = _map(data.get("regulatory"))
+    if "eu-ai-act" not in _strings(regulatory.get("regimes")):
+        return
+    if _text(regulatory.get("eu_ai_act_risk")) != "high":
+        return
+    boundary = data.get("operating_boundary")
+    if not isinstance(boundary, dict):
+        yield Finding(
+            rule="high-risk-no-boundary",
+            severity="blocker",
+            path="operating_boundary",
+            message="a high-risk EU AI Act system needs human oversight (Art. 14): add "
+            "operating_boundary with review_below_confidence, requires_approval and escalation",
+            question="Which decisions may the system take alone, and where does a human decide?",
+        )
+        return
+    if boundary.get("review_below_confidence") is None:
+        yield Finding(
+            rule="high-risk-no-review-threshold",
+            severity="blocker",
+            path="operating_boundary.review_below_confidence",
+            message="a high-risk EU AI Act system needs a review threshold: set "
+            "review_below_confidence (0..1) below which a human decides",
+            question="Below which confidence must a human review the decision?",
+        )
+    if not _text(boundary.get("escalation")):
+        yield Finding(
+            rule="high-risk-no-escalation",
+            severity="warning",
+            path="operating_boundary.escalation",
+            message="no escalation is named; say where reviewers escalate (a rota or address)",
+            question="Where do reviewers escalate a decision they cannot take?",
+        )
+
+
+def owners(data: dict[str, Any]) -> Iterator[Finding]:
+    """Every owner role is filled, and not all by the same person."""
+    value = data.get("owners")
+    if not isinstance(value, dict):
+        yield Finding(
+            rule="missing-owner",
+            severity="blocker",
+            path="owners",
+            message="no owners are named; give the business, technical and operations owner",
+            question="Who is accountable for the outcome, the code and the pager?",
+        )
+        return
+    names = {role: _text(value.get(role)) for role in ("business", "technical", "operations")}
+    for role, name in names.items():
+        if not name:
+            yield Finding(
+                rule="missing-owner",
+                severity="blocker",
+                path=f"owners.{role}",
+                message=f"the {role} owner is missing; name a person, team or rota",
+                question=f"Who is the {role} owner?",
+            )
+    filled = [n.casefold() for n in names.values() if n]
+    if len(filled) == 3 and len(set(filled)) == 1:
+        yield Finding(
+            rule="one-owner",
+            severity="blocker",
+            path="owners",
+            message=f"'{_short(names['business'], 40)}' holds every owner role; separate the "
+            "business, technical and operations owners so that decisions are checked and "
+            "someone else can be paged",
+            question="Who else owns the outcome, the code and the on-call duty?",
+        )
+
+
+def budget(data: dict[str, Any]) -> Iterator[Finding]:
+    """Without a budget nobody is alerted when costs run away."""
+    if not isinstance(data.get("budget"), dict):
+        yield Finding(
+            rule="no-budget",
+            severity="warning",
+            path="budget",
+            message="no budget is set; add budget.monthly_usd so cost alerts have a ceiling",
+            question="What may the system cost per month in compute and model usage?",
+        )
+
+
+def monitoring(data: dict[str, Any]) -> Iterator[Finding]:
+    """Drift features for every system, and service-level objectives for services."""
+    value = _map(data.get("monitoring"))
+    if not _strings(value.get("drift_features")):
+        yield Finding(
+            rule="no-drift-features",
+            severity="warning",
+            path="monitoring.drift_features",
+            message="no drift features are listed; name the input features whose drift "
+            "should raise an alert",
+            question="Which inputs, if their distribution shifts, make the model unreliable?",
+        )
+    is_service = _text(data.get("kind")) == "service"
+    if is_service and value.get("latency_p95_ms") is None and value.get("availability_pct") is None:
+        yield Finding(
+            rule="no-slo",
+            severity="warning",
+            path="monitoring",
+            message="no service-level objective is set; add latency_p95_ms and availability_pct "
+            "so alerts and the runbook have targets",
+            question="How fast and how available must the service be (p95 latency, uptime)?",
+        )
+
+
+def retention(data: dict[str, Any]) -> Iterator[Finding]:
+    """Retention close to (or unset under) a regime's minimum for audit records."""
+    regulatory = _map(data.get("regulatory"))
+    regimes = [r for r in _strings(regulatory.get("regimes")) if r in load_catalog().regimes]
+    floor = minimum_retention(regimes)
+    if floor is None:
+        return
+    days = regulatory.get("retention_days")
+    if days is None:
+        yield Finding(
+            rule="retention-unset",
+            severity="info",
+            path="regulatory.retention_days",
+            message=f"retention_days is not set; {floor.regime} requires at least {floor.days} "
+            f"days ({floor.citation}); set the period explicitly",
+            question="How long must audit and event records be kept?",
+        )
+    elif (
+        isinstance(days, int)
+        and not isinstance(days, bool)
+        and floor.days <= days < floor.days * (1 + RETENTION_MARGIN)
+    ):
+        yield Finding(
+            rule="retention-near-minimum",
+            severity="warning",
+            path="regulatory.retention_days",
+            message=f"retention_days {days} is within {RETENTION_MARGIN:.0%} of the "
+            f"{floor.days} days {floor.regime} requires ({floor.citation}); leave a margin "
+            "for clock skew and purge schedules",
+            question="Is keeping records barely longer than the legal minimum intended?",
+        )
+
+
+def gaps(data: dict[str, Any]) -> Iterator[Finding]:
+    """Optional sections whose absence a planning meeting should notice."""
+    if not _strings(_map(data.get("business_goal")).get("non_goals")):
+        yield Finding(
+            rule="no-non-goals",
+            severity="info",
+            path="business_goal.non_goals",
+            message="no non-goals are listed; say what the project will not do",
+            question="What will the project explicitly not do?",
+        )
+    if not _items(data.get("data_dependencies")):
+        yield Finding(
+            rule="no-data-dependencies",
+            severity="info",
+            path="data_dependencies",
+            message="no data dependencies are listed; name the upstream sources, their owners "
+            "and contracts",
+            question="Which upstream data does the system depend on, and who owns it?",
+        )
+
+
+RULES: tuple[Rule, ...] = (
+    vague_criteria,
+    unobservable_then,
+    metric_baseline,
+    metric_measurement,
+    metric_unchecked,
+    e2e_criterion,
+    regime_data_classes,
+    high_risk_oversight,
+    owners,
+    budget,
+    monitoring,
+    retention,
+    gaps,
+)
+"""Every readiness rule, in the order their findings are reported."""
+
+
+def run_rules(data: dict[str, Any]) -> list[Finding]:
+    """Apply every readiness rule to spec data."""
+    return [finding for rule in RULES for finding in rule(data)]

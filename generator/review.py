@@ -1,0 +1,225 @@
+"""Readiness review of a spec: rules → findings → report, rendered as Markdown, HTML or JSON.
+
+The review works on drafts. A spec that fails validation is still reviewed: every schema
+problem becomes a blocking finding and the readiness rules run on the parsed data. Only a
+file that cannot be read at all is an error.
+
+Score: ``max(0, 100 - 25 x blockers - 8 x warnings - 2 x infos)``, and 0 for a file that
+is not even YAML. The verdict is "ready" only when there is no blocker, whatever the score.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from generator._review_rules import SEVERITIES, Finding, run_rules
+from generator._yaml import LoadedYaml
+from generator.catalog import load_catalog
+from generator.errors import GeneratorError, SpecError
+
+__all__ = [
+    "ControlRow",
+    "Finding",
+    "Report",
+    "ReviewFormat",
+    "render_report",
+    "review_file",
+    "review_text",
+    "write_report",
+]
+
+ReviewFormat = Literal["md", "html", "json"]
+FORMATS: tuple[ReviewFormat, ...] = ("md", "html", "json")
+
+SCORE_WEIGHTS: dict[str, int] = {"blocker": 25, "warning": 8, "info": 2}
+"""Points each finding of a severity takes off the score of 100."""
+
+_LINE_RE = re.compile(r"^(\d+): (.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ControlRow:
+    """A control the spec's regulatory scope brings in, and the artifact that evidences it."""
+
+    regime: str
+    regime_title: str
+    control: str
+    title: str
+    citation: str
+    artifact: str
+    artifact_title: str
+    unsure: bool = False
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of a readiness review."""
+
+    spec: str
+    source: str
+    title: str
+    schema_valid: bool
+    findings: list[Finding]
+    controls: list[ControlRow]
+    questions: list[str]
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> str:
+        """Return "ready" when no finding blocks, otherwise "not-ready"."""
+        return "not-ready" if self.count("blocker") else "ready"
+
+    @property
+    def score(self) -> int:
+        """Return 0-100: 100 less the weight of every finding (see the module docstring)."""
+        if any(f.rule == "yaml" for f in self.findings):
+            return 0
+        lost = sum(SCORE_WEIGHTS[f.severity] for f in self.findings)
+        return max(0, 100 - lost)
+
+    def count(self, severity: str) -> int:
+        """Return how many findings have ``severity``."""
+        return sum(1 for f in self.findings if f.severity == severity)
+
+
+def review_file(path: Path) -> Report:
+    """Review the spec in ``path``.
+
+    Raises:
+        SpecError: the file cannot be read (missing, a directory, no permission).
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        reason = err.strerror or str(err)
+        raise SpecError([f"{path}: cannot read the file: {reason}"]) from err
+    return review_text(raw, str(path))
+
+
+def review_text(raw: bytes | str, source: str = "<spec>") -> Report:
+    """Review spec text; schema problems become blocking findings instead of errors."""
+    from generator.spec import read_spec_data, validate_spec_data
+
+    try:
+        loaded = read_spec_data(raw, source)
+    except SpecError as err:
+        findings = [_problem_finding(line, source, "yaml") for line in err.lines]
+        return _report(source, LoadedYaml(data={}), findings, schema_valid=False)
+    try:
+        validate_spec_data(loaded, source)
+    except SpecError as err:
+        schema = [_problem_finding(line, source, "schema") for line in err.lines]
+        return _report(source, loaded, schema, schema_valid=False)
+    return _report(source, loaded, [], schema_valid=True)
+
+
+def _problem_finding(line: str, source: str, rule: str) -> Finding:
+    """Turn a ``FILE:LINE: field.path: message`` line into a blocking finding."""
+    rest = line.removeprefix(f"{source}:")
+    number: int | None = None
+    match = _LINE_RE.match(rest)
+    if match:
+        number, rest = int(match.group(1)), match.group(2)
+    path = "(file)"
+    if rule == "schema" and ": " in rest:
+        path, rest = rest.split(": ", 1)
+    question = "The spec does not pass validation: who corrects it before the meeting?"
+    return Finding(rule, "blocker", path, rest.strip(), question=question, line=number)
+
+
+def _report(
+    source: str, loaded: LoadedYaml, problems: list[Finding], *, schema_valid: bool
+) -> Report:
+    """Run the rules on the data, add lines and controls, and assemble the report."""
+    data: dict[str, Any] = loaded.data if isinstance(loaded.data, dict) else {}
+    known = {f.path for f in problems}
+    findings = list(problems)
+    if data:
+        for finding in run_rules(data):
+            if finding.path in known:
+                continue  # the schema already reports this field
+            line = loaded.line_of(_path_parts(finding.path)) if loaded.lines else None
+            findings.append(_with_line(finding, line))
+    findings.sort(key=lambda f: SEVERITIES.index(f.severity))
+    questions = list(dict.fromkeys(f.question for f in findings if f.question))
+    name = data.get("name")
+    title = data.get("title")
+    return Report(
+        spec=name if isinstance(name, str) and name else Path(source).stem,
+        source=source,
+        title=title if isinstance(title, str) and title else "",
+        schema_valid=schema_valid,
+        findings=findings,
+        controls=controls_for(data),
+        questions=questions,
+        data=data,
+    )
+
+
+def _with_line(finding: Finding, line: int | None) -> Finding:
+    return Finding(
+        finding.rule, finding.severity, finding.path, finding.message, finding.question, line
+    )
+
+
+def _path_parts(path: str) -> tuple[str | int, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in path.split("."))
+
+
+def controls_for(data: dict[str, Any]) -> list[ControlRow]:
+    """Return the catalogue controls the spec's regimes bring in (unknown regimes ignored)."""
+    regulatory = data.get("regulatory")
+    regimes = regulatory.get("regimes") if isinstance(regulatory, dict) else None
+    if not isinstance(regimes, list):
+        return []
+    catalog = load_catalog()
+    wanted = [r for r in regimes if isinstance(r, str)]
+    return [
+        ControlRow(
+            regime=regime_id,
+            regime_title=catalog.regimes[regime_id].short,
+            control=control.id,
+            title=control.title,
+            citation=control.citation,
+            artifact=control.artifact,
+            artifact_title=catalog.artifacts[control.artifact].title,
+            unsure=control.unsure,
+        )
+        for regime_id, control in catalog.controls_in_scope(wanted)
+    ]
+
+
+def render_report(report: Report, fmt: ReviewFormat = "md") -> str:
+    """Render a report as Markdown, a self-contained HTML page, or JSON."""
+    from generator import _report
+
+    if fmt == "json":
+        return _report.to_json(report)
+    if fmt == "html":
+        return _report.to_html(report)
+    return _report.to_markdown(report)
+
+
+def write_report(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: a temporary file beside it, then a rename.
+
+    Raises:
+        GeneratorError: the file cannot be written; nothing was left behind.
+    """
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise GeneratorError(f"{path}: cannot write the report: {err.strerror or err}") from err
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text if text.endswith("\n") else text + "\n")
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise GeneratorError(f"{path}: cannot write the report: {err.strerror or err}") from err
