@@ -1,0 +1,342 @@
+"""What changed between two versions of a spec, for "what changed since the last meeting".
+
+Each side is a file or a git reference ``REV:PATH`` (read with ``git show``, run without a
+shell). Both sides are compared as written: a version that fails validation is still
+compared, and the report notes it; only text that is not a YAML mapping is an error.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from generator.errors import SpecError
+from generator.review import ControlRow, controls_for
+
+DiffFormat = Literal["text", "md", "json"]
+
+_KEYED_SECTIONS: tuple[tuple[str, str, str], ...] = (
+    ("acceptance_criteria", "id", "Acceptance criteria"),
+    ("success_metrics", "id", "Success metrics"),
+    ("users", "role", "Users"),
+    ("data_dependencies", "name", "Data dependencies"),
+)
+_GIT_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field whose value differs; ``None`` stands for an absent field."""
+
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class ItemChanges:
+    """Items of a list section (criteria, metrics, ...) matched by their id."""
+
+    added: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    removed: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    changed: list[tuple[str, list[FieldChange]]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+@dataclass(frozen=True)
+class SpecDiff:
+    """Everything that differs between two versions of a spec."""
+
+    old: str
+    new: str
+    sections: dict[str, ItemChanges]
+    regimes_added: list[str]
+    regimes_removed: list[str]
+    controls_added: list[ControlRow]
+    controls_dropped: list[ControlRow]
+    regulatory: list[FieldChange]
+    owners: list[FieldChange]
+    other: list[FieldChange]
+    invalid: dict[str, int]
+
+    @property
+    def identical(self) -> bool:
+        """Return True when nothing differs."""
+        return not (
+            any(self.sections.values()) or self.regimes_added or self.regimes_removed
+            or self.regulatory or self.owners or self.other
+        )  # fmt: skip
+
+
+# --- reading a side --------------------------------------------------------------------
+
+
+def read_version(ref: str) -> bytes:
+    """Read one version: a file, or ``REV:PATH`` from git in the current directory.
+
+    Raises:
+        SpecError: neither a readable file nor a git object that exists.
+    """
+    path = Path(ref)
+    if path.is_file():
+        try:
+            return path.read_bytes()
+        except OSError as err:
+            raise SpecError([f"{ref}: cannot read the file: {err.strerror or err}"]) from err
+    if ":" not in ref or path.exists():
+        raise SpecError(
+            [f"{ref}: no such file (for a git version write REV:PATH, e.g. HEAD~1:{ref})"]
+        )
+    rev, _, _ = ref.partition(":")
+    if rev.startswith("-"):
+        raise SpecError([f"{ref}: a git revision cannot start with '-'"])
+    try:
+        done = subprocess.run(
+            ["git", "show", "--no-textconv", ref],
+            capture_output=True,
+            check=False,
+            timeout=_GIT_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+        )
+    except FileNotFoundError as err:
+        raise SpecError([f"{ref}: git is not installed, so a git version cannot be read"]) from err
+    except subprocess.TimeoutExpired as err:
+        raise SpecError([f"{ref}: git show took longer than {_GIT_TIMEOUT_S} s"]) from err
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["unknown error"]
+        raise SpecError([f"{ref}: git cannot show it: {reason[-1].removeprefix('fatal: ')}"])
+    return done.stdout
+
+
+def _load(ref: str) -> tuple[dict[str, Any], int]:
+    """Parse one version; return its data and how many schema problems it has."""
+    from generator.spec import read_spec_data, validate_spec_data
+
+    loaded = read_spec_data(read_version(ref), ref)
+    try:
+        validate_spec_data(loaded, ref)
+    except SpecError as err:
+        return loaded.data, len(err.lines)
+    return loaded.data, 0
+
+
+# --- comparing -------------------------------------------------------------------------
+
+
+def diff_specs(old_ref: str, new_ref: str) -> SpecDiff:
+    """Compare two versions of a spec, each a file or a git reference ``REV:PATH``.
+
+    Raises:
+        SpecError: a version cannot be read or is not a YAML mapping (one line).
+    """
+    old, old_problems = _load(old_ref)
+    new, new_problems = _load(new_ref)
+    return compare(old, new, old_ref, new_ref, {"old": old_problems, "new": new_problems})
+
+
+def compare(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    old_name: str = "old",
+    new_name: str = "new",
+    invalid: dict[str, int] | None = None,
+) -> SpecDiff:
+    """Compare two parsed specs (valid or not)."""
+    sections = {
+        key: _items_diff(old.get(key), new.get(key), id_key) for key, id_key, _ in _KEYED_SECTIONS
+    }
+    old_reg, new_reg = _map(old.get("regulatory")), _map(new.get("regulatory"))
+    old_regimes, new_regimes = _strings(old_reg.get("regimes")), _strings(new_reg.get("regimes"))
+    old_controls = {(c.regime, c.control): c for c in controls_for(old)}
+    new_controls = {(c.regime, c.control): c for c in controls_for(new)}
+    handled = {key for key, _, _ in _KEYED_SECTIONS} | {"regulatory", "owners"}
+    return SpecDiff(
+        old=old_name,
+        new=new_name,
+        sections=sections,
+        regimes_added=[r for r in new_regimes if r not in old_regimes],
+        regimes_removed=[r for r in old_regimes if r not in new_regimes],
+        controls_added=[c for k, c in new_controls.items() if k not in old_controls],
+        controls_dropped=[c for k, c in old_controls.items() if k not in new_controls],
+        regulatory=_fields_diff(
+            {k: v for k, v in old_reg.items() if k != "regimes"},
+            {k: v for k, v in new_reg.items() if k != "regimes"},
+        ),
+        owners=_fields_diff(_map(old.get("owners")), _map(new.get("owners"))),
+        other=_fields_diff(
+            {k: v for k, v in old.items() if k not in handled},
+            {k: v for k, v in new.items() if k not in handled},
+        ),
+        invalid={side: count for side, count in (invalid or {}).items() if count},
+    )
+
+
+def _map(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _keyed(value: Any, id_key: str) -> dict[str, dict[str, Any]]:
+    """Index the mappings of a list by their id (or position when they have none)."""
+    items: dict[str, dict[str, Any]] = {}
+    for index, item in enumerate(value if isinstance(value, list) else []):
+        if not isinstance(item, dict):
+            item = {"value": item}
+        key = item.get(id_key)
+        label = str(key) if isinstance(key, str | int | float) and str(key) else f"#{index + 1}"
+        while label in items:
+            label += "'"
+        items[label] = item
+    return items
+
+
+def _items_diff(old: Any, new: Any, id_key: str) -> ItemChanges:
+    before, after = _keyed(old, id_key), _keyed(new, id_key)
+    changes = ItemChanges()
+    for key, item in after.items():
+        if key not in before:
+            changes.added.append((key, item))
+        else:
+            fields = _fields_diff(before[key], item)
+            if fields:
+                changes.changed.append((key, fields))
+    changes.removed.extend((key, item) for key, item in before.items() if key not in after)
+    return changes
+
+
+def _fields_diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[FieldChange]:
+    """Compare two mappings field by field; nested mappings give dotted field names."""
+    changes: list[FieldChange] = []
+    for key in list(old) + [k for k in new if k not in old]:
+        before, after = old.get(key), new.get(key)
+        name = f"{prefix}{key}"
+        if isinstance(before, dict) and isinstance(after, dict):
+            changes.extend(_fields_diff(before, after, f"{name}."))
+        elif before != after:
+            changes.append(FieldChange(name, before, after))
+    return changes
+
+
+# --- rendering -------------------------------------------------------------------------
+
+
+def render_diff(diff: SpecDiff, fmt: DiffFormat = "text") -> str:
+    """Render a diff as plain text, Markdown or JSON."""
+    if fmt == "json":
+        return json.dumps(_as_json(diff), indent=2, ensure_ascii=False, default=str)
+    return _as_lines(diff, markdown=fmt == "md")
+
+
+def _as_json(diff: SpecDiff) -> dict[str, Any]:
+    def fields(changes: list[FieldChange]) -> list[dict[str, Any]]:
+        return [{"field": c.field, "old": c.old, "new": c.new} for c in changes]
+
+    def controls(rows: list[ControlRow]) -> list[dict[str, Any]]:
+        return [
+            {"regime": c.regime, "control": c.control, "title": c.title, "citation": c.citation}
+            for c in rows
+        ]
+
+    document: dict[str, Any] = {"old": diff.old, "new": diff.new, "identical": diff.identical}
+    for key, _, _ in _KEYED_SECTIONS:
+        section = diff.sections[key]
+        document[key] = {
+            "added": [item for _, item in section.added],
+            "removed": [item for _, item in section.removed],
+            "changed": [{"id": k, "changes": fields(c)} for k, c in section.changed],
+        }
+    document["regulatory"] = {
+        "regimes_added": diff.regimes_added,
+        "regimes_removed": diff.regimes_removed,
+        "controls_added": controls(diff.controls_added),
+        "controls_dropped": controls(diff.controls_dropped),
+        "changes": fields(diff.regulatory),
+    }
+    document["owners"] = fields(diff.owners)
+    document["other"] = fields(diff.other)
+    document["invalid"] = diff.invalid
+    return document
+
+
+def _as_lines(diff: SpecDiff, *, markdown: bool) -> str:
+    from generator._report import md, one_line
+
+    def esc(value: Any) -> str:
+        return md(value) if markdown else one_line(value)
+
+    def show(value: Any) -> str:
+        if value is None:
+            return "(none)"
+        if isinstance(value, str):
+            return f'"{esc(value)}"'
+        if isinstance(value, list):
+            return "[" + ", ".join(show(v) for v in value) + "]"
+        return esc(value)
+
+    def summary(item: dict[str, Any]) -> str:
+        return "; ".join(
+            f"{esc(k)}: {show(v)}" for k, v in item.items() if k not in {"id", "role", "name"}
+        )
+
+    def mark(sign: str) -> str:
+        return "" if markdown else f"{sign} "
+
+    heading = "### " if markdown else ""
+    bullet = "- " if markdown else "  "
+    nested = "  - " if markdown else "      "
+    lines = [f"{'## ' if markdown else ''}Spec changes: {esc(diff.old)} → {esc(diff.new)}"]
+    for side, count in diff.invalid.items():
+        lines.append(
+            f"Note: the {side} version has {count} schema problem(s); compared as written."
+        )
+    if diff.identical:
+        return "\n".join([*lines, "", "No changes."]) + "\n"
+
+    def field_lines(changes: list[FieldChange], indent: str) -> list[str]:
+        return [
+            f"{indent}{mark('~')}{esc(c.field)}: {show(c.old)} → {show(c.new)}" for c in changes
+        ]
+
+    for key, _, title in _KEYED_SECTIONS:
+        section = diff.sections[key]
+        if not section:
+            continue
+        lines += ["", f"{heading}{title}"]
+        lines += [
+            f"{bullet}{mark('+')}added {esc(k)}: {summary(item)}" for k, item in section.added
+        ]
+        lines += [
+            f"{bullet}{mark('-')}removed {esc(k)}: {summary(item)}" for k, item in section.removed
+        ]
+        for k, changes in section.changed:
+            lines.append(f"{bullet}{mark('~')}changed {esc(k)}")
+            lines += field_lines(changes, nested)
+    if diff.regimes_added or diff.regimes_removed or diff.regulatory:
+        lines += ["", f"{heading}Regulatory scope"]
+        lines += [f"{bullet}{mark('+')}added regime {esc(r)}" for r in diff.regimes_added]
+        lines += [f"{bullet}{mark('-')}removed regime {esc(r)}" for r in diff.regimes_removed]
+        lines += field_lines(diff.regulatory, bullet)
+        for sign, verb, rows in (
+            ("+", "adds", diff.controls_added),
+            ("-", "drops", diff.controls_dropped),
+        ):
+            if rows:
+                lines.append(f"{bullet}{mark(sign)}the scope {verb} {len(rows)} control(s):")
+                lines += [
+                    f"{nested}{mark(sign)}{esc(c.regime_title)} {esc(c.control)}: {esc(c.title)} "
+                    f"({esc(c.citation)})"
+                    for c in rows
+                ]
+    if diff.owners:
+        lines += ["", f"{heading}Owners", *field_lines(diff.owners, bullet)]
+    if diff.other:
+        lines += ["", f"{heading}Other changes", *field_lines(diff.other, bullet)]
+    return "\n".join(lines) + "\n"
