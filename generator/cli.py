@@ -72,6 +72,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema.add_argument("--path", action="store_true", help="print the shipped schema file's path")
     schema.set_defaults(handler=_spec_schema)
+
+    review = commands.add_parser(
+        "review",
+        help="judge whether a spec is ready to build (Markdown, HTML or JSON report)",
+        description="Review a spec for a planning meeting: findings (blocker, warning, info), "
+        "a verdict and score, the controls its regulatory scope brings, and questions to "
+        "settle. Drafts are fine: schema errors become blocking findings. Exit 1 when the "
+        "spec has schema errors (or, with --strict, any blocker); otherwise 0.",
+    )
+    review.add_argument("file", type=Path, metavar="FILE", help="the spec file to review")
+    review.add_argument("--format", choices=["md", "html", "json"], default="md")
+    review.add_argument("-o", "--output", type=Path, metavar="OUT", help="write the report here")
+    review.add_argument("--strict", action="store_true", help="exit 1 on any blocking finding")
+    review.set_defaults(handler=_review)
+
+    diff = commands.add_parser(
+        "diff",
+        help="show what changed between two versions of a spec",
+        description="Compare two versions of a spec: criteria, metrics, users, owners, "
+        "regulatory scope with the controls it adds or drops, and other fields. OLD and NEW "
+        "are files or git references such as HEAD~1:spec.yaml.",
+    )
+    diff.add_argument("old", metavar="OLD", help="the earlier version: FILE or REV:PATH")
+    diff.add_argument("new", metavar="NEW", help="the later version: FILE or REV:PATH")
+    diff.add_argument("--format", choices=["text", "md", "json"], default="text")
+    diff.set_defaults(handler=_diff)
     return parser
 
 
@@ -128,6 +154,31 @@ def _spec_schema(args: argparse.Namespace) -> int:
 
     path = schema_path()
     _output.out(str(path) if args.path else path.read_text(encoding="utf-8").rstrip("\n"))
+    return 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    from generator.review import render_report, review_file, write_report
+
+    report = review_file(args.file)
+    text = render_report(report, args.format)
+    if args.output is None:
+        _output.out(text.rstrip("\n"))
+    else:
+        write_report(args.output, text)
+        _output.out(
+            f"Wrote the review of {args.file} to {args.output}: {report.verdict}, "
+            f"score {report.score}, {report.count('blocker')} blocker(s)."
+        )
+    if not report.schema_valid:
+        return 1
+    return 1 if args.strict and report.count("blocker") else 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from generator.diff import diff_specs, render_diff
+
+    _output.out(render_diff(diff_specs(args.old, args.new), args.format).rstrip("\n"))
     return 0
 
 
