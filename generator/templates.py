@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +14,8 @@ from generator.errors import UsageError
 
 PACKAGE_DIR = Path(__file__).parent
 SOURCE_ROOT = PACKAGE_DIR.parent
+PACKAGED_BUNDLE = PACKAGE_DIR / "_template" / "templates.bundle"
+DEFAULT_DISPLAY = "the templates shipped with new-ai-project"
 
 
 @dataclass(frozen=True)
@@ -29,8 +34,7 @@ def resolve_template(template: str | None, vcs_ref: str | None = None) -> Templa
         UsageError: a local template path does not hold a template.
     """
     if template is None:
-        path = shipped_template_dir()
-        return TemplateSource(str(path), vcs_ref, "the templates shipped with new-ai-project")
+        return default_template(vcs_ref)
     if _is_remote(template):
         return TemplateSource(template, vcs_ref, template)
     path = Path(template).expanduser().absolute()
@@ -77,3 +81,113 @@ def shipped_template_dir() -> Path:
 
 def _cache_home() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+
+
+def _data_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+def default_bundle_path() -> Path:
+    """Where the shipped template history lives for this user (a stable path).
+
+    Projects rendered from the default source record this path as ``_src_path``, so it
+    must not move between releases of the package: each release copies its bundle here.
+    """
+    return _data_home() / "new-ai-project" / "templates.bundle"
+
+
+def default_src_path() -> str:
+    """The default bundle path as recorded in projects: ``~/...`` when under the home folder.
+
+    A ``~`` path keeps user names out of ``.copier-answers.yml`` and works on other machines
+    (a CI runner installing new-ai-project gets the bundle at the same place).
+    """
+    path = default_bundle_path()
+    try:
+        return "~/" + path.relative_to(Path.home()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def is_default_source(src_path: str) -> bool:
+    """Tell whether a recorded ``_src_path`` is the per-user copy of the shipped templates."""
+    return Path(src_path).expanduser().absolute() == default_bundle_path().absolute()
+
+
+def default_template(vcs_ref: str | None = None) -> TemplateSource:
+    """The shipped templates as a git bundle at the stable per-user path.
+
+    Falls back to a plain folder (which renders, but records no version and cannot be
+    updated) only when the bundle cannot be made, e.g. without git.
+    """
+    from generator._bundle import BundleError
+
+    try:
+        install_default_bundle()
+    except BundleError as err:
+        path = shipped_template_dir()
+        note = f"{DEFAULT_DISPLAY} (plain folder, not updatable: {err})"
+        return TemplateSource(str(path), vcs_ref, note)
+    return TemplateSource(default_src_path(), vcs_ref, DEFAULT_DISPLAY)
+
+
+def install_default_bundle() -> Path:
+    """Copy this package's template bundle to the stable per-user path when it differs.
+
+    An installed package carries a bundle built at package build time. A source checkout
+    builds one on demand into the per-user cache (rebuilt when the templates change).
+
+    Raises:
+        BundleError: the bundle could not be built (no git, an invalid version file).
+    """
+    source = PACKAGED_BUNDLE if PACKAGED_BUNDLE.is_file() else _checkout_bundle()
+    target = default_bundle_path()
+    if target.is_file() and _digest_file(target) == _digest_file(source):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    shutil.copyfile(source, tmp)
+    Path(tmp).chmod(0o644)
+    Path(tmp).replace(target)
+    return target
+
+
+def _checkout_bundle() -> Path:
+    """Build (or reuse) the bundle of a source checkout's templates in the per-user cache."""
+    from generator._bundle import BundleError, build_bundle
+
+    if not (SOURCE_ROOT / "copier.yml").is_file():
+        raise BundleError("the package holds no templates; reinstall new-ai-project")
+    cache = _cache_home() / "new-ai-project"
+    key = _checkout_fingerprint(SOURCE_ROOT)
+    bundle = cache / f"templates-{key}.bundle"
+    if bundle.is_file():
+        return bundle
+    build_bundle(SOURCE_ROOT, bundle)
+    for old in cache.glob("templates-*.bundle"):
+        if old != bundle:
+            old.unlink(missing_ok=True)
+    return bundle
+
+
+def _checkout_fingerprint(root: Path) -> str:
+    """A digest of the checkout's HEAD and its template files, to know when to rebuild."""
+    digest = hashlib.sha256()
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except FileNotFoundError:
+        head = ""
+    digest.update(head.encode())
+    files = [root / "copier.yml", *sorted((root / "templates").rglob("*"))]
+    for path in files:
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _digest_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,264 @@
+"""Build the template history as a git bundle: one tagged commit per template version.
+
+Copier can only update a project from a git source whose tags name versions. This
+repository carries no tags, so versions are derived from the history of
+``templates/VERSION``: every commit that set a new version becomes one commit of a fresh
+repository holding only ``copier.yml`` and ``templates/``, tagged ``v<version>``. When the
+working tree's templates differ from the last release (a development checkout), one more
+commit holds the working tree, tagged as a post-release of the last version.
+
+Commits are made with a fixed identity and the source commit's date, so the same history
+always gives the same commit ids: a bundle built by a later release is a superset of every
+earlier one. This module needs only the standard library, git and ``packaging``, because
+the package build (``hatch_build.py``) runs it before the package is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+VERSION_FILE = "templates/VERSION"
+TEMPLATE_PATHS = ("copier.yml", "templates")
+_IDENTITY = {
+    "GIT_AUTHOR_NAME": "new-ai-project",
+    "GIT_AUTHOR_EMAIL": "templates@new-ai-project.invalid",
+    "GIT_COMMITTER_NAME": "new-ai-project",
+    "GIT_COMMITTER_EMAIL": "templates@new-ai-project.invalid",
+}
+
+
+class BundleError(Exception):
+    """The template bundle could not be built."""
+
+
+@dataclass(frozen=True)
+class Release:
+    """One template version found in the source history (or the working tree)."""
+
+    version: str
+    source: str | None
+    """The source commit, or None for the working tree."""
+    timestamp: int
+
+
+def _git(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, input_: str | None = None
+) -> str:
+    full_env = {**os.environ, **_IDENTITY, **(env or {})}
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        if env is None or name not in env:
+            full_env.pop(name, None)
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            env=full_env,
+            input=input_,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    except FileNotFoundError as err:
+        raise BundleError("git is not installed") from err
+    except subprocess.CalledProcessError as err:
+        raise BundleError(f"git {' '.join(args[:2])} failed: {err.stderr.strip()}") from err
+    return done.stdout.strip()
+
+
+def _is_git_checkout(root: Path) -> bool:
+    try:
+        top = _git(root, "rev-parse", "--show-toplevel")
+    except BundleError:
+        return False
+    return Path(top).resolve() == root.resolve()
+
+
+def _check_version(text: str, where: str) -> str:
+    version = text.strip()
+    try:
+        Version(version)
+    except InvalidVersion as err:
+        raise BundleError(f"{where}: {version!r} is not a PEP 440 version") from err
+    return version
+
+
+def find_releases(source_root: Path) -> list[Release]:
+    """Return the template versions in the source history, oldest first.
+
+    The commit that sets a new version in ``templates/VERSION`` is that version's release.
+    Each later commit that changes ``copier.yml`` or ``templates/`` before the next version
+    is a post-release (``0.1.0.post1``, ``0.1.0.post2``...), so a build between two releases
+    still records a version its successors know. Commits before the first version file are
+    left out.
+
+    Raises:
+        BundleError: git failed or a version is not PEP 440.
+    """
+    if not _is_git_checkout(source_root):
+        return []
+    log = _git(source_root, "log", "--reverse", "--format=%H %ct", "--", *TEMPLATE_PATHS)
+    releases: list[Release] = []
+    seen: set[str] = set()
+    current: str | None = None
+    posts = 0
+    for line in log.splitlines():
+        commit, stamp = line.split()
+        try:
+            text = _git(source_root, "show", f"{commit}:{VERSION_FILE}")
+        except BundleError:
+            continue  # no version file (yet) at this commit
+        version = _check_version(text, f"{VERSION_FILE} at {commit[:12]}")
+        if version != current:
+            current, posts = version, 0
+            if version in seen:
+                continue  # a version set again later is not a new release
+            tag_version = version
+        else:
+            posts += 1
+            tag_version = _post(version, posts)
+        seen.add(tag_version)
+        releases.append(Release(tag_version, commit, int(stamp)))
+    return releases
+
+
+def _post(version: str, number: int) -> str:
+    """The ``number``-th post-release of ``version`` (dev and local parts dropped)."""
+    parsed = Version(version)
+    base = parsed.public.split(".dev")[0]
+    if parsed.post is not None:
+        return f"{base.rsplit('.post', 1)[0]}.post{parsed.post + number}"
+    return f"{base}.post{number}"
+
+
+def working_tree_version(source_root: Path) -> str:
+    """Return the version in the working tree's ``templates/VERSION``.
+
+    Raises:
+        BundleError: the file is missing or not PEP 440.
+    """
+    path = source_root / VERSION_FILE
+    if not path.is_file():
+        raise BundleError(f"{path} is missing; it holds the template version, e.g. 0.1.0")
+    return _check_version(path.read_text(encoding="utf-8"), str(path))
+
+
+def build_template_repo(source_root: Path, dest: Path) -> list[str]:
+    """Build a bare repository at ``dest`` holding the template history; return its tags.
+
+    Raises:
+        BundleError: git failed, a version is invalid, or there are no templates.
+    """
+    if not (source_root / "copier.yml").is_file() or not (source_root / "templates").is_dir():
+        raise BundleError(f"{source_root} holds no copier.yml and templates/")
+    releases = find_releases(source_root)
+    _git(dest.parent, "init", "-q", "--bare", "-b", "main", str(dest))
+    if releases:
+        common = Path(_git(source_root, "rev-parse", "--path-format=absolute", "--git-common-dir"))
+        alternates = dest / "objects" / "info" / "alternates"
+        alternates.write_text(f"{common / 'objects'}\n", encoding="utf-8")
+    parent: str | None = None
+    last_tree: str | None = None
+    tags: list[str] = []
+    for release in releases:
+        assert release.source is not None
+        tree = _release_tree(dest, release.source)
+        if tree == last_tree and tags:
+            continue  # the commit left the templates as they were
+        parent = _commit(dest, tree, parent, release, f"Templates {release.version}")
+        last_tree = tree
+        tags.append(_tag(dest, release.version, parent))
+    work_tree = _working_tree(dest, source_root)
+    if last_tree != work_tree:
+        if releases:
+            version = _post(releases[-1].version, 1)
+            title = f"Templates {version} (uncommitted changes after {releases[-1].version})"
+        else:
+            version = working_tree_version(source_root)
+            title = f"Templates {version}"
+        release = Release(version, None, _head_time(source_root))
+        parent = _commit(dest, work_tree, parent, release, title)
+        tags.append(_tag(dest, version, parent))
+    assert parent is not None
+    _git(dest, "update-ref", "refs/heads/main", parent)
+    if releases:
+        _git(dest, "repack", "-a", "-d", "-q")
+        (dest / "objects" / "info" / "alternates").unlink()
+    return tags
+
+
+def _release_tree(repo: Path, commit: str) -> str:
+    """The root tree holding only copier.yml and templates/ of a source commit."""
+    listing = _git(repo, "ls-tree", commit, "--", *TEMPLATE_PATHS)
+    return _git(repo, "mktree", input_=listing + "\n")
+
+
+def _working_tree(repo: Path, source_root: Path) -> str:
+    """The root tree of the working tree's copier.yml and templates/ (ignored files left out)."""
+    with tempfile.TemporaryDirectory(prefix="nap-index-") as scratch:
+        env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        staged = Path(scratch) / "tree"
+        staged.mkdir()
+        shutil.copy2(source_root / "copier.yml", staged / "copier.yml")
+        shutil.copytree(
+            source_root / "templates",
+            staged / "templates",
+            ignore=shutil.ignore_patterns("__pycache__", "*.py[co]", ".DS_Store"),
+        )
+        _git(repo, f"--work-tree={staged}", "add", "-A", "--", ".", env=env)
+        return _git(repo, "write-tree", env=env)
+
+
+def _head_time(source_root: Path) -> int:
+    """The source HEAD's commit time (0 without history): same tree, same commit id."""
+    if not _is_git_checkout(source_root):
+        return 0
+    try:
+        return int(_git(source_root, "log", "-1", "--format=%ct", "HEAD") or "0")
+    except BundleError:
+        return 0  # a repository without commits
+
+
+def _commit(repo: Path, tree: str, parent: str | None, release: Release, title: str) -> str:
+    date = f"{release.timestamp} +0000"
+    env = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    body = f"{title}\n\nSource commit: {release.source or 'working tree'}\n"
+    args = ["commit-tree", tree, "-F", "-"]
+    if parent:
+        args += ["-p", parent]
+    return _git(repo, *args, env=env, input_=body)
+
+
+def _tag(repo: Path, version: str, commit: str) -> str:
+    tag = f"v{version}"
+    _git(repo, "tag", "-f", tag, commit)
+    return tag
+
+
+def build_bundle(source_root: Path, out: Path) -> list[str]:
+    """Write a git bundle of the template history of ``source_root`` to ``out``; return its tags.
+
+    The bundle is written beside ``out`` and moved into place, so readers never see half a
+    bundle.
+
+    Raises:
+        BundleError: git failed, a version is invalid, or there are no templates.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="nap-bundle-") as scratch:
+        repo = Path(scratch) / "templates.git"
+        tags = build_template_repo(source_root, repo)
+        partial = Path(scratch) / "templates.bundle"
+        _git(repo, "bundle", "create", "-q", str(partial), "--all")
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+        os.close(fd)
+        shutil.copyfile(partial, tmp)
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(out)
+    return tags
