@@ -129,7 +129,13 @@ def parse_yaml(text: str) -> LoadedYaml:
         line = mark.line + 1 if mark else 1
         problem = err.problem or err.context or "unreadable YAML"
         raise YamlProblem(line, f"not valid YAML: {problem}") from err
-    except yaml.YAMLError as err:  # e.g. several documents in one file
+    except yaml.reader.ReaderError as err:
+        line = text[: err.position].count("\n") + 1
+        code = err.character if isinstance(err.character, int) else ord(err.character)
+        raise YamlProblem(
+            line, f"the file holds the non-printable character U+{code:04X}; remove it"
+        ) from err
+    except yaml.YAMLError as err:
         raise YamlProblem(1, f"not valid YAML: {err}") from err
     if node is None:
         raise YamlProblem(1, "the file holds no YAML document")

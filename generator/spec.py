@@ -50,8 +50,8 @@ def _clean_text(value: str) -> str:
     if bad:
         raise PydanticCustomError(
             "control_character",
-            "contains the control character U+{code:04X}; remove it",
-            {"code": ord(bad.group())},
+            "contains the control character U+{code}; remove it",
+            {"code": f"{ord(bad.group()):04X}"},
         )
     return value
 
@@ -461,9 +461,13 @@ def spec_error_lines(err: ValidationError, loaded: LoadedYaml, source: str) -> l
     """Turn a pydantic error into ``FILE:LINE: field.path: message`` lines, in file order."""
     problems: list[tuple[int, str]] = []
     seen: set[str] = set()
-    for detail in err.errors(include_url=False):
+    details = err.errors(include_url=False)
+    explained = _misspelt_keys(details)
+    for detail in details:
+        if detail["type"] == "missing" and tuple(detail["loc"]) in explained:
+            continue  # the unknown-key line already says "did you mean ..."
         loc, message = _describe(detail)
-        path = ".".join(str(p) for p in loc) or "(top)"
+        path = ".".join(_show_key(p) for p in loc) or "(top)"
         line = loaded.line_of(loc)
         text = f"{source}:{line}: {path}: {message}"
         if text not in seen:
@@ -471,6 +475,20 @@ def spec_error_lines(err: ValidationError, loaded: LoadedYaml, source: str) -> l
             problems.append((line, text))
     problems.sort(key=lambda item: item[0])
     return [text for _, text in problems]
+
+
+def _misspelt_keys(details: list[ErrorDetails]) -> set[tuple[str | int, ...]]:
+    """Locations of missing keys that an unknown key beside them was probably meant to be."""
+    found: set[tuple[str | int, ...]] = set()
+    for detail in details:
+        if detail["type"] != "extra_forbidden":
+            continue
+        loc = tuple(detail["loc"])
+        model = _model_at(loc[:-1])
+        if model is not None:
+            close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), 1, 0.6)
+            found.update((*loc[:-1], key) for key in close)
+    return found
 
 
 def _describe(detail: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
@@ -499,8 +517,16 @@ def _describe(detail: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
             f"{_input_repr(detail['input'])} is not a number; "
             "write a plain number such as 4 or 0.95"
         )
-    elif kind == "string_pattern_mismatch":
+    elif kind == "string_pattern_mismatch" or (
+        kind in {"string_too_short", "string_too_long"}
+        and (loc == ("name",) or loc[-1:] == ("role",))
+    ):
         message = _pattern_message(loc, detail["input"])
+    elif kind in {"string_too_short", "string_too_long"}:
+        ctx = detail.get("ctx") or {}
+        limit = ctx.get("max_length", ctx.get("min_length"))
+        word = "at most" if kind == "string_too_long" else "at least"
+        message = f"must have {word} {limit} characters (it has {len(str(detail['input']))})"
     elif kind == "string_type":
         message = (
             f"{_input_repr(detail['input'])} is not text; put it in quotes if it is meant as text"
@@ -588,9 +614,22 @@ def _unknown_key_message(loc: tuple[str | int, ...]) -> str:
     allowed = list(model.model_fields) if model else []
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     if close:
-        return f"unknown key '{key}' — did you mean '{close[0]}'?"
+        return f"unknown key {_show_key(key, quote=True)} — did you mean '{close[0]}'?"
     listing = ", ".join(allowed)
-    return f"unknown key '{key}'" + (f"; allowed here: {listing}" if listing else "")
+    shown = _show_key(key, quote=True)
+    return f"unknown key {shown}" + (f"; allowed here: {listing}" if listing else "")
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
+
+
+def _show_key(part: str | int, *, quote: bool = False) -> str:
+    """Show a key in one line: plain keys as they are, anything else JSON-quoted."""
+    text = str(part)
+    if _PLAIN_KEY.match(text):
+        return f"'{text}'" if quote else text
+    shown = json.dumps(text[:60])
+    return shown if len(text) <= 60 else shown[:-1] + '..."'
 
 
 def json_schema() -> dict[str, Any]:
