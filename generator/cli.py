@@ -14,7 +14,11 @@ DESCRIPTION = """\
 Render production-ready AI project repositories from one spec, keep them current,
 and review the spec in planning meetings.
 
-Exit codes: 0 success, 1 the input or project is not acceptable, 2 usage error.
+Without a command: an interview asks for the spec (saved as spec.yaml in the current
+folder), then renders the project into ./NAME. In scripts, use `new DEST --spec FILE`.
+
+Exit codes: 0 success, 1 the input or project is not acceptable, 2 usage error,
+130 interrupted (interview answers are kept in a draft).
 """
 
 Handler = Callable[[argparse.Namespace], int]
@@ -46,7 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
         "commit. Rendering is atomic: on failure or Ctrl-C nothing is left behind.",
     )
     new.add_argument("dest", type=Path, metavar="DEST", help="the folder to create")
-    new.add_argument("--spec", type=Path, metavar="FILE", help="the spec file to render")
+    new.add_argument(
+        "--spec",
+        type=Path,
+        metavar="FILE",
+        help="the spec file to render (without it, an interview writes DEST.spec.yaml first)",
+    )
     new.add_argument("--force", action="store_true", help="render into a non-empty DEST")
     new.add_argument("--no-git", action="store_true", help="skip git init and the first commit")
     _template_options(new)
@@ -63,6 +72,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
     validate.set_defaults(handler=_spec_validate)
+
+    spec_new = spec_commands.add_parser(
+        "new",
+        help="write a spec file by answering questions (an interview)",
+        description="Ask for the spec question by question, check each answer as it is "
+        "given, and write FILE (default: spec.yaml in the current folder). Every answer is "
+        "saved at once to a draft beside FILE (spec.yaml -> spec.draft.yaml); after Ctrl-C, "
+        "run the same command again to resume. Needs a terminal: in scripts, write the spec "
+        "file yourself and use `new DEST --spec FILE`.",
+    )
+    spec_new.add_argument(
+        "file",
+        type=Path,
+        nargs="?",
+        default=Path("spec.yaml"),
+        metavar="FILE",
+        help="the spec file to write (default: spec.yaml)",
+    )
+    spec_new.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="SPEC",
+        help="start from an existing, possibly partial spec: ask only what is missing "
+        "or what you choose to change",
+    )
+    spec_new.set_defaults(handler=_spec_new)
 
     schema = spec_commands.add_parser(
         "schema",
@@ -113,7 +149,10 @@ def _template_options(parser: argparse.ArgumentParser) -> None:
 
 def _new(args: argparse.Namespace) -> int:
     if args.spec is None:
-        raise UsageError("give the spec to render: new DEST --spec FILE")
+        dest = args.dest.absolute()
+        args.spec = _interview(dest.with_name(f"{dest.name}.spec.yaml"))
+        if args.spec is None:
+            return 130
     from generator.render import render_project
 
     result = render_project(
@@ -130,6 +169,40 @@ def _new(args: argparse.Namespace) -> int:
     _output.out("Next steps:")
     for step in result.next_steps:
         _output.out(f"  {step}")
+    return 0
+
+
+def _interview(target: Path, source: Path | None = None) -> Path | None:
+    """Run the interview; return the written spec, or None after Ctrl-C (message shown)."""
+    from generator.interview import InterviewInterrupted, run_interview
+
+    try:
+        path = run_interview(target, source)
+    except InterviewInterrupted as err:
+        _output.err(str(err))
+        return None
+    _output.out(f"Wrote the spec to {path}.")
+    return path
+
+
+def _interview_and_new(args: argparse.Namespace) -> int:
+    """No command: interview into ./spec.yaml, then render the project into ./NAME."""
+    spec_path = _interview(Path("spec.yaml"))
+    if spec_path is None:
+        return 130
+    from generator.spec import load_spec
+
+    args.spec, args.dest = spec_path, Path(load_spec(spec_path).name)
+    args.template = args.vcs_ref = None
+    args.force = args.no_git = False
+    return _new(args)
+
+
+def _spec_new(args: argparse.Namespace) -> int:
+    path = _interview(args.file, args.source)
+    if path is None:
+        return 130
+    _output.out(f"Next: `new-ai-project review {path}`, then `new DEST --spec {path}`.")
     return 0
 
 
@@ -195,8 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         handler: Handler | None = getattr(args, "handler", None)
         if handler is None:
-            build_parser().print_help()
-            return 2
+            return _interview_and_new(args)
         return handler(args)
     except GeneratorError as err:
         if debug:
