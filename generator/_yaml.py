@@ -17,6 +17,7 @@ from yaml.constructor import SafeConstructor
 
 MAX_BYTES = 2_000_000
 MAX_NODES = 200_000
+MAX_DEPTH = 64
 
 Path_ = tuple[str | int, ...]
 
@@ -64,6 +65,7 @@ class _Builder:
     def __init__(self) -> None:
         self.lines: dict[Path_, int] = {}
         self.visited = 0
+        self.open: set[int] = set()  # ids of the collections being built (cycle check)
         self.constructor = SafeConstructor()
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
@@ -75,13 +77,22 @@ class _Builder:
                 "(aliases repeated too often); write the values out instead",
             )
         self.lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        line = node.start_mark.line + 1
+        if id(node) in self.open:
+            raise YamlProblem(line, "a value refers to itself through an alias; write it out")
+        if len(path) > MAX_DEPTH:
+            raise YamlProblem(line, f"the document nests deeper than {MAX_DEPTH} levels")
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
             if node.tag != _SEQ:
                 raise self._bad_tag(node)
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+        finally:
+            self.open.discard(id(node))
 
     def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
         if node.tag != _MAP:
@@ -135,6 +146,8 @@ def parse_yaml(text: str) -> LoadedYaml:
         raise YamlProblem(
             line, f"the file holds the non-printable character U+{code:04X}; remove it"
         ) from err
+    except RecursionError as err:  # PyYAML's composer recurses once per nesting level
+        raise YamlProblem(1, "the document nests too deeply to be a spec") from err
     except yaml.YAMLError as err:
         raise YamlProblem(1, f"not valid YAML: {err}") from err
     if node is None:

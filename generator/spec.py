@@ -666,3 +666,12 @@ def validate_files(paths: list[Path]) -> ValidationReport:
         else:
             lines.append(f"{path}: valid")
     return ValidationReport(lines=lines, ok=ok)
+
+
+def write_schema_file() -> Path:
+    """Regenerate the shipped JSON Schema file from the model (run after changing the model)."""
+    path = schema_path()
+    path.write_text(
+        json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return path

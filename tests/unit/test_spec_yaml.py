@@ -104,3 +104,17 @@ def test_large_valid_spec() -> None:
     )
     text = VALID.replace("\noperating_boundary:", block + "\noperating_boundary:")
     assert len(parse_spec(text).acceptance_criteria) == 599
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("a: &a [*a, *a]\n", "s.yaml:1: a value refers to itself through an alias"),
+        ("a: " + "[" * 80 + "]" * 80 + "\n", "s.yaml:1: the document nests deeper than 64 levels"),
+        ("a: " + "[" * 5000 + "]" * 5000 + "\n", "s.yaml:1: the document nests too deeply"),
+        ("a: 1\nb: \x1b[31m\n", "s.yaml:2: the file holds the non-printable character U+001B"),
+    ],
+)
+def test_pathological_structure(raw: str, expected: str) -> None:
+    """Recursive aliases, deep nesting and control characters are refused cleanly."""
+    assert error_of(raw).startswith(expected)
