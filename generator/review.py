@@ -143,8 +143,7 @@ def _report(
         for finding in run_rules(data):
             if finding.path in known:
                 continue  # the schema already reports this field
-            line = loaded.line_of(_path_parts(finding.path)) if loaded.lines else None
-            findings.append(_with_line(finding, line))
+            findings.append(_with_line(finding, _line_of(loaded, _path_parts(finding.path))))
     findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     questions = list(dict.fromkeys(f.question for f in findings if f.question))
     name = data.get("name")
@@ -165,6 +164,15 @@ def _with_line(finding: Finding, line: int | None) -> Finding:
     return Finding(
         finding.rule, finding.severity, finding.path, finding.message, finding.question, line
     )
+
+
+def _line_of(loaded: LoadedYaml, parts: tuple[str | int, ...]) -> int | None:
+    """Return the line of the field, or of its nearest parent; None for a missing top key."""
+    for end in range(len(parts), 0, -1):
+        line = loaded.lines.get(parts[:end])
+        if line is not None:
+            return line
+    return None
 
 
 def _path_parts(path: str) -> tuple[str | int, ...]:
