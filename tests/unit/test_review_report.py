@@ -1,0 +1,248 @@
+"""The review report: verdict, score, drafts, controls, questions, and the three formats."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from generator.catalog import load_catalog
+from generator.review import render_report, review_file, review_text, write_report
+
+ROOT = Path(__file__).resolve().parents[2]
+CLAIMS = ROOT / "specs" / "claims-triage.yaml"
+PLANTED = ROOT / "tests" / "fixtures" / "review" / "planted-problems.yaml"
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+def _with(old: str, new: str) -> str:
+    text = CLAIMS.read_text(encoding="utf-8")
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+def test_planted_spec_is_schema_valid() -> None:
+    """The planted-problems fixture passes validation, so only the rules can reject it."""
+    assert review_file(PLANTED).schema_valid
+
+
+def test_planted_spec_is_not_ready() -> None:
+    """A schema-valid spec with planted problems is judged not ready."""
+    assert review_file(PLANTED).verdict == "not-ready"
+
+
+@pytest.mark.parametrize(
+    ("rule", "path"),
+    [
+        ("vague-criterion", "acceptance_criteria.0.then"),
+        ("unobservable-then", "acceptance_criteria.1.then"),
+        ("one-owner", "owners"),
+        ("regime-without-data", "regulatory.regimes.1"),
+        ("high-risk-no-review-threshold", "operating_boundary.review_below_confidence"),
+        ("metric-no-baseline", "success_metrics.0.baseline"),
+        ("measurement-not-method", "success_metrics.0.measurement"),
+    ],
+)
+def test_planted_problem_is_found(rule: str, path: str) -> None:
+    """Each planted problem has its own finding at its field."""
+    found = {(f.rule, f.path) for f in review_file(PLANTED).findings}
+    assert (rule, path) in found
+
+
+def test_well_formed_regulated_spec_has_no_blocker() -> None:
+    """The claims-triage example (EU AI Act high risk, GDPR) is ready."""
+    report = review_file(CLAIMS)
+    assert (report.verdict, report.count("blocker")) == ("ready", 0)
+
+
+def test_findings_carry_their_yaml_line() -> None:
+    """A finding points at the line of the field it concerns."""
+    report = review_file(CLAIMS)
+    baseline = next(f for f in report.findings if f.rule == "metric-no-baseline")
+    line = CLAIMS.read_text(encoding="utf-8").splitlines()[baseline.line - 1]  # type: ignore[operator]  # line is set for rule findings
+    assert line.strip().startswith("baseline:")
+
+
+def test_score_follows_the_documented_formula() -> None:
+    """Score is 100 less 25 per blocker, 8 per warning and 2 per note."""
+    report = review_file(PLANTED)
+    expected = (
+        100 - 25 * report.count("blocker") - 8 * report.count("warning") - 2 * report.count("info")
+    )
+    assert report.score == max(0, expected)
+
+
+def test_schema_errors_become_blocking_findings() -> None:
+    """A draft that fails validation is reviewed; each schema error is a blocker."""
+    report = review_text(
+        _with("target: 4                      # required", "target: four"), "d.yaml"
+    )
+    schema = [f for f in report.findings if f.rule == "schema"]
+    assert (report.schema_valid, [(f.severity, f.path) for f in schema]) == (
+        False,
+        [("blocker", "success_metrics.0.target")],
+    )
+
+
+def test_rules_still_run_on_an_invalid_draft() -> None:
+    """The readiness rules run on the raw data of a draft with schema errors."""
+    text = _with("target: 4                      # required", "target: four")
+    text = text.replace(
+        "measurement: Claim-system timestamps, reported weekly.", "measurement: TBD"
+    )
+    rules = {f.rule for f in review_text(text, "d.yaml").findings}
+    assert {"schema", "measurement-not-method"} <= rules
+
+
+def test_text_that_is_not_yaml_is_a_blocking_finding() -> None:
+    """Broken YAML gives a report with one blocker and score 0, not an exception."""
+    report = review_text("a: [1\n  b: }\n", "bad.yaml")
+    assert ([f.rule for f in report.findings], report.score, report.verdict) == (
+        ["yaml"],
+        0,
+        "not-ready",
+    )
+
+
+def test_a_list_instead_of_a_mapping_is_a_blocking_finding() -> None:
+    """A YAML list at the top is reported as a finding."""
+    assert [f.rule for f in review_text("- a\n- b\n", "list.yaml").findings] == ["yaml"]
+
+
+def test_controls_come_from_the_catalogue() -> None:
+    """The controls listed are exactly those of the spec's regimes in the catalogue."""
+    expected = [(r, c.id) for r, c in load_catalog().controls_in_scope(["eu-ai-act", "gdpr"])]
+    assert [(c.regime, c.control) for c in review_file(CLAIMS).controls] == expected
+
+
+def test_questions_follow_from_findings() -> None:
+    """The planted measurement problem turns into a question to settle."""
+    questions = review_file(PLANTED).questions
+    assert any("How is M-1 measured" in q for q in questions)
+
+
+# --- JSON ------------------------------------------------------------------------------
+
+
+def test_json_has_the_design_shape() -> None:
+    """JSON has spec, verdict, score, findings, controls and questions as in DESIGN §4b."""
+    document = json.loads(render_report(review_file(PLANTED), "json"))
+    assert {"spec", "verdict", "score", "findings", "controls", "questions"} <= set(document)
+    assert set(document["findings"][0]) >= {"rule", "severity", "path", "message"}
+
+
+def test_json_names_the_spec_and_verdict() -> None:
+    """JSON carries the spec name and verdict."""
+    document = json.loads(render_report(review_file(PLANTED), "json"))
+    assert (document["spec"], document["verdict"]) == ("patient-portal-bot", "not-ready")
+
+
+# --- escaping --------------------------------------------------------------------------
+
+
+def _hostile_report_text(fmt: str) -> str:
+    text = _with(
+        "then: it is queued for an adjuster instead of being applied",
+        f"then: '{HOSTILE} it is queued'",
+    )
+    text = text.replace("title: Claims triage assistant", f"title: '{HOSTILE}'")
+    report = review_text(text, "hostile.yaml")
+    assert report.schema_valid
+    return render_report(report, fmt)  # type: ignore[arg-type]  # fmt is one of the three formats
+
+
+def test_html_escapes_script_and_image_tags() -> None:
+    """Script and img tags in spec text appear escaped in the HTML, never as tags."""
+    page = _hostile_report_text("html")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in page
+
+
+def test_html_contains_no_script_or_img_element() -> None:
+    """The HTML page has no script or img element at all."""
+    page = _hostile_report_text("html").lower()
+    assert (re.search(r"<script", page), re.search(r"<img", page)) == (None, None)
+
+
+def test_html_is_self_contained() -> None:
+    """The page loads nothing from outside: no src, no href, no url()."""
+    page = render_report(review_file(CLAIMS), "html")
+    assert re.search(r"\b(src|href)=|url\(|@import", page) is None
+
+
+def test_html_has_the_meeting_sections() -> None:
+    """The page has every section a planning meeting needs."""
+    page = render_report(review_file(CLAIMS), "html")
+    sections = re.findall(r'<section id="([a-z]+)"', page)
+    assert sections == [
+        "goal",
+        "users",
+        "metrics",
+        "criteria",
+        "regulatory",
+        "boundary",
+        "owners",
+        "findings",
+        "questions",
+    ]
+
+
+def test_html_prints_cleanly() -> None:
+    """The page has print styles."""
+    assert "@media print" in render_report(review_file(CLAIMS), "html")
+
+
+def test_markdown_escapes_html_tags() -> None:
+    """Tags in spec text are escaped in Markdown, so a PR comment shows them as text."""
+    text = _hostile_report_text("md")
+    assert ("<script>" not in text, "&lt;script&gt;" in text) == (True, True)
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [("*b*", r"\*b\*"), ("[l](javascript:x)", r"\[l\](javascript:x)"), ("a | b", r"a \| b")],
+)
+def test_markdown_escapes_markdown_syntax(raw: str, escaped: str) -> None:
+    """Markdown syntax in spec text is escaped, so it renders literally."""
+    from generator._report import md
+
+    assert md(raw) == escaped
+
+
+def test_markdown_defuses_mentions() -> None:
+    """An @mention in spec text does not ping anyone from a PR comment."""
+    from generator._report import md
+
+    assert "@everyone" not in md("ping @everyone")
+
+
+def test_markdown_replaces_control_characters() -> None:
+    """Terminal escape sequences in draft text are made harmless."""
+    from generator._report import md
+
+    assert "\x1b" not in md("red \x1b[31m text")
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def test_write_report_writes_the_text(tmp_path: Path) -> None:
+    """write_report writes the text to the path."""
+    target = tmp_path / "r.html"
+    write_report(target, "<p>hi</p>")
+    assert target.read_text(encoding="utf-8") == "<p>hi</p>\n"
+
+
+def test_write_report_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """After writing, only the report is in the folder."""
+    write_report(tmp_path / "r.md", "text")
+    assert [p.name for p in tmp_path.iterdir()] == ["r.md"]
+
+
+def test_write_report_into_a_missing_folder_fails_cleanly(tmp_path: Path) -> None:
+    """A missing folder is a GeneratorError, and nothing is created."""
+    from generator.errors import GeneratorError
+
+    with pytest.raises(GeneratorError, match="cannot write the report"):
+        write_report(tmp_path / "missing" / "r.md", "text")
