@@ -1,0 +1,171 @@
+"""The review and diff commands, called in-process; diff against git references."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+CLAIMS = ROOT / "specs" / "claims-triage.yaml"
+PLANTED = ROOT / "tests" / "fixtures" / "review" / "planted-problems.yaml"
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def test_review_prints_markdown_by_default(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --format the review is Markdown on stdout, and a ready spec exits 0."""
+    code = main(["review", str(CLAIMS)])
+    out = capsys.readouterr().out
+    assert (code, out.startswith("## Readiness review: Claims triage assistant")) == (0, True)
+
+
+def test_review_json_is_parseable(capsys: pytest.CaptureFixture[str]) -> None:
+    """--format json prints one JSON document."""
+    main(["review", str(PLANTED), "--format", "json"])
+    assert json.loads(capsys.readouterr().out)["verdict"] == "not-ready"
+
+
+def test_blockers_exit_0_without_strict() -> None:
+    """A schema-valid spec with blockers exits 0 unless --strict is given."""
+    assert main(["review", str(PLANTED)]) == 0
+
+
+def test_blockers_exit_1_with_strict() -> None:
+    """--strict exits 1 when any finding blocks."""
+    assert main(["review", str(PLANTED), "--strict"]) == 1
+
+
+def test_ready_spec_exits_0_with_strict() -> None:
+    """--strict exits 0 when nothing blocks."""
+    assert main(["review", str(CLAIMS), "--strict"]) == 0
+
+
+def test_schema_errors_exit_1_and_still_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A draft with schema errors prints its report and exits 1."""
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(CLAIMS.read_text(encoding="utf-8").replace("kind: service", "kind: robot"))
+    code = main(["review", str(draft)])
+    assert (code, "| blocker | schema | kind" in capsys.readouterr().out) == (1, True)
+
+
+def test_missing_file_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file that does not exist gives one error line and exit 1."""
+    code = main(["review", str(tmp_path / "nope.yaml")])
+    err = capsys.readouterr().err
+    assert (code, len(err.splitlines()), err.startswith("Error: ")) == (1, 1, True)
+
+
+def test_review_writes_html_to_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """-o writes the HTML page to the file and reports where."""
+    target = tmp_path / "review.html"
+    main(["review", str(CLAIMS), "--format", "html", "-o", str(target)])
+    page = target.read_text(encoding="utf-8")
+    assert (page.startswith("<!DOCTYPE html>"), str(target) in capsys.readouterr().out) == (
+        True,
+        True,
+    )
+
+
+def test_review_output_replaces_an_existing_file(tmp_path: Path) -> None:
+    """-o replaces an earlier report and leaves no temporary file."""
+    target = tmp_path / "review.md"
+    target.write_text("old", encoding="utf-8")
+    main(["review", str(CLAIMS), "-o", str(target)])
+    assert ([p.name for p in tmp_path.iterdir()], target.read_text()[:2]) == (["review.md"], "##")
+
+
+def test_unknown_format_is_a_usage_error() -> None:
+    """An unknown --format exits 2."""
+    assert main(["review", str(CLAIMS), "--format", "pdf"]) == 2
+
+
+def test_diff_prints_changes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The diff command prints what changed and exits 0."""
+    new = tmp_path / "new.yaml"
+    new.write_text(CLAIMS.read_text(encoding="utf-8").replace("target: 4 ", "target: 3 "))
+    code = main(["diff", str(CLAIMS), str(new)])
+    assert (code, "target: 4 → 3" in capsys.readouterr().out) == (0, True)
+
+
+def test_diff_json(capsys: pytest.CaptureFixture[str]) -> None:
+    """The diff command with --format json prints a JSON document."""
+    main(["diff", str(CLAIMS), str(CLAIMS), "--format", "json"])
+    assert json.loads(capsys.readouterr().out)["identical"] is True
+
+
+def test_review_and_diff_do_not_import_copier() -> None:
+    """The review and diff commands stay fast: copier is never imported."""
+    code = (
+        "import sys; from generator.cli import main; "
+        f"main(['review', {str(CLAIMS)!r}, '--format', 'html']); "
+        f"main(['diff', {str(CLAIMS)!r}, {str(CLAIMS)!r}]); "
+        "assert 'copier' not in sys.modules, 'copier was imported'"
+    )
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+
+
+# --- git references --------------------------------------------------------------------
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git repository with two commits of spec.yaml; the current directory is inside it."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    _git(repo, "config", "user.name", "Test")
+    _git(repo, "config", "user.email", "test@example.com")
+    spec = repo / "spec.yaml"
+    spec.write_text(CLAIMS.read_text(encoding="utf-8"), encoding="utf-8")
+    _git(repo, "add", "spec.yaml")
+    _git(repo, "commit", "-q", "-m", "first")
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace(
+            "regimes: [eu-ai-act, gdpr]", "regimes: [eu-ai-act, gdpr, soc2]"
+        )
+    )
+    _git(repo, "commit", "-q", "-am", "second")
+    monkeypatch.chdir(repo)
+    return repo
+
+
+@needs_git
+@pytest.mark.usefixtures("repo")
+def test_diff_between_git_revisions(capsys: pytest.CaptureFixture[str]) -> None:
+    """HEAD~1:spec.yaml against HEAD:spec.yaml names the regime added in between."""
+    code = main(["diff", "HEAD~1:spec.yaml", "HEAD:spec.yaml"])
+    assert (code, "added regime soc2" in capsys.readouterr().out) == (0, True)
+
+
+@needs_git
+@pytest.mark.usefixtures("repo")
+def test_diff_git_revision_against_file(capsys: pytest.CaptureFixture[str]) -> None:
+    """A git reference can be compared with the working file."""
+    main(["diff", "HEAD~1:spec.yaml", "spec.yaml", "--format", "json"])
+    assert json.loads(capsys.readouterr().out)["regulatory"]["regimes_added"] == ["soc2"]
+
+
+@needs_git
+@pytest.mark.usefixtures("repo")
+def test_unknown_git_revision_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """A revision git does not know gives one error line and exit 1."""
+    code = main(["diff", "HEAD~5:spec.yaml", "spec.yaml"])
+    err = capsys.readouterr().err
+    assert (code, len(err.splitlines()), "HEAD~5:spec.yaml" in err) == (1, 1, True)
