@@ -134,6 +134,26 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("new", metavar="NEW", help="the later version: FILE or REV:PATH")
     diff.add_argument("--format", choices=["text", "md", "json"], default="text")
     diff.set_defaults(handler=_diff)
+
+    update = commands.add_parser(
+        "update",
+        help="bring template releases and spec.yaml changes into generated repos",
+        description="Re-apply the template to generated repos with a three-way merge: "
+        "template changes and spec.yaml changes arrive, your own edits stay. A dirty "
+        "working tree (untracked files included) is refused untouched; conflicts are listed "
+        "per file; nothing is committed. PROJECT may be a repo or a folder of repos "
+        "(default: the current folder); several run in parallel. Exit 0 when all are "
+        "current or updated, 1 when any is behind (--check), refused, conflicting or failed.",
+    )
+    update.add_argument("projects", nargs="*", type=Path, metavar="PROJECT")
+    update.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 when a repo is behind its template or its spec.yaml",
+    )
+    update.add_argument("--format", choices=["text", "json"], default="text")
+    _template_options(update)
+    update.set_defaults(handler=_update)
     return parser
 
 
@@ -253,6 +273,33 @@ def _diff(args: argparse.Namespace) -> int:
 
     _output.out(render_diff(diff_specs(args.old, args.new), args.format).rstrip("\n"))
     return 0
+
+
+def _update(args: argparse.Namespace) -> int:
+    from generator import _update_report as report
+    from generator.update import UpdateResult, exit_code, update_many
+
+    def progress(result: UpdateResult, done: int, total: int) -> None:
+        if total > 1:
+            _output.err(report.progress_line(result, done, total))
+
+    results = update_many(
+        args.projects or [Path.cwd()],
+        check=args.check,
+        template=args.template,
+        vcs_ref=args.vcs_ref,
+        on_result=progress,
+    )
+    if args.format == "json":
+        _output.out(report.to_json(results))
+    elif args.check:
+        for result in results:
+            _output.out(report.check_line(result))
+    else:
+        for line in report.details(results):
+            _output.out(line)
+        _output.out(report.summary_table(results))
+    return exit_code(results)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,368 @@
+"""Keep generated repositories current with their template and their ``spec.yaml``.
+
+``update_project`` re-applies the template with Copier's three-way merge: it re-renders the
+version a project was made from (``_commit`` in ``.copier-answers.yml``) with the recorded
+answers, renders the new version with answers recomputed from the project's ``spec.yaml``,
+and applies the team's own changes on top. So template releases and spec edits arrive by
+the same path, and files the team changed keep their changes (or show conflicts).
+
+Copier reports no conflict and changes the process's working folder, so this module
+checks the working tree before (refusing any dirty tree), finds conflicts itself after
+(unmerged index entries and ``*.rej`` files), never commits, and runs several repositories
+in separate processes (``update_many``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Literal
+
+from generator import _update_git as gitops
+from generator.errors import GeneratorError, SpecError
+
+ANSWERS_FILE = ".copier-answers.yml"
+Status = Literal["current", "behind", "updated", "conflicts", "refused", "failed"]
+OK_STATUSES = frozenset({"current", "updated"})
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What happened to one repository (or what ``--check`` found)."""
+
+    path: Path
+    status: Status
+    version_from: str | None = None
+    version_to: str | None = None
+    template_behind: bool = False
+    spec_changed: bool = False
+    spec_changes: tuple[str, ...] = ()
+    """Top-level keys of the render context that differ from the recorded answer."""
+    conflicts: tuple[str, ...] = ()
+    changed_files: int = 0
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the repository is current or was updated without conflicts."""
+        return self.status in OK_STATUSES
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as plain JSON data."""
+        return {
+            "path": str(self.path),
+            "status": self.status,
+            "ok": self.ok,
+            "template": {
+                "from": self.version_from,
+                "to": self.version_to,
+                "behind": self.template_behind,
+            },
+            "spec": {"changed": self.spec_changed, "changes": list(self.spec_changes)},
+            "conflicts": list(self.conflicts),
+            "changed_files": self.changed_files,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class _Project:
+    """What a generated repository records about how it was made."""
+
+    path: Path
+    answers: dict[str, Any]
+    src_path: str
+    commit: str | None
+    kind: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def update_project(
+    path: Path,
+    *,
+    check: bool = False,
+    template: str | None = None,
+    vcs_ref: str | None = None,
+) -> UpdateResult:
+    """Check or update one generated repository; never raises.
+
+    Args:
+        path: the repository (the folder holding ``.copier-answers.yml``).
+        check: only tell whether it is behind its template or its spec; change nothing.
+        template: with ``check``, compare with this source instead of the recorded one;
+            with an update it must name the recorded source (Copier cannot switch source
+            during an update).
+        vcs_ref: the template version to compare with or update to (default: the latest).
+    """
+    path = Path(path).expanduser().absolute()
+    try:
+        return _update(path, check=check, template=template, vcs_ref=vcs_ref)
+    except SpecError as err:
+        return UpdateResult(path, "refused", message="spec.yaml is not valid:\n" + str(err))
+    except GeneratorError as err:
+        return UpdateResult(path, "refused", message=str(err))
+    except Exception as err:  # one repository's failure must not stop the others
+        return UpdateResult(path, "failed", message=f"{type(err).__name__}: {err}")
+
+
+class _Refused(GeneratorError):
+    """The repository is not in a state that can be updated; nothing was changed."""
+
+
+def _update(path: Path, *, check: bool, template: str | None, vcs_ref: str | None) -> UpdateResult:
+    project = _read_project(path)
+    src = _source_for(project, template, check=check)
+    if project.commit is None:
+        raise _Refused(
+            f"{ANSWERS_FILE} records no template version (_commit): the project was rendered "
+            "from a plain folder, which Copier cannot update; render it again from a git "
+            "template source (the default source records versions)"
+        )
+    version_from = gitops.version_of_ref(project.commit)
+    latest = gitops.latest_version(src, vcs_ref)
+    spec_changes = _context_changes(project.answers.get("project"), project.context)
+    base = UpdateResult(
+        path,
+        "current",
+        version_from=str(version_from) if version_from else project.commit,
+        version_to=latest.label,
+        template_behind=gitops.is_behind(project.commit, version_from, latest),
+        spec_changed=bool(spec_changes),
+        spec_changes=spec_changes,
+    )
+    if check:
+        behind = base.template_behind or base.spec_changed
+        return replace(base, status="behind" if behind else "current", message=_check_text(base))
+    gitops.require_clean(path)
+    if not (base.template_behind or base.spec_changed):
+        return replace(base, message="already current: nothing to do")
+    return _apply(project, base, vcs_ref)
+
+
+def _read_project(path: Path) -> _Project:
+    from generator._yaml import YamlProblem, parse_yaml
+    from generator.context import build_context
+    from generator.spec import load_spec
+
+    if not path.is_dir():
+        raise _Refused("no such folder")
+    answers_path = path / ANSWERS_FILE
+    if not answers_path.is_file():
+        raise _Refused(f"not a generated project: it has no {ANSWERS_FILE}")
+    try:
+        answers = parse_yaml(answers_path.read_text(encoding="utf-8")).data
+    except (YamlProblem, UnicodeDecodeError) as err:
+        raise _Refused(f"{ANSWERS_FILE} cannot be read: {err}") from err
+    if not isinstance(answers, dict) or not isinstance(answers.get("_src_path"), str):
+        raise _Refused(f"{ANSWERS_FILE} records no template source (_src_path)")
+    spec_path = path / "spec.yaml"
+    if not spec_path.is_file():
+        raise _Refused("it has no spec.yaml, the source of truth of a generated project")
+    spec = load_spec(spec_path)
+    context = json.loads(json.dumps(build_context(spec)))
+    commit = answers.get("_commit")
+    return _Project(
+        path=path,
+        answers=answers,
+        src_path=answers["_src_path"],
+        commit=str(commit) if commit is not None else None,
+        kind=str(spec.kind),
+        context=context,
+    )
+
+
+def _source_for(project: _Project, template: str | None, *, check: bool) -> str:
+    """The template source to compare with: the recorded one unless ``--check --template``."""
+    from generator.templates import install_default_bundle, is_default_source, resolve_template
+
+    recorded = project.src_path
+    if is_default_source(recorded):
+        install_default_bundle()  # this release's templates, at the path projects record
+    if template is not None:
+        wanted = resolve_template(template).src_path
+        if not check and not gitops.same_source(wanted, recorded):
+            raise _Refused(
+                f"the project records the template source {recorded}; Copier updates from "
+                f"the recorded source only. To move it to {wanted}, set _src_path in "
+                f"{ANSWERS_FILE} to it, commit, and run update again"
+            )
+        return wanted
+    if not gitops.source_exists(recorded):
+        raise _Refused(
+            f"its template source {recorded} does not exist; if the template moved, set "
+            f"_src_path in {ANSWERS_FILE} to the new place, commit, and run update again"
+        )
+    return recorded
+
+
+def _context_changes(recorded: object, current: dict[str, Any]) -> tuple[str, ...]:
+    if not isinstance(recorded, dict):
+        return ("project",)
+    keys = sorted(set(recorded) | set(current))
+    return tuple(k for k in keys if recorded.get(k) != current.get(k))
+
+
+def _check_text(result: UpdateResult) -> str:
+    parts = []
+    if result.template_behind:
+        parts.append(f"template {result.version_from} -> {result.version_to}")
+    else:
+        parts.append(f"template current at {result.version_from}")
+    if result.spec_changed:
+        parts.append(f"spec.yaml changed since the last update ({', '.join(result.spec_changes)})")
+    else:
+        parts.append("spec current")
+    return "; ".join(parts)
+
+
+def _apply(project: _Project, base: UpdateResult, vcs_ref: str | None) -> UpdateResult:
+    """Run Copier's update; then find conflicts and count changes. Never commits."""
+    import copier
+
+    path = project.path
+    rej_before = gitops.rej_files(path)
+    cwd = Path.cwd()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # copier warns about dirty or untagged templates
+            copier.run_update(
+                str(path),
+                data={"kind": project.kind, "project": project.context},
+                vcs_ref=vcs_ref,
+                defaults=True,
+                overwrite=True,
+                conflict="inline",
+                quiet=True,
+                unsafe=False,
+                skip_answered=False,
+            )
+    except Exception as err:
+        changed = gitops.changed_paths(path)
+        left = (
+            f"; {len(changed)} file(s) were changed: review with `git status` and `git diff`"
+            if changed
+            else "; nothing was changed"
+        )
+        return replace(base, status="failed", message=f"Copier failed: {err}{left}")
+    finally:
+        os.chdir(cwd)  # run_update changes the process's working folder
+    commit = gitops.recorded_commit(path / ANSWERS_FILE)
+    version_to = gitops.version_of_ref(commit) if commit else None
+    conflicts = tuple(
+        sorted({*gitops.unmerged_paths(path), *(gitops.rej_files(path) - rej_before)})
+    )
+    changed = gitops.changed_paths(path)
+    result = replace(
+        base,
+        version_to=str(version_to) if version_to else commit,
+        conflicts=conflicts,
+        changed_files=len(changed),
+    )
+    if conflicts:
+        return replace(
+            result,
+            status="conflicts",
+            message=(
+                f"{len(conflicts)} file(s) conflict: resolve the <<<<<<< markers (and any .rej "
+                "file) in them, check with `git diff`, then `git add -A && git commit`"
+            ),
+        )
+    return replace(
+        result,
+        status="updated",
+        message=(
+            f"{len(changed)} file(s) changed, not committed: review with `git status` and "
+            "`git diff`, then `git add -A && git commit -m 'Update from template'`"
+        ),
+    )
+
+
+def find_projects(paths: Iterable[Path]) -> list[Path]:
+    """Expand folders holding generated repositories into those repositories.
+
+    A path holding ``.copier-answers.yml`` is a project; another folder stands for each
+    subfolder that holds one. Paths that are neither stay, so they are reported.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw).expanduser().absolute()
+        if (path / ANSWERS_FILE).is_file() or not path.is_dir():
+            found.append(path)
+            continue
+        children = sorted(p for p in path.iterdir() if (p / ANSWERS_FILE).is_file())
+        found.extend(children or [path])
+    return list(dict.fromkeys(found))
+
+
+def update_many(
+    paths: Sequence[Path],
+    *,
+    check: bool = False,
+    template: str | None = None,
+    vcs_ref: str | None = None,
+    workers: int | None = None,
+    on_result: Callable[[UpdateResult, int, int], None] | None = None,
+) -> list[UpdateResult]:
+    """Check or update several repositories in parallel processes, each independently.
+
+    Args:
+        paths: repositories, or folders holding repositories.
+        check: only check, change nothing.
+        template: see ``update_project``.
+        vcs_ref: see ``update_project``.
+        workers: processes to use (default: the number of CPUs).
+        on_result: called with (result, done, total) as each repository finishes.
+
+    Returns:
+        One result per repository, in the order given.
+    """
+    projects = find_projects(paths)
+    total = len(projects)
+    _prepare_default_bundle()
+    results: dict[Path, UpdateResult] = {}
+
+    def record(result: UpdateResult) -> None:
+        results[result.path] = result
+        if on_result is not None:
+            on_result(result, len(results), total)
+
+    count = min(workers or os.cpu_count() or 1, total)
+    if count <= 1:
+        for project in projects:
+            record(update_project(project, check=check, template=template, vcs_ref=vcs_ref))
+        return [results[p] for p in projects]
+    # Copier changes the working folder, so repositories run in processes, not threads;
+    # "spawn" starts clean interpreters (no inherited locks or threads).
+    with ProcessPoolExecutor(max_workers=count, mp_context=get_context("spawn")) as pool:
+        futures = {
+            pool.submit(update_project, p, check=check, template=template, vcs_ref=vcs_ref): p
+            for p in projects
+        }
+        for future in as_completed(futures):
+            project = futures[future]
+            try:
+                record(future.result())
+            except Exception as err:  # the worker process died
+                record(UpdateResult(project, "failed", message=f"worker failed: {err}"))
+    return [results[p] for p in projects]
+
+
+def _prepare_default_bundle() -> None:
+    """Copy the shipped templates to the per-user path once, before workers start."""
+    from generator._bundle import BundleError
+    from generator.templates import install_default_bundle
+
+    with suppress(BundleError):  # projects using the default source report it one by one
+        install_default_bundle()
+
+
+def exit_code(results: Sequence[UpdateResult]) -> int:
+    """0 when every repository is current or updated cleanly, otherwise 1."""
+    return 0 if results and all(r.ok for r in results) else 1
