@@ -149,7 +149,8 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
         CatalogError: the data file is missing or does not satisfy the model.
     """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
         return Catalog.model_validate(data)
     except (OSError, yaml.YAMLError, ValidationError) as err:
         raise CatalogError(f"{path}: the regulatory catalogue is broken: {err}") from err
