@@ -150,7 +150,7 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
     """
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # a safe loader
         return Catalog.model_validate(data)
     except (OSError, yaml.YAMLError, ValidationError) as err:
         raise CatalogError(f"{path}: the regulatory catalogue is broken: {err}") from err
