@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from generator.catalog import KindName, load_catalog
+from generator.pipeline_context import pipeline_context
 from generator.spec import ProjectSpec, slug_to_identifier
 
 CONTEXT_VERSION = 1
@@ -121,6 +122,7 @@ def build_context(spec: ProjectSpec) -> dict[str, Any]:
         },
         "budget_monthly_usd": spec.budget.monthly_usd if spec.budget else None,
         "codeowners": _owner_handles(spec),
+        "pipeline": pipeline_context(spec) if kind == "pipeline" else None,
     }
 
 
