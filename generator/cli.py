@@ -128,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="show what changed between two versions of a spec",
         description="Compare two versions of a spec: criteria, metrics, users, owners, "
         "regulatory scope with the controls it adds or drops, and other fields. OLD and NEW "
-        "are files or git references such as HEAD~1:spec.yaml.",
+        "are files or git references such as HEAD~1:spec.yaml (the path after the colon is "
+        "relative to the repository root; start it with ./ for the current folder).",
     )
     diff.add_argument("old", metavar="OLD", help="the earlier version: FILE or REV:PATH")
     diff.add_argument("new", metavar="NEW", help="the later version: FILE or REV:PATH")
