@@ -27,7 +27,8 @@ Handler = Callable[[argparse.Namespace], int]
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors become UsageError (exit 2, one line)."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]  # noqa: D102 - argparse API
+    def error(self, message: str) -> None:  # type: ignore[override]  # argparse declares NoReturn
+        """Raise a usage error instead of printing and exiting."""
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
@@ -62,7 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     new.set_defaults(handler=_new)
 
     spec = commands.add_parser("spec", help="write, validate and describe spec files")
-    spec_commands = spec.add_subparsers(dest="spec_command", metavar="SUBCOMMAND", parser_class=_Parser)
+    spec_commands = spec.add_subparsers(
+        dest="spec_command", metavar="SUBCOMMAND", parser_class=_Parser
+    )
     spec.set_defaults(handler=_needs_subcommand(spec))
 
     validate = spec_commands.add_parser(
