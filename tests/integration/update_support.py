@@ -1,0 +1,120 @@
+"""Helpers for the update tests: a tiny template repository, git, spec edits, file hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.conftest import ROOT, SPECS
+
+ANSWERS_TEMPLATE = "{{_copier_conf.answers_file}}.jinja"
+README_V1 = """\
+# {{ project.name }}
+
+Generated from the tiny template.
+
+## Team notes
+
+(none)
+
+## Footer
+
+footer v1
+"""
+ACCEPTANCE = """\
+\"\"\"One acceptance test per criterion.\"\"\"
+{% for c in project.criteria %}
+
+def {{ c.test_name }}() -> None:
+    \"\"\"{{ c.id }}\"\"\"
+{% endfor %}
+"""
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` (identity and config come from the isolated home)."""
+    done = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def make_template_repo(root: Path, *, version_file: bool = False) -> Path:
+    """A template repository laid out like new-ai-project's, committed (untagged)."""
+    root.mkdir(parents=True)
+    shutil.copy2(ROOT / "copier.yml", root / "copier.yml")
+    service = root / "templates" / "service"
+    (service / "tests" / "acceptance").mkdir(parents=True)
+    (service / ANSWERS_TEMPLATE).write_text(
+        (ROOT / "templates" / "service" / ANSWERS_TEMPLATE).read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    (service / "README.md.jinja").write_text(README_V1, encoding="utf-8")
+    (service / "tests" / "acceptance" / "test_acceptance.py.jinja").write_text(
+        ACCEPTANCE, encoding="utf-8"
+    )
+    if version_file:
+        (root / "templates" / "VERSION").write_text("0.1.0\n", encoding="utf-8")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "Template v1")
+    return root
+
+
+def release(repo: Path, tag: str, path: str, old: str, new: str) -> None:
+    """Change one template file, commit, and tag the commit (a template release)."""
+    edit(repo / path, old, new)
+    git(repo, "commit", "-q", "-am", f"Release {tag}")
+    git(repo, "tag", tag)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace text in a file, failing loudly when it is not there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def render(dest: Path, template: str | None) -> Path:
+    """Render the claims-triage example spec into ``dest`` (git init and first commit)."""
+    from generator.render import render_project
+
+    render_project(SPECS / "claims-triage.yaml", dest, template=template)
+    return dest
+
+
+def team_commit(project: Path, message: str = "Team edit") -> None:
+    """Commit every change in the project, as the team would."""
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", message)
+
+
+NEW_CRITERION = """\
+  - id: AC-99
+    given: a claim in a language the model was not trained on
+    when: it is submitted to the routing endpoint
+    then: it is routed to an adjuster within 2 seconds
+    layer: integration
+"""
+
+
+def add_criterion(project: Path) -> None:
+    """Add acceptance criterion AC-99 at the top of the spec's list."""
+    text = (project / "spec.yaml").read_text(encoding="utf-8")
+    head, _, tail = text.partition("acceptance_criteria:")
+    first_line, _, rest = tail.partition("\n")
+    (project / "spec.yaml").write_text(
+        f"{head}acceptance_criteria:{first_line}\n{NEW_CRITERION}{rest}", encoding="utf-8"
+    )
+
+
+def snapshot(project: Path) -> dict[str, str]:
+    """Hashes of every file outside .git, plus the git status, to prove nothing changed."""
+    hashes = {
+        p.relative_to(project).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(project.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(project).parts
+    }
+    hashes["<git status>"] = git(project, "status", "--porcelain", "--untracked-files=all")
+    hashes["<HEAD>"] = git(project, "rev-parse", "HEAD")
+    return hashes
