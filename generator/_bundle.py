@@ -32,6 +32,7 @@ _IDENTITY = {
     "GIT_COMMITTER_NAME": "new-ai-project",
     "GIT_COMMITTER_EMAIL": "templates@new-ai-project.invalid",
 }
+_NO_HISTORY_DATE = 946684800  # 2000-01-01: git refuses tiny timestamps such as 0
 
 
 class BundleError(Exception):
@@ -216,13 +217,13 @@ def _working_tree(repo: Path, source_root: Path) -> str:
 
 
 def _head_time(source_root: Path) -> int:
-    """The source HEAD's commit time (0 without history): same tree, same commit id."""
+    """The source HEAD's commit time (a fixed date without history): same tree, same id."""
     if not _is_git_checkout(source_root):
-        return 0
+        return _NO_HISTORY_DATE
     try:
-        return int(_git(source_root, "log", "-1", "--format=%ct", "HEAD") or "0")
+        return int(_git(source_root, "log", "-1", "--format=%ct", "HEAD") or _NO_HISTORY_DATE)
     except BundleError:
-        return 0  # a repository without commits
+        return _NO_HISTORY_DATE  # a repository without commits
 
 
 def _commit(repo: Path, tree: str, parent: str | None, release: Release, title: str) -> str:

@@ -75,11 +75,11 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def render(dest: Path, template: str | None) -> Path:
-    """Render the claims-triage example spec into ``dest`` (git init and first commit)."""
+def render(dest: Path, template: str | None, spec: str = "claims-triage.yaml") -> Path:
+    """Render an example spec into ``dest`` (git init and first commit)."""
     from generator.render import render_project
 
-    render_project(SPECS / "claims-triage.yaml", dest, template=template)
+    render_project(SPECS / spec, dest, template=template)
     return dest
 
 
