@@ -119,7 +119,7 @@ class Answers:
                 for index, item in enumerate(value):
                     if model is not None and _checks.section_complete(model, item):
                         done.add(f"{key}.{index}")
-            if _checks.check_value(ProjectSpec, key, value, (key,)) is None and value:
+            if value and _checks.field_complete(ProjectSpec, key, value):
                 done.add(key)
         return done
 

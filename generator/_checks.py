@@ -72,6 +72,15 @@ def check_section(model: type[BaseModel], data: dict[str, Any], loc: Loc) -> str
     return None
 
 
+def field_complete(model: type[BaseModel], field: str, value: Any) -> bool:
+    """Say whether ``value`` is a complete, valid ``model.field`` (nothing missing)."""
+    try:
+        _adapter(model, field, False).validate_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
 def section_complete(model: type[BaseModel], data: Any) -> bool:
     """Say whether ``data`` is a complete, valid ``model``."""
     try:

@@ -112,9 +112,7 @@ class _Interview(Sections):
         self.done = self._complete_parts() | {f"from:{self.based_on}"}
         present = [key for key in prompts.SECTIONS if key == "about" or key in self.data]
         say(f"Starting from {source}: {count_answers(self.data)} answers are already there.")
-        options = [
-            Option(key, prompts.SECTIONS[key].title.removesuffix(" (optional)")) for key in present
-        ]
+        options = [Option(key, prompts.SECTIONS[key].title) for key in present]
         self.change = set(ask(prompts.CONTROL["change"], default=[], options=options))
         self.done -= self.change
         self._save()
@@ -145,7 +143,11 @@ class _Interview(Sections):
         reopened = False
         for detail in err.errors(include_url=False):
             loc = tuple(detail["loc"])
-            if not loc or detail["type"] == "missing":
+            if not loc:
+                continue
+            if detail["type"] == "missing":
+                self.done = {d for d in self.done if not loc_startswith(loc, d)}
+                reopened = True
                 continue
             parent: Any = self.data
             try:

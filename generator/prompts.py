@@ -54,54 +54,20 @@ def _options(*items: tuple[str, str, str]) -> tuple[Option, ...]:
 
 
 SECTIONS: dict[str, Section] = {
-    "about": Section(
-        "about",
-        "The project",
-        "A few words on what we are building. Everything can be changed later in the spec file.",
-    ),
-    "business_goal": Section(
-        "business_goal",
-        "Business goal",
-        "Why does this project exist? Answer in the words of the people who have the problem.",
-    ),
-    "owners": Section("owners", "Owners", "Who is accountable once it runs?"),
-    "users": Section(
-        "users",
-        "Users",
-        "Who will use it? Each role becomes an access role in the generated code.",
-    ),
-    "success_metrics": Section(
-        "success_metrics",
-        "Success metrics",
-        "How will we know it works? Give numbers we can measure, today's value if known, "
-        "and the target.",
-    ),
-    "regulatory": Section(
-        "regulatory",
-        "Regulatory scope",
-        "Which rules apply decides the controls, documents and tests the repository carries.",
-    ),
-    "acceptance_criteria": Section(
-        "acceptance_criteria",
-        "Acceptance criteria",
-        "What must be observably true for this to be done? Each criterion becomes a test.",
-    ),
-    "operating_boundary": Section(
-        "operating_boundary",
-        "Operating boundary (optional)",
-        "Where should a human decide instead of the system?",
-    ),
-    "data_dependencies": Section(
-        "data_dependencies",
-        "Data dependencies (optional)",
-        "Which upstream data or integrations does it rely on, and who owns them?",
-    ),
-    "monitoring": Section(
-        "monitoring",
-        "Monitoring (optional)",
-        "Service levels and drift alerts; leave any answer empty to decide later.",
-    ),
-    "budget": Section("budget", "Budget (optional)", "Is there a monthly cost ceiling?"),
+    key: Section(key, title, intro)
+    for key, title, intro in [
+        ("about", "The project", "A few words on what we are building."),
+        ("business_goal", "Business goal", "Why does it exist? Use the words of those affected."),
+        ("owners", "Owners", "Who is accountable once it runs?"),
+        ("users", "Users", "Who will use it? Each role becomes an access role in the code."),
+        ("success_metrics", "Success metrics", "How will we know it works? Measurable numbers."),
+        ("regulatory", "Regulatory scope", "The rules decide the controls the repository carries."),
+        ("acceptance_criteria", "Acceptance criteria", "When is it done? Each becomes a test."),
+        ("operating_boundary", "Operating boundary", "Where should a human decide instead?"),
+        ("data_dependencies", "Data dependencies", "Which upstream data does it rely on?"),
+        ("monitoring", "Monitoring", "Service levels and drift alerts."),
+        ("budget", "Budget", "A monthly cost ceiling."),
+    ]
 }
 """The sections in the order the interview (and the spec file) presents them."""
 
@@ -166,7 +132,7 @@ QUESTIONS: dict[str, Question] = {
         "the observable change, e.g. Routine claims are routed automatically.",
     ),
     "business_goal.value": Question(
-        "What is that worth? Put a number on it where you can.",
+        "What is that worth, in numbers where you can?",
         "e.g. Median routing time falls from 48 to 4 hours, freeing 12 FTEs.",
     ),
     "business_goal.non_goals.*": Question(
@@ -185,7 +151,7 @@ QUESTIONS: dict[str, Question] = {
         "Who gets paged when it breaks?", "a rota or address, e.g. claims-oncall@example.com"
     ),
     "users.*.role": Question(
-        "Name a user role",
+        "What is the role called?",
         "a short slug such as adjuster or auditor; it becomes an access role",
     ),
     "users.*.description": Question(
@@ -324,9 +290,7 @@ QUESTIONS: dict[str, Question] = {
         "e.g. claims-oncall@example.com; leave empty for none",
         optional=True,
     ),
-    "data_dependencies.*.name": Question(
-        "Name of the data source or integration", "e.g. claims-db"
-    ),
+    "data_dependencies.*.name": Question("Which data source or integration?", "e.g. claims-db"),
     "data_dependencies.*.owner": Question("Who owns it upstream?", "e.g. Claims Data team"),
     "data_dependencies.*.contract": Question(
         "What is the contract?",
