@@ -1,0 +1,84 @@
+"""The interview from the command line: refusal without a terminal, spec new, Ctrl-C."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from generator.cli import main
+from generator.spec import load_spec
+from tests.conftest import SPECS
+from tests.unit.interview_keys import CTRL_C, ENTER, happy_keys, line
+
+
+def _piped(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the command line with standard input from a pipe, as in CI."""
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        cwd=cwd,
+        input="answers nobody will read\n",
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "args", [(), ("spec", "new"), ("new", "demo")], ids=["bare", "spec-new", "new"]
+)
+def test_piped_input_is_refused_at_once(args: tuple[str, ...], tmp_path: Path) -> None:
+    """Without a terminal the interview exits 2 with a pointer to --spec, and writes nothing."""
+    result = _piped(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--spec" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(autouse=True)
+def no_terminal_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In process, answers come from a pipe: switch off the terminal check."""
+    monkeypatch.setattr("generator.prompts.require_terminal", lambda: None)
+
+
+def _cli(keys: list[str], *argv: str) -> int:
+    """Run the command line in process with ``keys`` typed in advance."""
+    with create_pipe_input() as pipe:
+        pipe.send_text("".join(keys))
+        pipe.close()
+        with create_app_session(input=pipe, output=DummyOutput()):
+            return main(list(argv))
+
+
+def test_spec_new_writes_the_file_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`spec new FILE` runs the interview, writes FILE and names it."""
+    target = tmp_path / "claims.yaml"
+    assert _cli(happy_keys(), "spec", "new", str(target)) == 0
+    assert f"Wrote the spec to {target}." in capsys.readouterr().out
+    assert load_spec(target).name == "claims-triage-assistant"
+
+
+def test_spec_new_from_a_spec(tmp_path: Path) -> None:
+    """`spec new FILE --from SPEC` starts from SPEC."""
+    target = tmp_path / "copy.yaml"
+    assert (
+        _cli([ENTER], "spec", "new", str(target), "--from", str(SPECS / "claims-triage.yaml")) == 0
+    )
+    assert load_spec(target) == load_spec(SPECS / "claims-triage.yaml")
+
+
+def test_ctrl_c_exits_130_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C ends `spec new` with exit 130 and one line naming the draft."""
+    assert _cli([line("Claims triage"), CTRL_C], "spec", "new", str(tmp_path / "spec.yaml")) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert str(tmp_path / "spec.draft.yaml") in err

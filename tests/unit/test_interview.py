@@ -1,0 +1,286 @@
+"""The interview's flows, driven through prompt_toolkit's pipe input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator._draft import Draft, draft_path
+from generator._sections import suggest_name
+from generator._spec_writer import dump_spec
+from generator.interview import InterviewInterrupted
+from generator.spec import load_spec
+from tests.conftest import SPECS
+from tests.unit.interview_keys import (
+    CRITERIA,
+    CTRL_C,
+    DOWN,
+    ENTER,
+    METRICS,
+    REGULATORY,
+    SPACE,
+    UP,
+    USERS,
+    drive,
+    happy_keys,
+    line,
+    retype,
+)
+
+
+@pytest.fixture
+def target(tmp_path: Path) -> Path:
+    """Return where the interview writes the spec."""
+    return tmp_path / "spec.yaml"
+
+
+def _example_data() -> dict[str, Any]:
+    data = yaml.safe_load((SPECS / "claims-triage.yaml").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def _write(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(dump_spec(data), encoding="utf-8")
+    return path
+
+
+def test_happy_path_writes_a_valid_spec(target: Path) -> None:
+    """A complete interview writes a spec that load_spec accepts, with the answers given."""
+    run = drive(happy_keys(), target)
+    assert run.error is None
+    spec = load_spec(target)
+    assert (spec.name, spec.kind, spec.title) == (
+        "claims-triage-assistant",
+        "service",
+        "Claims triage assistant",
+    )
+    assert spec.regulatory.regimes == ["eu-ai-act", "gdpr"]
+    assert spec.regulatory.eu_ai_act_risk == "high"
+    assert spec.regulatory.retention_days == 183
+    assert spec.success_metrics[0].direction == "decrease"
+    assert spec.acceptance_criteria[0].metric == "M-1"
+
+
+def test_happy_path_removes_the_draft(target: Path) -> None:
+    """Once the spec is written, its draft is gone."""
+    drive(happy_keys(), target)
+    assert not draft_path(target).exists()
+
+
+def test_written_spec_explains_its_sections(target: Path) -> None:
+    """The written spec carries a comment above each section, for planning meetings."""
+    drive(happy_keys(), target)
+    text = target.read_text(encoding="utf-8")
+    assert "# Why the project exists" in text.split("business_goal:")[0]
+
+
+def test_non_number_target_is_asked_again_with_the_reason(target: Path) -> None:
+    """A target that is not a number is refused with the spec's own message, then accepted."""
+    metrics = [line("Routing time"), line("hours"), line("48"), line("4 hours"), retype("4")]
+    run = drive(happy_keys(metrics=[*metrics, ENTER, line("Weekly."), "n"]), target)
+    assert '"4 hours" is not a number' in run.output
+    assert load_spec(target).success_metrics[0].target == 4
+
+
+def test_bad_slug_is_asked_again_with_the_reason(target: Path) -> None:
+    """A name that is not a slug is refused with what a slug is, then accepted."""
+    about = [
+        line("Claims triage"),
+        ENTER,
+        retype("Claims Triage"),
+        retype("claims-desk"),
+        line("Routes."),
+    ]
+    run = drive(happy_keys(about=about), target)
+    assert "is not allowed; use a slug" in run.output
+    assert load_spec(target).name == "claims-desk"
+
+
+def test_reserved_name_is_refused(target: Path) -> None:
+    """A name whose package would shadow the standard library is refused."""
+    about = [line("Claims triage"), ENTER, retype("json"), retype("claims-json"), line("Routes.")]
+    run = drive(happy_keys(about=about), target)
+    assert "reserved by Python" in run.output
+
+
+def test_unacceptable_risk_tier_is_refused_and_explained(target: Path) -> None:
+    """The prohibited tier is refused with the Art. 5 reason; another tier is then accepted."""
+    regulatory = [SPACE + ENTER, DOWN * 3 + ENTER, UP + ENTER, ENTER, ENTER]
+    run = drive(happy_keys(regulatory=regulatory), target)
+    assert "prohibited practice under EU AI Act Art. 5" in run.output
+    assert load_spec(target).regulatory.eu_ai_act_risk == "high"
+
+
+def test_retention_below_the_regimes_minimum_is_refused(target: Path) -> None:
+    """Retention shorter than the listed regimes require is refused with the citation."""
+    regulatory = [SPACE + ENTER, ENTER, ENTER, retype("30"), retype("400")]
+    run = drive(happy_keys(regulatory=regulatory), target)
+    assert "below the 183 days" in run.output
+    assert load_spec(target).regulatory.retention_days == 400
+
+
+def test_no_regime_needs_a_confirmation(target: Path) -> None:
+    """Selecting no regime is asked again until confirmed, then recorded as []."""
+    regulatory = [ENTER, "n", ENTER, "y", ENTER, ENTER]
+    run = drive(happy_keys(regulatory=regulatory), target)
+    assert run.output.count("Which regulations or frameworks apply?") >= 2
+    assert load_spec(target).regulatory.regimes == []
+
+
+def test_repeated_user_role_is_refused(target: Path) -> None:
+    """A second user with the same role is refused; roles must be unique."""
+    users = [*USERS[:-1], "y", line("adjuster"), retype("auditor"), line("Audits."), ENTER, "n"]
+    run = drive(happy_keys(users=users), target)
+    assert "appears twice" in run.output
+    assert [u.role for u in load_spec(target).users] == ["adjuster", "auditor"]
+
+
+def test_second_metric_gets_the_next_id(target: Path) -> None:
+    """Metric ids are assigned in order, so criteria can refer to them."""
+    second = [
+        line("Accuracy"),
+        line("ratio"),
+        ENTER,
+        line("0.95"),
+        ENTER,
+        line("Monthly audit."),
+        "n",
+    ]
+    drive(happy_keys(metrics=[*METRICS[:-1], "y", *second]), target)
+    assert [m.id for m in load_spec(target).success_metrics] == ["M-1", "M-2"]
+
+
+def test_optional_budget_section_is_written_when_chosen(target: Path) -> None:
+    """An optional section answered yes is written with its answer."""
+    drive(happy_keys(optional=["n", "n", "n", "y", line("2000")]), target)
+    budget = load_spec(target).budget
+    assert budget is not None
+    assert budget.monthly_usd == 2000
+
+
+def test_ctrl_c_ends_with_the_draft_path(target: Path) -> None:
+    """Ctrl-C raises InterviewInterrupted (exit 130) naming the draft."""
+    run = drive([line("Claims triage assistant"), CTRL_C], target)
+    assert isinstance(run.error, InterviewInterrupted)
+    assert run.error.exit_code == 130
+    assert str(draft_path(target)) in str(run.error)
+
+
+def test_draft_holds_the_answers_given_before_ctrl_c(target: Path) -> None:
+    """Every answer given before Ctrl-C is in the draft."""
+    drive([line("Claims triage assistant"), ENTER, CTRL_C], target)
+    saved = Draft(draft_path(target)).load()
+    assert saved is not None
+    assert saved[0]["title"] == "Claims triage assistant"
+    assert saved[0]["kind"] == "service"
+
+
+def test_ctrl_c_before_any_answer_saves_nothing(target: Path) -> None:
+    """Ctrl-C at the first question leaves no draft and says so."""
+    run = drive([CTRL_C], target)
+    assert "nothing was saved" in str(run.error)
+    assert not draft_path(target).exists()
+
+
+def test_resume_asks_only_what_is_left(target: Path) -> None:
+    """A second run resumes the draft: the answered questions are not asked again."""
+    drive([line("Resumed title"), ENTER, CTRL_C], target)
+    keys = happy_keys(about=[ENTER, ENTER, line("Routes claims.")])
+    run = drive(keys, target)
+    assert "What is the project called?" not in run.output
+    assert load_spec(target).title == "Resumed title"
+
+
+def test_resume_keeps_a_finished_list(target: Path) -> None:
+    """A list the person finished before Ctrl-C is not offered again on resume."""
+    first = happy_keys()[: len(happy_keys(metrics=[], regulatory=[], criteria=[], optional=[]))]
+    drive([*first, CTRL_C], target)
+    run = drive([ENTER, *METRICS, *REGULATORY, *CRITERIA, "n", "n", "n", "n"], target)
+    assert "Add another user role?" not in run.output
+    assert run.error is None
+
+
+def test_declining_resume_starts_over(target: Path) -> None:
+    """Saying no to resuming asks from the first question again."""
+    drive([line("Old title"), CTRL_C], target)
+    run = drive(["n", *happy_keys()], target)
+    assert load_spec(target).title == "Claims triage assistant"
+    assert "What is the project called?" in run.output
+
+
+def test_from_partial_spec_asks_only_the_missing_parts(tmp_path: Path, target: Path) -> None:
+    """--from a spec missing one owner and the budget asks just those two things."""
+    data = _example_data()
+    del data["owners"]["operations"], data["budget"]
+    source = _write(tmp_path / "partial.yaml", data)
+    run = drive([ENTER, line("pager@example.com"), "n"], target, source)
+    assert run.error is None
+    assert "What is the project called?" not in run.output
+    assert load_spec(target).owners.operations == "pager@example.com"
+
+
+def test_from_spec_reasks_an_invalid_value_with_the_reason(tmp_path: Path, target: Path) -> None:
+    """--from a spec with a bad name shows why and asks for the name again."""
+    data = _example_data()
+    data["name"] = "Claims Triage"
+    source = _write(tmp_path / "bad.yaml", data)
+    run = drive([ENTER, retype("claims-triage")], target, source)
+    assert "is not allowed; use a slug" in run.output
+    assert load_spec(target).name == "claims-triage"
+
+
+def test_from_spec_changes_a_chosen_section(tmp_path: Path, target: Path) -> None:
+    """Choosing a section to change re-asks its fields with the current answers as defaults."""
+    source = _write(tmp_path / "full.yaml", _example_data())
+    run = drive(
+        [DOWN * 2 + SPACE + ENTER, retype("Chief Claims Officer"), ENTER, ENTER], target, source
+    )
+    assert run.error is None
+    owners = load_spec(target).owners
+    assert (owners.business, owners.technical) == ("Chief Claims Officer", "Claims Platform team")
+
+
+def test_from_complete_spec_keeps_everything(tmp_path: Path, target: Path) -> None:
+    """--from a complete spec, changing nothing, writes the same spec."""
+    source = _write(tmp_path / "full.yaml", _example_data())
+    drive([ENTER], target, source)
+    assert load_spec(target) == load_spec(SPECS / "claims-triage.yaml")
+
+
+def test_existing_different_file_is_kept_when_refused(target: Path) -> None:
+    """An existing, different target is not overwritten when the person says no."""
+    target.write_text("keep me\n", encoding="utf-8")
+    run = drive(["n", *happy_keys(), "n"], target)
+    assert run.error is not None
+    assert target.read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_existing_different_file_is_replaced_when_confirmed(target: Path) -> None:
+    """An existing, different target is replaced after a yes."""
+    target.write_text("old\n", encoding="utf-8")
+    drive(["n", *happy_keys(), "y"], target)
+    assert load_spec(target).title == "Claims triage assistant"
+
+
+def test_target_folder_is_refused(tmp_path: Path) -> None:
+    """Naming a folder as the spec file is a usage error."""
+    run = drive([], tmp_path)
+    assert run.error is not None
+    assert run.error.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Claims triage assistant", "claims-triage-assistant"),
+        ("Ünïcode — Demo 2!", "unicode-demo-2"),
+        ("42", None),
+    ],
+)
+def test_suggest_name_makes_a_slug_of_the_title(title: str, name: str | None) -> None:
+    """The name offered by default is a valid slug made from the title, or nothing."""
+    assert suggest_name(title) == name

@@ -1,0 +1,126 @@
+"""The questions as data, and ask(): reading, checking and re-asking one answer."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output.plain_text import PlainTextOutput
+from pydantic import BaseModel
+
+from generator import prompts
+from generator._spec_writer import model_of
+from generator.errors import UsageError
+from generator.prompts import QUESTIONS, Option, Question, ask
+from generator.spec import ProjectSpec
+from tests.unit.interview_keys import CTRL_C, DOWN, ENTER, SPACE, line, retype
+
+NOT_FIELDS = {"more", "no_regimes"}
+
+
+def _field_exists(key: str) -> bool:
+    model: type[BaseModel] | None = ProjectSpec
+    for part in key.split("."):
+        if part == "*" or part in NOT_FIELDS:
+            continue
+        if model is None or part not in model.model_fields:
+            return False
+        model = model_of(model.model_fields[part].annotation)
+    return True
+
+
+@pytest.fixture
+def screen() -> Iterator[io.StringIO]:
+    """Collect what ask() shows."""
+    yield io.StringIO()
+
+
+def _ask(keys: list[str], screen: io.StringIO, question: Question, **kwargs: Any) -> Any:
+    with create_pipe_input() as pipe:
+        pipe.send_text("".join(keys))
+        pipe.close()
+        with create_app_session(input=pipe, output=PlainTextOutput(screen)):
+            return ask(question, **kwargs)
+
+
+@pytest.mark.parametrize("key", sorted(QUESTIONS))
+def test_every_question_answers_a_spec_field(key: str) -> None:
+    """Each question is keyed by a field that exists in the spec model."""
+    assert _field_exists(key)
+
+
+@pytest.mark.parametrize("key", sorted(QUESTIONS))
+def test_every_question_has_a_message_ending_well(key: str) -> None:
+    """Questions read as questions or prompts, never as bare field names."""
+    assert QUESTIONS[key].message[-1] in "?)"
+
+
+def test_number_answer_is_read_as_a_number(screen: io.StringIO) -> None:
+    """A typed number comes back as a number."""
+    assert _ask([line("0.95")], screen, QUESTIONS["success_metrics.*.target"]) == 0.95
+
+
+def test_non_number_comes_back_as_text_for_the_check(screen: io.StringIO) -> None:
+    """Text typed for a number is returned as text, so the spec's check can refuse it."""
+    assert _ask([line("four")], screen, QUESTIONS["success_metrics.*.target"]) == "four"
+
+
+def test_empty_optional_answer_is_none(screen: io.StringIO) -> None:
+    """Leaving an optional question empty answers None."""
+    assert _ask([ENTER], screen, QUESTIONS["success_metrics.*.baseline"]) is None
+
+
+def test_refused_answer_shows_the_reason_and_asks_again(screen: io.StringIO) -> None:
+    """An answer the check refuses is shown with its reason, then asked again."""
+
+    def check(value: Any) -> str | None:
+        return None if value == "good" else f"{value!r} is not good"
+
+    answer = _ask([line("bad"), retype("good")], screen, QUESTIONS["title"], check=check)
+    assert answer == "good"
+    assert "✗ 'bad' is not good" in screen.getvalue()
+
+
+def test_select_returns_the_chosen_value(screen: io.StringIO) -> None:
+    """A select question returns the value of the option chosen."""
+    assert _ask([DOWN + ENTER], screen, QUESTIONS["kind"]) == "pipeline"
+
+
+def test_checkbox_returns_the_checked_values(screen: io.StringIO) -> None:
+    """A checkbox question returns every checked value, in order."""
+    options = [Option("a", "A"), Option("b", "B"), Option("c", "C")]
+    answer = _ask(
+        [SPACE + DOWN + DOWN + SPACE + ENTER],
+        screen,
+        QUESTIONS["regulatory.regimes"],
+        options=options,
+    )
+    assert answer == ["a", "c"]
+
+
+def test_confirm_uses_its_default_on_enter(screen: io.StringIO) -> None:
+    """Enter on a yes/no question takes the default."""
+    assert _ask([ENTER], screen, QUESTIONS["users.more"], default=True) is True
+
+
+def test_ctrl_c_raises_keyboard_interrupt(screen: io.StringIO) -> None:
+    """Ctrl-C is passed on as KeyboardInterrupt, for the interview to save and stop."""
+    with pytest.raises(KeyboardInterrupt):
+        _ask([CTRL_C], screen, QUESTIONS["title"])
+
+
+def test_run_time_message_replaces_the_question_text(screen: io.StringIO) -> None:
+    """A message computed at run time is what the person sees."""
+    _ask([line("x")], screen, QUESTIONS["users.*.description"], message="Who are the auditors?")
+    assert "Who are the auditors?" in screen.getvalue()
+
+
+def test_require_terminal_refuses_piped_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a terminal the interview is refused with a pointer to --spec."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    with pytest.raises(UsageError, match="--spec"):
+        prompts.require_terminal()
