@@ -30,9 +30,10 @@ def project(tmp_path: Path, clone: Path) -> Path:
     steps = project / "src" / PACKAGE / "steps.py"
     steps.write_text(steps.read_text(encoding="utf-8") + "\n# Team note: keep this.\n", "utf-8")
     team_commit(project)
-    gitignore = clone / "templates" / "pipeline" / ".gitignore.jinja"
-    gitignore.write_text(gitignore.read_text(encoding="utf-8") + "/reports/\n", "utf-8")
-    git(clone, "commit", "-q", "-am", "Ignore reports")
+    notes = clone / "templates" / "pipeline" / "UPGRADING.md"
+    notes.write_text("# Upgrading\n\nReleased as 0.2.0 by the platform team.\n", "utf-8")
+    git(clone, "add", "-A")
+    git(clone, "commit", "-q", "-m", "Add upgrade notes")
     git(clone, "tag", "v0.2.0")
     return project
 
@@ -50,7 +51,7 @@ def test_clone_release_arrives_and_team_edit_stays(project: Path) -> None:
     steps = project / "src" / PACKAGE / "steps.py"
     assert main(["update", "--check", str(project)]) == 1
     assert main(["update", str(project)]) == 0
-    assert "/reports/" in (project / ".gitignore").read_text(encoding="utf-8")
+    assert "Released as 0.2.0" in (project / "UPGRADING.md").read_text(encoding="utf-8")
     assert "# Team note: keep this." in steps.read_text(encoding="utf-8")
     team_commit(project, "Update from template 0.2.0")
     assert main(["update", "--check", str(project)]) == 0
