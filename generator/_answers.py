@@ -125,6 +125,10 @@ class Answers:
 
     # --- asking ------------------------------------------------------------------------
 
+    def _finished(self, marker: str) -> bool:
+        """Say whether ``marker`` or a part holding it (``users.0`` for ``users.0.x``) is done."""
+        return any(marker == d or marker.startswith(f"{d}.") for d in self.done)
+
     def _begin(self, key: str) -> None:
         """Remember to open ``key``'s section before its first question (once)."""
         if key != self._opened:
@@ -205,7 +209,7 @@ class Answers:
         """Ask for a list of short texts, one per answer, until an empty answer."""
         key, marker = str(loc[-1]), dotted(loc)
         items: list[Any] = list(container.get(key) or [])
-        if marker in self.done and not revisit:
+        if self._finished(marker) and not revisit:
             return
         if items and revisit:
             self._open()

@@ -116,7 +116,7 @@ class Sections(Answers):
             (*loc, "needs"),
             "users.*.needs.*",
             revisit=revisit,
-            message=f"What does a {role} need from the system?",
+            message=f"What do {role} users need from the system?",
         )
 
     def _metric(self, item: dict[str, Any], index: int, revisit: bool) -> None:

@@ -244,6 +244,21 @@ def test_from_spec_changes_a_chosen_section(tmp_path: Path, target: Path) -> Non
     assert (owners.business, owners.technical) == ("Chief Claims Officer", "Claims Platform team")
 
 
+def test_from_spec_keeping_an_entry_asks_nothing_about_it(tmp_path: Path, target: Path) -> None:
+    """Keeping a user of a section picked for change asks nothing more about that user."""
+    source = _write(tmp_path / "full.yaml", _example_data())
+    run = drive([DOWN * 3 + SPACE + ENTER, ENTER, ENTER, "n"], target, source)
+    assert "need from the system" not in run.output
+    assert load_spec(target) == load_spec(SPECS / "claims-triage.yaml")
+
+
+def test_from_spec_removes_an_entry(tmp_path: Path, target: Path) -> None:
+    """Removing a user of a section picked for change drops it from the spec."""
+    source = _write(tmp_path / "full.yaml", _example_data())
+    drive([DOWN * 3 + SPACE + ENTER, ENTER, DOWN * 2 + ENTER, "n"], target, source)
+    assert [u.role for u in load_spec(target).users] == ["adjuster"]
+
+
 def test_from_complete_spec_keeps_everything(tmp_path: Path, target: Path) -> None:
     """--from a complete spec, changing nothing, writes the same spec."""
     source = _write(tmp_path / "full.yaml", _example_data())
