@@ -57,7 +57,9 @@ def pipeline_context(spec: ProjectSpec) -> dict[str, Any]:
     task, gate = _task_and_gate(spec)
     fields = contract_fields(spec, task)
     source = spec.data_dependencies[0] if spec.data_dependencies else None
-    personal = bool({"personal", "health", "payment"} & {str(c) for c in spec.regulatory.data_classes})
+    personal = bool(
+        {"personal", "health", "payment"} & {str(c) for c in spec.regulatory.data_classes}
+    )
     return {
         "task": task,
         "gate": gate,
@@ -67,7 +69,9 @@ def pipeline_context(spec: ProjectSpec) -> dict[str, Any]:
         "key": next(f.name for f in fields if f.role == "key"),
         "label": next(f.name for f in fields if f.role == "label"),
         "personal_data": personal,
-        "approval_required": bool(spec.operating_boundary and spec.operating_boundary.requires_approval),
+        "approval_required": bool(
+            spec.operating_boundary and spec.operating_boundary.requires_approval
+        ),
         "holdout_every": HOLDOUT_EVERY,
         "sample_csv": sample_csv(fields, task, seed=zlib.crc32(spec.name.encode())),
     }
@@ -76,15 +80,17 @@ def pipeline_context(spec: ProjectSpec) -> dict[str, Any]:
 def parse_contract_names(text: str) -> list[tuple[str, str | None]]:
     """Field names (and declared types) from contract text such as ``"CSV (a, b: int)"``.
 
-    The first parenthesised group holding at least one valid lower-case identifier wins;
-    tokens that are not identifiers are dropped, so hostile text yields no code.
+    The first parenthesised group holding at least one valid lower-case identifier (alone or
+    followed by a type) wins; other tokens are dropped, so hostile text yields no code.
     """
     for group in _GROUP.findall(text):
         found: list[tuple[str, str | None]] = []
         for token in group.split(","):
-            words = re.split(r"[\s:]+", token.strip().lower())
-            name = words[0] if words else ""
-            declared = words[1] if len(words) > 1 and words[1] in _TYPES else None
+            words = [w for w in re.split(r"[\s:]+", token.strip().lower()) if w]
+            if not words or len(words) > 2 or (len(words) == 2 and words[1] not in _TYPES):
+                continue
+            name = words[0]
+            declared = words[1] if len(words) == 2 else None
             if _NAME.match(name) and name not in {n for n, _ in found}:
                 found.append((name, declared))
         if found:
@@ -105,8 +111,26 @@ def infer_type(name: str) -> str:
         return "int"
     if parts[0] in {"n", "num"}:
         return "int"
-    floats = {"amount", "price", "cost", "usd", "eur", "rate", "score", "ratio", "weight", "pct",
-              "value", "sales", "revenue", "temperature", "distance", "duration", "latency", "income"}
+    floats = {
+        "amount",
+        "price",
+        "cost",
+        "usd",
+        "eur",
+        "rate",
+        "score",
+        "ratio",
+        "weight",
+        "pct",
+        "value",
+        "sales",
+        "revenue",
+        "temperature",
+        "distance",
+        "duration",
+        "latency",
+        "income",
+    }
     if parts[-1] in floats or parts[0] in floats:
         return "float"
     return "str"
@@ -118,8 +142,12 @@ def contract_fields(spec: ProjectSpec, task: str) -> list[Field]:
     if spec.data_dependencies:
         parsed = parse_contract_names(spec.data_dependencies[0].contract)
     if not parsed:
-        parsed = [("record_id", "str"), ("segment", "str"), ("feature_a", "float"),
-                  ("feature_b", "float")]
+        parsed = [
+            ("record_id", "str"),
+            ("segment", "str"),
+            ("feature_a", "float"),
+            ("feature_b", "float"),
+        ]
     drift = list(spec.monitoring.drift_features) if spec.monitoring else []
     for feature in drift:
         if feature not in {n for n, _ in parsed}:
@@ -146,7 +174,9 @@ def contract_fields(spec: ProjectSpec, task: str) -> list[Field]:
     if not any(f.role == "feature" for f in fields):
         fields.append(Field(_free_name("feature_a", fields), "float", "feature"))
     label = "target" if task == "regression" else "label"
-    fields.append(Field(_free_name(label, fields), "float" if task == "regression" else "int", "label"))
+    fields.append(
+        Field(_free_name(label, fields), "float" if task == "regression" else "int", "label")
+    )
     return fields
 
 
@@ -163,10 +193,13 @@ def _task_and_gate(spec: ProjectSpec) -> tuple[str, list[dict[str, Any]]]:
     classification: list[dict[str, Any]] = []
     for metric in spec.success_metrics:
         text = f"{metric.id} {metric.name} {metric.unit}".lower()
-        for measures, out in ((_REGRESSION_MEASURES, regression),
-                              (_CLASSIFICATION_MEASURES, classification)):
-            measure = next((m for m, words in measures.items() if any(w in text for w in words)),
-                           None)
+        for measures, out in (
+            (_REGRESSION_MEASURES, regression),
+            (_CLASSIFICATION_MEASURES, classification),
+        ):
+            measure = next(
+                (m for m, words in measures.items() if any(w in text for w in words)), None
+            )
             if measure:
                 out.append({"metric": metric.id, "measure": measure})
                 break
@@ -227,8 +260,8 @@ def _sample_value(f: Field, i: int, rng: random.Random, start: date) -> tuple[st
         return ("true" if flag else "false"), (1.2 if flag else -0.8)
     if f.type == "int":
         low, high = (18, 90) if f.name.endswith("age") else (0, 60)
-        value = rng.randint(low, high)
-        return str(value), (value - (low + high) / 2) / ((high - low) / 3.46)
+        count = rng.randint(low, high)
+        return str(count), (count - (low + high) / 2) / ((high - low) / 3.46)
     if f.type == "float":
         value = rng.uniform(10.0, 1000.0)
         return f"{value:.2f}", (value - 505.0) / 286.0
