@@ -6,7 +6,6 @@ so templates and the review can trust every reference.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Literal, Self
@@ -14,6 +13,7 @@ from typing import Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from generator._retention import RETENTION_FLOORS, RetentionFloor, minimum_retention
 from generator.errors import GeneratorError
 
 REGIME_IDS: tuple[str, ...] = (
@@ -35,9 +35,26 @@ CATALOG_PATH = Path(__file__).parent / "data" / "catalog.yaml"
 
 KindName = Literal["service", "pipeline"]
 
+__all__ = [
+    "CATALOG_PATH",
+    "REGIME_IDS",
+    "RETENTION_FLOORS",
+    "Artifact",
+    "Catalog",
+    "CatalogError",
+    "Control",
+    "Evidence",
+    "KindName",
+    "Regime",
+    "Retention",
+    "RetentionFloor",
+    "load_catalog",
+    "minimum_retention",
+]
+
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Evidence(_Frozen):
@@ -128,15 +145,6 @@ class Catalog(_Frozen):
         return [name for name in self.artifacts if name in wanted]
 
 
-@dataclass(frozen=True)
-class RetentionFloor:
-    """The longest minimum retention among a set of regimes, and who imposes it."""
-
-    days: int
-    regime: str
-    citation: str
-
-
 class CatalogError(GeneratorError):
     """The catalogue data file is broken: a bug in the package, reported plainly."""
 
@@ -154,16 +162,3 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
         return Catalog.model_validate(data)
     except (OSError, yaml.YAMLError, ValidationError) as err:
         raise CatalogError(f"{path}: the regulatory catalogue is broken: {err}") from err
-
-
-def minimum_retention(regimes: list[str]) -> RetentionFloor | None:
-    """Return the strictest minimum retention the listed regimes imply, if any does."""
-    catalog = load_catalog()
-    floor: RetentionFloor | None = None
-    for regime_id in regimes:
-        regime = catalog.regimes.get(regime_id)
-        if regime is None or regime.retention is None:
-            continue
-        if floor is None or regime.retention.days > floor.days:
-            floor = RetentionFloor(regime.retention.days, regime.short, regime.retention.citation)
-    return floor

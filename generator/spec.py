@@ -13,6 +13,7 @@ import keyword
 import re
 import sys
 import unicodedata
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -28,7 +29,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from generator import catalog
+from generator._retention import minimum_retention
 from generator._yaml import LoadedYaml, YamlProblem, decode_text, parse_yaml
 from generator.errors import SpecError
 
@@ -172,7 +173,9 @@ def _package_name(name: str) -> str:
 class _Model(BaseModel):
     """Base for all spec models: unknown keys refused, values frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_enum_values=True, defer_build=True
+    )  # defer_build: validators are built on first use (start-up of `spec validate`)
 
 
 class BusinessGoal(_Model):
@@ -253,7 +256,7 @@ class Regulatory(_Model):
                 "Art. 5 and may not be built; redesign the use case",
             )
         if self.retention_days is not None:
-            floor = catalog.minimum_retention(regimes)
+            floor = minimum_retention(regimes)
             if floor is not None and self.retention_days < floor.days:
                 raise PydanticCustomError(
                     "retention_too_short",
@@ -644,10 +647,9 @@ def schema_path() -> Path:
     return Path(__file__).parent / "data" / "spec.schema.json"
 
 
-class ValidationReport(BaseModel):
+@dataclass(frozen=True)
+class ValidationReport:
     """The outcome of validating several spec files: one line per file or problem."""
-
-    model_config = ConfigDict(frozen=True)
 
     lines: list[str]
     ok: bool
