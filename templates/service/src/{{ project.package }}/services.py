@@ -1,0 +1,43 @@
+"""The objects a running app shares between requests, kept on ``app.state``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import cast
+
+from fastapi import Request
+
+from .audit import AuditStore
+from .drift import DriftMonitor
+from .metrics import Metrics
+from .model import Model
+from .settings import Settings
+from .store import DecisionStore
+
+
+def _always_enabled() -> bool:
+    return True
+
+
+@dataclass
+class Services:
+    """Settings, stores, model and monitors of one app instance."""
+
+    settings: Settings
+    audit: AuditStore
+    decisions: DecisionStore
+    metrics: Metrics
+    model: Model
+    drift: DriftMonitor
+    model_enabled: Callable[[], bool] = field(default=_always_enabled)
+
+
+def get_services(request: Request) -> Services:
+    """Return the services of the app handling ``request``."""
+    return cast(Services, request.app.state.services)
+
+
+def request_id(request: Request) -> str:
+    """Return the id of the current request (set by the request middleware)."""
+    return str(getattr(request.state, "request_id", ""))
