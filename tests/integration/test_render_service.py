@@ -1,0 +1,225 @@
+"""Render every service spec (examples and the hostile fixture) and check the repository."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator.cli import main
+from generator.context import build_context
+from generator.render import render_project
+from generator.spec import load_spec
+from tests.conftest import EXAMPLE_SPECS, FIXTURES
+
+SERVICE_SPECS = [
+    p for p in EXAMPLE_SPECS if yaml.safe_load(p.read_text(encoding="utf-8"))["kind"] == "service"
+] + [FIXTURES / "hostile-service.yaml"]
+IDS = [p.stem for p in SERVICE_SPECS]
+HOSTILE = FIXTURES / "hostile-service.yaml"
+UNRENDERED = re.compile(
+    r"\{\{-?\s*(project|md1?|yaml|s|c|u|d|m|p)\b|\{%-?\s*(if|for|endif|endfor|from|include|set)\b"
+)
+
+
+@contextmanager
+def isolated(home: Path) -> Iterator[None]:
+    """Point HOME, the XDG folders and git's global config at ``home`` (module-scoped use)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        patch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+        patch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+        patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        yield
+
+
+@pytest.fixture(scope="module", params=SERVICE_SPECS, ids=IDS)
+def rendered(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, dict[str, Any]]:
+    """Render one service spec through the CLI; return the repo, the spec and the context."""
+    spec_path: Path = request.param
+    dest = tmp_path_factory.mktemp("render") / "repo"
+    with isolated(tmp_path_factory.mktemp("home")):
+        assert main(["new", str(dest), "--spec", str(spec_path)]) == 0
+    return dest, spec_path, build_context(load_spec(spec_path))
+
+
+def _files(repo: Path) -> list[Path]:
+    return [p for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts]
+
+
+def test_every_artifact_in_scope_has_its_file_and_test(
+    rendered: tuple[Path, Path, dict[str, Any]],
+) -> None:
+    """Each catalogue artifact the spec brings into scope is rendered with its test."""
+    repo, _, context = rendered
+    for artifact in context["artifacts"].values():
+        assert (repo / artifact["file"]).is_file(), artifact["file"]
+        assert (repo / artifact["test"]).is_file(), artifact["test"]
+
+
+def test_artifacts_out_of_scope_are_not_rendered(
+    rendered: tuple[Path, Path, dict[str, Any]],
+) -> None:
+    """Optional modules appear only when their artifact is in scope."""
+    repo, _, context = rendered
+    package = context["package"]
+    for artifact, path in (
+        ("e-signature", f"src/{package}/signatures.py"),
+        ("kill-switch", f"src/{package}/killswitch.py"),
+        ("dpia", "docs/compliance/dpia.md"),
+        ("health-data-access-audit", "tests/integration/test_health_data_audit.py"),
+    ):
+        assert (repo / path).is_file() == (artifact in context["features"]), path
+
+
+def test_no_template_syntax_is_left(rendered: tuple[Path, Path, dict[str, Any]]) -> None:
+    """No file outside spec.yaml and the package data holds unrendered template syntax."""
+    repo, _, _ = rendered
+    for path in _files(repo):
+        if path.name in {"spec.yaml", "project.json", "ci.yml", "template-update.yml"}:
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert not UNRENDERED.search(text), path
+        assert not path.name.endswith(".jinja"), path
+
+
+def test_spec_is_written_verbatim(rendered: tuple[Path, Path, dict[str, Any]]) -> None:
+    """spec.yaml in the repo is byte for byte the spec it was rendered from."""
+    repo, spec_path, _ = rendered
+    assert (repo / "spec.yaml").read_bytes() == spec_path.read_bytes()
+
+
+def test_answers_record_source_version_and_kind(
+    rendered: tuple[Path, Path, dict[str, Any]],
+) -> None:
+    """The Copier answers file names the template source, its version and the kind."""
+    repo, _, context = rendered
+    answers = yaml.safe_load((repo / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert answers["_src_path"]
+    assert answers["_commit"]
+    assert answers["kind"] == "service"
+    assert answers["project"]["package"] == context["package"]
+
+
+def test_first_commit_holds_every_file(rendered: tuple[Path, Path, dict[str, Any]]) -> None:
+    """The repo has one commit and a clean work tree."""
+    repo, _, _ = rendered
+    log = subprocess.run(
+        ["git", "log", "--oneline"], cwd=repo, capture_output=True, text=True, check=True
+    )
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True, check=True
+    )
+    assert len(log.stdout.splitlines()) == 1
+    assert status.stdout == ""
+
+
+def test_python_compiles(rendered: tuple[Path, Path, dict[str, Any]]) -> None:
+    """Every generated Python file is valid Python."""
+    repo, _, _ = rendered
+    for path in repo.rglob("*.py"):
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+def test_yaml_files_parse(rendered: tuple[Path, Path, dict[str, Any]]) -> None:
+    """Alert rules, the workflow and the pre-commit config are valid YAML."""
+    repo, _, _ = rendered
+    for name in ("ops/alerts.yml", ".github/workflows/ci.yml", ".pre-commit-config.yaml"):
+        assert yaml.safe_load((repo / name).read_text(encoding="utf-8"))
+
+
+def test_alert_text_keeps_spec_text_literal(rendered: tuple[Path, Path, dict[str, Any]]) -> None:
+    """The spec's title reaches the alert annotations unchanged, as YAML data."""
+    repo, spec_path, _ = rendered
+    title = yaml.safe_load(spec_path.read_text(encoding="utf-8"))["title"]
+    rules = yaml.safe_load((repo / "ops" / "alerts.yml").read_text(encoding="utf-8"))
+    assert rules["groups"][0]["rules"][0]["annotations"]["system"] == title
+
+
+def _texts(value: Any) -> list[str]:
+    """Every free-text string of a spec long enough to recognise."""
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return [value] if isinstance(value, str) and len(value) > 20 else []
+
+
+def test_spec_text_stays_out_of_code(rendered: tuple[Path, Path, dict[str, Any]]) -> None:
+    """No free text of the spec appears in generated Python, TOML or the Dockerfile."""
+    repo, spec_path, _ = rendered
+    texts = _texts(yaml.safe_load(spec_path.read_text(encoding="utf-8")))
+    for path in _files(repo):
+        if path.suffix in {".py", ".toml"} or path.name == "Dockerfile":
+            code = path.read_text(encoding="utf-8")
+            assert not [t for t in texts if t in code], path
+    assert not Path("/tmp/pwned").exists()
+
+
+def test_markdown_neutralises_html_and_links(rendered: tuple[Path, Path, dict[str, Any]]) -> None:
+    """HTML and Markdown links in spec text are escaped in the rendered documents."""
+    repo, _, _ = rendered
+    for path in repo.rglob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        assert "<script>" not in text, path
+        assert not re.search(r"(?<!\\)\]\(javascript:", text), path
+
+
+def _leftovers(parent: Path) -> list[Path]:
+    return [p for p in parent.iterdir() if ".rendering-" in p.name]
+
+
+def test_failing_render_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When Copier fails, the command exits 1 and neither DEST nor a scratch folder remains."""
+    import copier
+
+    def fail(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(copier, "run_copy", fail)
+    dest = tmp_path / "out" / "repo"
+    assert main(["new", str(dest), "--spec", str(SERVICE_SPECS[0])]) == 1
+    assert not dest.exists()
+    assert _leftovers(dest.parent) == []
+
+
+def test_interrupted_render_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C during rendering leaves neither DEST nor a scratch folder."""
+    import copier
+
+    def interrupt(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(copier, "run_copy", interrupt)
+    dest = tmp_path / "repo"
+    with pytest.raises(KeyboardInterrupt):
+        render_project(SERVICE_SPECS[0], dest)
+    assert not dest.exists()
+    assert _leftovers(tmp_path) == []
+
+
+def test_non_empty_dest_is_refused(tmp_path: Path) -> None:
+    """A non-empty DEST is refused with exit 2 and left untouched."""
+    dest = tmp_path / "repo"
+    dest.mkdir()
+    (dest / "keep.txt").write_text("mine", encoding="utf-8")
+    assert main(["new", str(dest), "--spec", str(SERVICE_SPECS[0]), "--no-git"]) == 2
+    assert [p.name for p in dest.iterdir()] == ["keep.txt"]
+
+
+def test_force_renders_into_non_empty_dest(tmp_path: Path) -> None:
+    """With --force the project is rendered and unrelated files are kept."""
+    dest = tmp_path / "repo"
+    dest.mkdir()
+    (dest / "keep.txt").write_text("mine", encoding="utf-8")
+    assert main(["new", str(dest), "--spec", str(SERVICE_SPECS[0]), "--no-git", "--force"]) == 0
+    assert (dest / "keep.txt").read_text(encoding="utf-8") == "mine"
+    assert (dest / "spec.yaml").is_file()
