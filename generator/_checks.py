@@ -37,13 +37,13 @@ def _message(details: list[ErrorDetails], loc: Loc) -> str | None:
         if detail["type"] == "missing":
             continue
         located: ErrorDetails = {**detail, "loc": (*loc, *detail["loc"])}
-        return spec._describe(located)[1]  # the spec's own wording
+        return spec.describe_error(located)[1]  # the spec's own wording
     return None
 
 
 def describe(detail: ErrorDetails) -> str:
     """Word one pydantic error the way ``spec validate`` does."""
-    return spec._describe(detail)[1]  # the spec's own wording
+    return spec.describe_error(detail)[1]  # the spec's own wording
 
 
 def check_value(
@@ -93,7 +93,7 @@ def section_complete(model: type[BaseModel], data: Any) -> bool:
 def check_unique(values: list[str], where: str, what: str) -> str | None:
     """Return why ``values`` repeat an id (compared as identifiers), or None."""
     try:
-        spec._unique(values, where, what)  # the spec's own rule, not a copy
+        spec.check_unique(values, where, what)  # the spec's own rule, not a copy
     except PydanticCustomError as err:
         return err.message()
     return None

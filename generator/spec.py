@@ -236,8 +236,8 @@ class Regulatory(_Model):
     def _check_scope(self) -> Self:
         """Apply the cross-field rules of the regulatory scope."""
         regimes = [str(r) for r in self.regimes]
-        _unique(regimes, "regimes", "regime")
-        _unique([str(c) for c in self.data_classes], "data_classes", "data class")
+        check_unique(regimes, "regimes", "regime")
+        check_unique([str(c) for c in self.data_classes], "data_classes", "data class")
         if "eu-ai-act" in regimes and self.eu_ai_act_risk is None:
             raise PydanticCustomError(
                 "risk_required",
@@ -322,7 +322,7 @@ class Monitoring(_Model):
     @model_validator(mode="after")
     def _check_features(self) -> Self:
         """Refuse repeated drift features."""
-        _unique(self.drift_features, "drift_features", "drift feature")
+        check_unique(self.drift_features, "drift_features", "drift feature")
         return self
 
 
@@ -366,11 +366,13 @@ class ProjectSpec(_Model):
     @model_validator(mode="after")
     def _check_references(self) -> Self:
         """Ids are unique, and acceptance criteria refer only to defined metrics."""
-        _unique([u.role for u in self.users], "users", "role")
-        _unique([m.id for m in self.success_metrics], "success_metrics", "metric id")
-        _unique([c.id for c in self.acceptance_criteria], "acceptance_criteria", "criterion id")
+        check_unique([u.role for u in self.users], "users", "role")
+        check_unique([m.id for m in self.success_metrics], "success_metrics", "metric id")
+        check_unique(
+            [c.id for c in self.acceptance_criteria], "acceptance_criteria", "criterion id"
+        )
         if self.data_dependencies:
-            _unique([d.name for d in self.data_dependencies], "data_dependencies", "name")
+            check_unique([d.name for d in self.data_dependencies], "data_dependencies", "name")
         metric_ids = {m.id for m in self.success_metrics}
         for index, criterion in enumerate(self.acceptance_criteria):
             if criterion.metric is not None and criterion.metric not in metric_ids:
@@ -389,7 +391,7 @@ class ProjectSpec(_Model):
         return slug_to_identifier(self.name)
 
 
-def _unique(values: list[str], where: str, what: str) -> None:
+def check_unique(values: list[str], where: str, what: str) -> None:
     """Refuse a value that appears twice (ids compared as the identifiers they become)."""
     seen: dict[str, str] = {}
     for value in values:
@@ -469,7 +471,7 @@ def spec_error_lines(err: ValidationError, loaded: LoadedYaml, source: str) -> l
     for detail in details:
         if detail["type"] == "missing" and tuple(detail["loc"]) in explained:
             continue  # the unknown-key line already says "did you mean ..."
-        loc, message = _describe(detail)
+        loc, message = describe_error(detail)
         path = ".".join(_show_key(p) for p in loc) or "(top)"
         line = loaded.line_of(loc)
         text = f"{source}:{line}: {path}: {message}"
@@ -494,7 +496,7 @@ def _misspelt_keys(details: list[ErrorDetails]) -> set[tuple[str | int, ...]]:
     return found
 
 
-def _describe(detail: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
+def describe_error(detail: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
     """Give one pydantic error a location (without union/validator noise) and a message."""
     loc = tuple(p for p in detail["loc"] if not _is_noise(p))
     kind = detail["type"]
