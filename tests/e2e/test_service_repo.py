@@ -1,0 +1,111 @@
+"""A rendered service repository installs and passes its own checks out of the box.
+
+For the rich regulated example (claims triage) and the spec whose every text field is
+hostile: the repo's own pytest (all four layers, traceability report with every criterion),
+ruff check, ruff format --check, mypy, and the GitHub workflow schema check.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import FIXTURES, SPECS
+from tests.e2e.conftest import ServiceVenv
+
+pytestmark = pytest.mark.e2e
+
+SPEC_FILES = [SPECS / "claims-triage.yaml", FIXTURES / "hostile-service.yaml"]
+LAYERS = {"unit", "integration", "e2e", "acceptance"}
+
+
+@pytest.fixture(scope="module", params=SPEC_FILES, ids=[p.stem for p in SPEC_FILES])
+def repo(request: pytest.FixtureRequest, render_service: Callable[[Path], Path]) -> Path:
+    """Render one spec and install it into the shared environment."""
+    spec: Path = request.param
+    return render_service(spec)
+
+
+def _criteria(repo: Path) -> list[str]:
+    spec = yaml.safe_load((repo / "spec.yaml").read_text(encoding="utf-8"))
+    return [str(c["id"]) for c in spec["acceptance_criteria"]]
+
+
+def test_generated_test_suite_passes(repo: Path, service_venv: ServiceVenv) -> None:
+    """The repo's pytest passes, runs all four layers and traces every criterion."""
+    report = repo / "junit.xml"
+    done = service_venv.run(
+        [
+            str(service_venv.bin / "python"),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--junitxml={report}",
+        ],
+        cwd=repo,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    classes = {case.get("classname", "") for case in ET.parse(report).getroot().iter("testcase")}
+    assert {c.split(".")[1] for c in classes if c.startswith("tests.")} >= LAYERS
+    summary = done.stdout.split("acceptance traceability (spec.yaml)", 1)[1]
+    for criterion in _criteria(repo):
+        assert any(line.startswith(f"{criterion} ") for line in summary.splitlines()), criterion
+
+
+def test_traceability_fails_when_a_criterion_has_no_test(
+    repo: Path, service_venv: ServiceVenv
+) -> None:
+    """Adding a criterion to spec.yaml without a test fails the acceptance run, naming it."""
+    copy = repo.parent / f"{repo.name}-untraced"
+    if not copy.exists():
+        shutil.copytree(repo, copy, ignore=shutil.ignore_patterns(".git", "src"))
+        spec = yaml.safe_load((copy / "spec.yaml").read_text(encoding="utf-8"))
+        spec["acceptance_criteria"].append({**spec["acceptance_criteria"][0], "id": "AC-NEW"})
+        (copy / "spec.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    done = service_venv.run(
+        [
+            str(service_venv.bin / "python"),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/acceptance",
+        ],
+        cwd=copy,
+    )
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert "untraced: AC-NEW: missing" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "command", [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]]
+)
+def test_lint_and_types_pass(repo: Path, service_venv: ServiceVenv, command: list[str]) -> None:
+    """Lint (ruff check, ruff format --check) and types (mypy) pass on the generated code."""
+    done = service_venv.run([str(service_venv.bin / command[0]), *command[1:]], cwd=repo)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+def test_workflow_is_schema_valid(repo: Path, service_venv: ServiceVenv) -> None:
+    """The CI workflow validates against the GitHub workflow schema."""
+    done = service_venv.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            ".github/workflows/ci.yml",
+        ],
+        cwd=repo,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
