@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from generator.cli import main
 from generator.context import build_context
 from generator.render import render_project
 from generator.spec import load_spec
-from tests.conftest import EXAMPLE_SPECS, FIXTURES
+from tests.conftest import EXAMPLE_SPECS, FIXTURES, SPECS
 
 SERVICE_SPECS = [
     p for p in EXAMPLE_SPECS if yaml.safe_load(p.read_text(encoding="utf-8"))["kind"] == "service"
@@ -223,3 +224,28 @@ def test_force_renders_into_non_empty_dest(tmp_path: Path) -> None:
     assert main(["new", str(dest), "--spec", str(SERVICE_SPECS[0]), "--no-git", "--force"]) == 0
     assert (dest / "keep.txt").read_text(encoding="utf-8") == "mine"
     assert (dest / "spec.yaml").is_file()
+
+
+def test_longest_name_still_passes_ruff(tmp_path: Path) -> None:
+    """A 50-character project name (the longest allowed) leaves code ruff accepts as formatted."""
+    source = SPECS / "claims-triage.yaml"
+    long_name = "claims-triage-with-a-very-long-name-of-fifty-chars"
+    assert len(long_name) == 50
+    spec = tmp_path / "long.yaml"
+    spec.write_text(
+        source.read_text(encoding="utf-8").replace(
+            "name: claims-triage ", f"name: {long_name} ", 1
+        ),
+        encoding="utf-8",
+    )
+    dest = tmp_path / "repo"
+    render_project(spec, dest, git=False)
+    for args in (["check", "."], ["format", "--check", "."]):
+        done = subprocess.run(
+            [sys.executable, "-m", "ruff", *args],
+            cwd=dest,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
