@@ -54,7 +54,7 @@ def build_context(spec: ProjectSpec) -> dict[str, Any]:
                 "id": control.id,
                 "title": control.title,
                 "citation": control.citation,
-                "unsure": control.unsure or regime.unsure,
+                "unsure": control.unsure,
                 "artifact": control.artifact,
                 "artifact_title": artifact.title,
                 "file": evidence.file.format(package=package),
@@ -87,6 +87,8 @@ def build_context(spec: ProjectSpec) -> dict[str, Any]:
                 "short": catalog.regimes[rid].short,
                 "jurisdiction": catalog.regimes[rid].jurisdiction,
                 "binding": catalog.regimes[rid].binding,
+                "unsure": catalog.regimes[rid].unsure,
+                "note": catalog.regimes[rid].note,
             }
             for rid in catalog.regimes
             if rid in regimes
