@@ -1,8 +1,9 @@
 """A rendered pipeline repository installs, passes its own checks and runs on its sample data.
 
 For the health-data spec (HIPAA and 21 CFR Part 11), the minimal spec (no regimes, no
-optional sections) and the hostile-text fixture: the repository's own test suite, ruff,
-mypy, the GitHub workflow schema check, and ``<name> run`` with its lineage record.
+optional sections) and the hostile-text fixture: the repository's own test suite, ruff
+(check and format --check), mypy, the GitHub workflow schema check, and ``<name> run`` with
+its lineage record.
 """
 
 from __future__ import annotations
@@ -61,6 +62,12 @@ def test_ruff_passes(repo: tuple[Path, str], pipeline_venv: PipelineVenv) -> Non
     """The generated code is lint-clean under its own configuration."""
     path, _ = repo
     _ok(pipeline_venv.run(["ruff", "check", "--no-cache", "."], cwd=path))
+
+
+def test_ruff_format_is_clean(repo: tuple[Path, str], pipeline_venv: PipelineVenv) -> None:
+    """The generated code is already formatted as ruff format would format it."""
+    path, _ = repo
+    _ok(pipeline_venv.run(["ruff", "format", "--check", "--no-cache", "."], cwd=path))
 
 
 def test_mypy_strict_passes(repo: tuple[Path, str], pipeline_venv: PipelineVenv) -> None:

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).parents[2]
-EVIDENCE: dict[str, Any] = json.loads((Path(__file__).parent / "evidence.json").read_text(encoding="utf-8"))
+EVIDENCE: dict[str, Any] = json.loads(
+    (Path(__file__).parent / "evidence.json").read_text(encoding="utf-8")
+)
 ROWS = [*EVIDENCE["artifacts"].values(), *EVIDENCE["controls"]]
 
 

@@ -9,7 +9,10 @@ import pytest
 
 ROOT = Path(__file__).parents[2]
 EVIDENCE = json.loads((Path(__file__).parent / "evidence.json").read_text(encoding="utf-8"))
-DOCS = sorted({a["file"] for a in EVIDENCE["artifacts"].values() if a["file"].endswith(".md")} | {"docs/spec.md", "docs/controls.md", "README.md"})
+DOCS = sorted(
+    {a["file"] for a in EVIDENCE["artifacts"].values() if a["file"].endswith(".md")}
+    | {"docs/spec.md", "docs/controls.md", "README.md"}
+)
 
 
 @pytest.mark.parametrize("name", DOCS)

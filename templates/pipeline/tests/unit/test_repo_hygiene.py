@@ -19,7 +19,17 @@ def test_ci_runs_lint_types_every_test_layer_and_the_dependency_audit() -> None:
     """The CI workflow has a job for each gate."""
     jobs = _workflow()["jobs"]
     assert isinstance(jobs, dict)
-    assert {"lint", "types", "unit", "integration", "e2e", "acceptance", "dependency-audit"} <= set(jobs)
+    assert {"lint", "types", "unit", "integration", "e2e", "acceptance", "dependency-audit"} <= set(
+        jobs
+    )
+
+
+def test_ci_lints_and_checks_formatting() -> None:
+    """The lint job runs ruff check and ruff format --check."""
+    jobs = _workflow()["jobs"]
+    assert isinstance(jobs, dict)
+    commands = [str(step.get("run", "")) for step in jobs["lint"]["steps"]]
+    assert "ruff check ." in commands and "ruff format --check ." in commands
 
 
 def test_ci_runs_the_pipeline_on_a_schedule() -> None:
