@@ -42,7 +42,9 @@ def measure(spec: Path = SPEC) -> list[Figure]:
                 done = run(cmd, cwd=cwd, env=env)
             except BenchError as err:
                 phases[name] = time.perf_counter() - started
-                outcome = f"not green: {name} failed: {str(err).splitlines()[-1][:300]}"
+                failed = [line for line in str(err).splitlines() if line.startswith("FAILED")]
+                last = str(err).splitlines()[-1][:300]
+                outcome = f"not green: {name} failed: {'; '.join([*failed[:3], last])}"
                 break
             phases[name] = time.perf_counter() - started
         summary = done.stdout.strip().splitlines()[-1] if outcome == "green" else ""

@@ -59,7 +59,7 @@ def measure(repetitions: int, spec_path: Path = SPEC) -> list[Figure]:
             return time.perf_counter() - started
 
         times = interleaved({"tool": tool, "copier": bare}, repetitions)
-        same = _same_tree(tool_dest, copier_dest)
+        differing = _differing_files(tool_dest, copier_dest)
     return [
         Figure(
             key="new",
@@ -73,14 +73,15 @@ def measure(repetitions: int, spec_path: Path = SPEC) -> list[Figure]:
             budget_op="<=",
             notes=[
                 f"template source: {source.display} ({source.src_path}), latest version",
-                "outputs identical (files and contents, .git aside): " + ("yes" if same else "NO"),
+                "outputs of the last pair identical (files and contents, .git aside): "
+                + (f"NO, differing: {', '.join(differing[:5])}" if differing else "yes"),
             ],
         )
     ]
 
 
-def _same_tree(a: Path, b: Path) -> bool:
-    """True when two rendered projects hold the same files with the same bytes."""
+def _differing_files(a: Path, b: Path) -> list[str]:
+    """The files two rendered projects do not share with the same bytes (none: identical)."""
 
     def files(root: Path) -> dict[str, bytes]:
         return {
@@ -89,4 +90,5 @@ def _same_tree(a: Path, b: Path) -> bool:
             if p.is_file() and ".git" not in p.relative_to(root).parts
         }
 
-    return files(a) == files(b)
+    left, right = files(a), files(b)
+    return sorted(p for p in left.keys() | right.keys() if left.get(p) != right.get(p))
