@@ -15,6 +15,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from generator import spec
+from generator._spec_errors import describe_error
 
 Loc = tuple[str | int, ...]
 
@@ -37,13 +38,13 @@ def _message(details: list[ErrorDetails], loc: Loc) -> str | None:
         if detail["type"] == "missing":
             continue
         located: ErrorDetails = {**detail, "loc": (*loc, *detail["loc"])}
-        return spec.describe_error(located)[1]  # the spec's own wording
+        return describe_error(located)[1]  # the spec's own wording
     return None
 
 
 def describe(detail: ErrorDetails) -> str:
     """Word one pydantic error the way ``spec validate`` does."""
-    return spec.describe_error(detail)[1]  # the spec's own wording
+    return describe_error(detail)[1]  # the spec's own wording
 
 
 def check_value(

@@ -18,11 +18,12 @@ from generator import _checks, prompts
 from generator._answers import dotted, loc_startswith
 from generator._draft import Draft, count_answers, draft_path
 from generator._sections import Sections
+from generator._spec_errors import spec_error_lines
 from generator._spec_writer import dump_spec, write_atomic
 from generator._yaml import LoadedYaml
 from generator.errors import GeneratorError, SpecError, UsageError
 from generator.prompts import Option, ask, say
-from generator.spec import ProjectSpec, parse_spec, read_spec_data, spec_error_lines
+from generator.spec import ProjectSpec, parse_spec, read_spec_data
 
 DEFAULT_SPEC = Path("spec.yaml")
 """Where the interview writes when no file is named: ``spec.yaml`` in the current folder."""
