@@ -174,6 +174,9 @@ def _template_options(parser: argparse.ArgumentParser) -> None:
 def _new(args: argparse.Namespace) -> int:
     if args.spec is None:
         dest = args.dest.absolute()
+        if not args.force and dest.exists() and (dest.is_file() or any(dest.iterdir())):
+            # say so before the interview, not after the user has answered everything
+            raise UsageError(f"{dest} is not empty; choose an empty folder or pass --force")
         args.spec = _interview(dest.with_name(f"{dest.name}.spec.yaml"))
         if args.spec is None:
             return 130

@@ -117,3 +117,16 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     done = run("--debug", "new", str(tmp_path / "x"))
     assert done.returncode != 0
     assert "Traceback" in done.stderr
+
+
+def test_new_without_spec_refuses_a_non_empty_dest_before_asking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A non-empty DEST is refused before the interview asks anything."""
+    dest = tmp_path / "busy"
+    dest.mkdir()
+    (dest / "keep.txt").write_text("mine", encoding="utf-8")
+    assert main(["new", str(dest)]) == 2
+    assert "is not empty" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.draft.yaml"))
+    assert (dest / "keep.txt").read_text(encoding="utf-8") == "mine"
