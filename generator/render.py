@@ -68,19 +68,21 @@ def render_project(
     source = resolve_template(template, vcs_ref)
     context = build_context(spec)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    commit = None
     with _scratch_dir(dest.parent, dest.name) as scratch:
         _copy_template(source, scratch, spec.kind, context)
         (scratch / "spec.yaml").write_bytes(spec_bytes)
         files = sum(1 for p in scratch.rglob("*") if p.is_file())
         if existing:
             _merge_into(scratch, dest)
+            if git and not (dest / ".git").exists():
+                commit = _git_first_commit(dest, spec.title)
         else:
+            if git:  # committed before the move, so a failing git leaves nothing behind
+                commit = _git_first_commit(scratch, spec.title)
             if dest.exists():
                 dest.rmdir()
             scratch.rename(dest)
-    commit = None
-    if git and not (dest / ".git").exists():
-        commit = _git_first_commit(dest, spec.title)
     return RenderResult(
         dest=dest,
         kind=str(spec.kind),

@@ -207,6 +207,15 @@ def test_interrupted_render_leaves_nothing(tmp_path: Path, monkeypatch: pytest.M
     assert _leftovers(tmp_path) == []
 
 
+def test_failing_git_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the first commit fails, the command exits 1 and no half-made DEST remains."""
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "not a date")  # makes `git commit` fail
+    dest = tmp_path / "repo"
+    assert main(["new", str(dest), "--spec", str(SERVICE_SPECS[0])]) == 1
+    assert not dest.exists()
+    assert _leftovers(tmp_path) == []
+
+
 def test_non_empty_dest_is_refused(tmp_path: Path) -> None:
     """A non-empty DEST is refused with exit 2 and left untouched."""
     dest = tmp_path / "repo"
