@@ -220,6 +220,7 @@ def write_report(path: Path, text: str) -> None:
         GeneratorError: the file cannot be written; nothing was left behind.
     """
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as err:
         raise GeneratorError(f"{path}: cannot write the report: {err.strerror or err}") from err

@@ -240,9 +240,16 @@ def test_write_report_leaves_no_temporary_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["r.md"]
 
 
-def test_write_report_into_a_missing_folder_fails_cleanly(tmp_path: Path) -> None:
-    """A missing folder is a GeneratorError, and nothing is created."""
+def test_write_report_creates_a_missing_folder(tmp_path: Path) -> None:
+    """Writing into a folder that does not exist yet creates it."""
+    write_report(tmp_path / "reports" / "r.md", "text")
+    assert (tmp_path / "reports" / "r.md").read_text(encoding="utf-8") == "text\n"
+
+
+def test_write_report_under_a_file_fails_cleanly(tmp_path: Path) -> None:
+    """A path whose parent is a file fails with one clear GeneratorError."""
     from generator.errors import GeneratorError
 
+    (tmp_path / "file").write_text("x", encoding="utf-8")
     with pytest.raises(GeneratorError, match="cannot write the report"):
-        write_report(tmp_path / "missing" / "r.md", "text")
+        write_report(tmp_path / "file" / "r.md", "text")
