@@ -1,0 +1,105 @@
+"""Refresh the pinned versions: this project's dev lock and each template's constraints.
+
+Run deliberately with ``./dev lock``; nothing refreshes a pin silently. It writes:
+
+``requirements/dev.txt``
+    every package of this project's development environment, pinned (``./dev`` installs
+    with it as a constraints file, build backend included).
+``templates/<kind>/constraints.txt``
+    every package a generated repository of that kind installs for development and CI
+    (its dependencies, its ``dev`` extra, the build backend and the CI's pip-audit),
+    pinned. Generated repos install with it; our end-to-end tests install the rendered
+    repos with it and run their suites, so a pin lands only once those pass.
+
+Resolution is universal (``uv pip compile --universal``): one file serves every platform
+and every Python from 3.11 on (the generated CI runs 3.12, this project 3.11).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from generator.render import render_project
+from generator.spec import load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON_FLOOR = "3.11"
+TEMPLATE_TOOLS = ("hatchling", "editables", "pip-audit")
+"""Installed by a generated repo's build or CI besides its own requirements."""
+
+
+def _compile(inputs: list[Path], out: Path, *, extra: str, command: str) -> None:
+    uv = Path(sys.executable).with_name("uv")
+    subprocess.run(
+        [
+            str(uv),
+            "pip",
+            "compile",
+            *map(str, inputs),
+            "--extra",
+            extra,
+            "--universal",
+            "--python-version",
+            PYTHON_FLOOR,
+            "--upgrade",
+            "--quiet",
+            "--custom-compile-command",
+            command,
+            "--output-file",
+            str(out),
+        ],
+        check=True,
+        cwd=ROOT,
+    )
+
+
+def lock_dev() -> Path:
+    """Pin this project's development environment into ``requirements/dev.txt``."""
+    out = ROOT / "requirements" / "dev.txt"
+    _compile(
+        [ROOT / "pyproject.toml", ROOT / "requirements" / "dev.in"],
+        out,
+        extra="dev",
+        command="./dev lock",
+    )
+    return out
+
+
+def lock_template(kind: str) -> Path:
+    """Pin what a generated repository of ``kind`` installs into its constraints file."""
+    example = next(
+        path for path in sorted((ROOT / "specs").glob("*.yaml")) if load_spec(path).kind == kind
+    )
+    out = ROOT / "templates" / kind / "constraints.txt"
+    with tempfile.TemporaryDirectory() as scratch:
+        repo = Path(scratch) / "repo"
+        render_project(example, repo, git=False)
+        tools = Path(scratch) / "tools.in"
+        tools.write_text("\n".join(TEMPLATE_TOOLS) + "\n", encoding="utf-8")
+        _compile(
+            [repo / "pyproject.toml", tools],
+            out,
+            extra="dev",
+            command="./dev lock (in new-ai-project: the pins this template's tests passed with)",
+        )
+        # The annotations name the scratch folder and the example; keep the file stable.
+        text = out.read_text(encoding="utf-8")
+        text = text.replace(f"-r {tools}", "CI tools").replace(
+            f"{load_spec(example).name} ({repo / 'pyproject.toml'})", "pyproject.toml"
+        )
+        out.write_text(text, encoding="utf-8")
+    return out
+
+
+def main() -> int:
+    """Refresh every lock and constraints file; print what was written."""
+    for path in (lock_dev(), lock_template("service"), lock_template("pipeline")):
+        sys.stdout.write(f"wrote {path.relative_to(ROOT)}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
