@@ -21,6 +21,8 @@ MAX_BYTES = 2_000_000
 SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+_TOO_DEEP = f"the document nests deeper than {MAX_DEPTH} levels"
+"""One wording for deep nesting, whichever layer (our builder, PyYAML, libyaml) refuses it."""
 
 Path_ = tuple[str | int, ...]
 
@@ -86,7 +88,7 @@ class _Builder:
         if id(node) in self.open:
             raise YamlProblem(line, "a value refers to itself through an alias; write it out")
         if len(path) > MAX_DEPTH:
-            raise YamlProblem(line, f"the document nests deeper than {MAX_DEPTH} levels")
+            raise YamlProblem(line, _TOO_DEEP)
         self.open.add(id(node))
         try:
             if isinstance(node, yaml.MappingNode):
@@ -136,12 +138,15 @@ def parse_yaml(text: str) -> LoadedYaml:
     Raises:
         YamlProblem: the text is not one readable YAML document of plain values.
     """
+    loader = SAFE_LOADER(text)
     try:
-        node = yaml.compose(text, Loader=SAFE_LOADER)
+        node = loader.get_single_node()
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else 1
         problem = err.problem or err.context or "unreadable YAML"
+        if "nesting" in problem:  # libyaml's own depth limit (PyYAML 6.0.3 and later)
+            raise YamlProblem(line, _TOO_DEEP) from err
         raise YamlProblem(line, f"not valid YAML: {problem}") from err
     except yaml.reader.ReaderError as err:
         line = text[: err.position].count("\n") + 1
@@ -150,9 +155,12 @@ def parse_yaml(text: str) -> LoadedYaml:
             line, f"the file holds the non-printable character U+{code:04X}; remove it"
         ) from err
     except RecursionError as err:  # PyYAML's composer recurses once per nesting level
-        raise YamlProblem(1, "the document nests too deeply to be a spec") from err
+        # the pure-Python reader knows how far it got; libyaml refuses before recursing
+        raise YamlProblem(getattr(loader, "line", 0) + 1, _TOO_DEEP) from err
     except yaml.YAMLError as err:
         raise YamlProblem(1, f"not valid YAML: {err}") from err
+    finally:
+        loader.dispose()
     if node is None:
         raise YamlProblem(1, "the file holds no YAML document")
     builder = _Builder()
