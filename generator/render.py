@@ -167,7 +167,8 @@ def _next_steps(dest: Path, kind: str, name: str, package: str) -> list[str]:
     steps = [
         f"cd {dest}",
         "python -m venv .venv && . .venv/bin/activate",
-        "pip install -e '.[dev]'",
+        "pip install -c constraints.txt pip",
+        "pip install -c constraints.txt --build-constraint constraints.txt -e '.[dev]'",
         "pytest                      # every layer, with the acceptance traceability report",
     ]
     if kind == "pipeline":

@@ -54,3 +54,21 @@ def test_outputs_and_secrets_are_not_committed() -> None:
     """The output folder, the local audit log and .env files are git-ignored."""
     ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert {"/output/", "/var/", ".env"} <= set(ignored)
+
+
+def test_installs_take_the_pinned_versions() -> None:
+    """CI installs every package, the build backend too, at constraints.txt's exact pins."""
+    env = _workflow()["env"]
+    assert isinstance(env, dict)
+    for name in ("PIP_CONSTRAINT", "PIP_BUILD_CONSTRAINT"):
+        assert str(env[name]).endswith("/constraints.txt"), name
+    lines = (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+    pins = [line for line in lines if line and not line.startswith(("#", " "))]
+    assert pins and all("==" in line.split(";")[0] for line in pins)
+
+
+def test_pre_commit_runs_the_pinned_lint_and_type_tools() -> None:
+    """The ruff and mypy hooks run the environment's pinned tools, the ones CI runs."""
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+    assert all(hooks[name]["language"] == "system" for name in ("ruff", "ruff-format", "mypy"))
