@@ -94,6 +94,12 @@ def describe_error(detail: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
     elif kind in {"list_type", "model_type", "dict_type"}:
         expected = "a list" if kind == "list_type" else "a mapping of keys"
         message = f"expected {expected}, got {_input_repr(detail['input'])}"
+    elif kind == "less_than_equal" and loc[-1:] == ("drift_threshold",):
+        message = (
+            f"{_input_repr(detail['input'])} is above {message.rsplit(' ', 1)[-1]}: a population "
+            "stability index that high is never reached, so the drift alert could never fire; "
+            "0.1-0.25 are the usual thresholds"
+        )
     elif kind == "too_short" and isinstance(detail["input"], list):
         message = "must list at least one entry"
     return loc, message

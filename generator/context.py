@@ -8,7 +8,7 @@ place values; spec text stays data and is escaped by the templates for each targ
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from generator.catalog import KindName, load_catalog
 from generator.pipeline_context import pipeline_context
@@ -73,7 +73,7 @@ def build_context(spec: ProjectSpec) -> dict[str, Any]:
     roles = [u.role for u in spec.users]
     return {
         "context_version": CONTEXT_VERSION,
-        "spec": spec.model_dump(mode="json"),
+        "spec": spec_data(spec),
         "name": spec.name,
         "package": package,
         "kind": kind,
@@ -126,6 +126,19 @@ def build_context(spec: ProjectSpec) -> dict[str, Any]:
         "codeowners": _owner_handles(spec),
         "pipeline": pipeline_context(spec) if kind == "pipeline" else None,
     }
+
+
+def spec_data(spec: ProjectSpec) -> dict[str, Any]:
+    """The spec as JSON-able data in which an absent optional list is an empty list.
+
+    Templates and generated code loop over lists; ``data_dependencies: null`` or a missing
+    section must give an empty loop, never "'NoneType' object is not iterable".
+    """
+    data: dict[str, Any] = spec.model_dump(mode="json")
+    for name, info in ProjectSpec.model_fields.items():
+        if data.get(name) is None and any(get_origin(a) is list for a in get_args(info.annotation)):
+            data[name] = []
+    return data
 
 
 def _retention_floor(regimes: list[str]) -> int:

@@ -41,6 +41,13 @@ _REGRESSION_MEASURES = {
     "rmse": ("rmse", "root mean squared"),
     "mae": ("mae", "mean absolute error"),
 }
+_PERCENT_UNIT = re.compile(r"%|percent|pct", re.IGNORECASE)
+_RATIO_MEASURES = frozenset(_CLASSIFICATION_MEASURES)
+ERROR_TARGET_RANGE = (1e-6, 1e9)
+"""MAE and RMSE targets the pipeline gates: the sample labels are scaled to the strictest
+one, and outside this range the numbers would underflow or overflow a float's precision."""
+MAPE_TARGET_FLOOR = 0.001
+"""The smallest MAPE (0.1%) the baseline model resolves; a stricter target is not gated."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,12 @@ def pipeline_context(spec: ProjectSpec) -> dict[str, Any]:
             spec.operating_boundary and spec.operating_boundary.requires_approval
         ),
         "holdout_every": HOLDOUT_EVERY,
-        "sample_csv": sample_csv(fields, task, seed=zlib.crc32(spec.name.encode())),
+        "sample_csv": sample_csv(
+            fields,
+            task,
+            seed=zlib.crc32(spec.name.encode()),
+            labels=label_scale(gate, {m.id: m.target for m in spec.success_metrics}),
+        ),
     }
 
 
@@ -188,7 +200,13 @@ def _free_name(name: str, fields: list[Field]) -> str:
 
 
 def _task_and_gate(spec: ProjectSpec) -> tuple[str, list[dict[str, Any]]]:
-    """Classification or regression, and the success metrics the pipeline can measure."""
+    """Classification or regression, and the success metrics the pipeline can gate.
+
+    A metric is gated when its name names a measure the pipeline computes and its target
+    can mean that measure: a recall of "95 %" is gated as 0.95, but a recall whose target
+    is 7 (ratio) or whose direction is "decrease" is left to be measured in production,
+    rather than blocking every run on a target no model can meet.
+    """
     regression: list[dict[str, Any]] = []
     classification: list[dict[str, Any]] = []
     for metric in spec.success_metrics:
@@ -201,15 +219,62 @@ def _task_and_gate(spec: ProjectSpec) -> tuple[str, list[dict[str, Any]]]:
                 (m for m, words in measures.items() if any(w in text for w in words)), None
             )
             if measure:
-                out.append({"metric": metric.id, "measure": measure})
+                direction = str(metric.direction)
+                entry = gate_entry(metric.id, measure, metric.target, direction, metric.unit)
+                if entry is not None:
+                    out.append(entry)
                 break
     if regression:
         return "regression", regression
     return "classification", classification
 
 
-def sample_csv(fields: list[Field], task: str, *, seed: int) -> str:
-    """Synthetic rows matching the contract, with a learnable label and three bad rows."""
+def gate_entry(
+    metric_id: str, measure: str, target: float, direction: str, unit: str
+) -> dict[str, Any] | None:
+    """How the gate checks one metric (``target * scale`` against the measure), or None.
+
+    None when the target cannot mean the measure: a ratio (recall, precision, F1,
+    accuracy) must increase towards a target within 0..1 (or 0..100 in percent); an
+    error (MAE, RMSE, MAPE) must decrease towards a positive target the model can resolve.
+    """
+    percent = bool(_PERCENT_UNIT.search(unit))
+    scale = 0.01 if percent and (measure in _RATIO_MEASURES or measure == "mape") else 1.0
+    value = target * scale
+    if measure in _RATIO_MEASURES:
+        fits = direction == "increase" and 0.0 <= value <= 1.0
+    elif measure == "mape":
+        fits = direction == "decrease" and value >= MAPE_TARGET_FLOOR
+    else:
+        low, high = ERROR_TARGET_RANGE
+        fits = direction == "decrease" and low <= value <= high
+    if not fits:
+        return None
+    return {"metric": metric_id, "measure": measure, "scale": scale}
+
+
+def label_scale(gate: list[dict[str, Any]], targets: dict[str, float]) -> tuple[float, float]:
+    """The sample labels' scale and relative noise, so the baseline meets every error target.
+
+    Labels are ``scale * (100 + 10 z + noise * N(0, 1))``: the baseline's MAE is about
+    ``0.8 * scale * noise`` and its MAPE about ``0.008 * noise``, so the strictest MAE or
+    RMSE target sets the scale and the strictest MAPE target the noise, each with room.
+    """
+    scaled = [(e["measure"], targets[e["metric"]] * e["scale"]) for e in gate]
+    errors = [target for measure, target in scaled if measure in {"mae", "rmse"}]
+    mapes = [target for measure, target in scaled if measure == "mape"]
+    scale = min(errors) / 4.0 if errors else 1.0
+    noise = min(1.0, min(mapes) / 0.04) if mapes else 1.0
+    return scale, noise
+
+
+def sample_csv(
+    fields: list[Field], task: str, *, seed: int, labels: tuple[float, float] = (1.0, 1.0)
+) -> str:
+    """Synthetic rows matching the contract, with a learnable label and three bad rows.
+
+    ``labels`` is the regression labels' (scale, relative noise), from :func:`label_scale`.
+    """
     rng = random.Random(seed)
     weights = {f.name: rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 1.5) for f in fields}
     start = date(2024, 1, 1)
@@ -235,7 +300,8 @@ def sample_csv(fields: list[Field], task: str, *, seed: int) -> str:
     for i, (row, z) in enumerate(drawn):
         row[key] = f"R{i + 1:05d}"
         if task == "regression":
-            row[label] = f"{100 + 10 * z + rng.gauss(0, 1):.2f}"
+            scale, noise = labels
+            row[label] = f"{scale * (100 + 10 * z + noise * rng.gauss(0, 1)):.8g}"
         else:
             row[label] = "1" if z > cut else "0"
         rows.append(row)

@@ -34,6 +34,9 @@ from generator._yaml import LoadedYaml, YamlProblem, decode_text, parse_yaml
 from generator.errors import SpecError
 
 SCHEMA_VERSION = 1
+MAX_DRIFT_THRESHOLD = 5.0
+"""A population stability index above 5 means the populations no longer overlap; no
+sample reaches a higher threshold, so an alert set above it could never fire."""
 
 # C0/C1 controls, lone surrogates, the Unicode line separators and non-characters: they
 # corrupt terminals and YAML files, and no spec needs them.
@@ -315,8 +318,13 @@ class Monitoring(_Model):
     drift_features: list[Feature] = Field(
         default_factory=list, description="input features watched for drift"
     )
-    drift_threshold: PositiveNumber | None = Field(
-        default=None, description="population stability index that raises an alert"
+    drift_threshold: (
+        Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0, le=MAX_DRIFT_THRESHOLD)]
+        | None
+    ) = Field(
+        default=None,
+        description="population stability index that raises an alert (0.1-0.25 is usual; "
+        f"at most {MAX_DRIFT_THRESHOLD:g})",
     )
 
     @model_validator(mode="after")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,11 @@ from generator.context import build_context
 from generator.render import render_project
 from generator.spec import parse_spec
 from tests.conftest import EXAMPLE_SPECS, FIXTURES
+from tests.tools import find_tool
 
-SOURCES = [*EXAMPLE_SPECS, FIXTURES / "hostile-service.yaml"]
+PROMTOOL = find_tool("promtool")
+
+SOURCES = [*EXAMPLE_SPECS, FIXTURES / "hostile-service.yaml", FIXTURES / "longest-names.yaml"]
 OPTIONAL_SECTIONS = ("operating_boundary", "data_dependencies", "monitoring", "budget")
 
 
@@ -70,6 +74,11 @@ def test_renders_a_coherent_repository(
         yaml.safe_load(document.read_text(encoding="utf-8"))
     for document in repo.rglob("*.json"):
         json.loads(document.read_text(encoding="utf-8"))
+    if PROMTOOL:  # hostile text in annotations must not break Prometheus' Go templates
+        done = subprocess.run(
+            [PROMTOOL, "check", "rules", "ops/alerts.yml"], cwd=repo, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
     leftovers = [
         p for p in repo.rglob("*") if p.suffix == ".jinja" or "{{" in p.name or "{%" in p.name
     ]

@@ -18,6 +18,7 @@ from generator.context import build_context
 from generator.render import render_project
 from generator.spec import load_spec
 from tests.conftest import EXAMPLE_SPECS, FIXTURES, SPECS
+from tests.tools import require_tool
 
 SERVICE_SPECS = [
     p for p in EXAMPLE_SPECS if yaml.safe_load(p.read_text(encoding="utf-8"))["kind"] == "service"
@@ -137,12 +138,51 @@ def test_yaml_files_parse(rendered: tuple[Path, Path, dict[str, Any]]) -> None:
         assert yaml.safe_load((repo / name).read_text(encoding="utf-8"))
 
 
-def test_alert_text_keeps_spec_text_literal(rendered: tuple[Path, Path, dict[str, Any]]) -> None:
-    """The spec's title reaches the alert annotations unchanged, as YAML data."""
-    repo, spec_path, _ = rendered
+def test_alerts_show_the_spec_title_literally_in_prometheus(
+    rendered: tuple[Path, Path, dict[str, Any]],
+) -> None:
+    """Prometheus itself renders the alert's annotations, and the title comes out unchanged.
+
+    Annotations are Go templates to Prometheus; ``promtool test rules`` fires the error-ratio
+    alert on synthetic series and compares the annotations it renders with the spec's title.
+    """
+    promtool = require_tool("promtool")
+    repo, spec_path, context = rendered
     title = yaml.safe_load(spec_path.read_text(encoding="utf-8"))["title"]
     rules = yaml.safe_load((repo / "ops" / "alerts.yml").read_text(encoding="utf-8"))
-    assert rules["groups"][0]["rules"][0]["annotations"]["system"] == title
+    alert = next(r for r in rules["groups"][0]["rules"] if r["alert"] == "ErrorRatioAboveSLO")
+    prefix = context["package"]
+    test = {
+        "rule_files": [str(repo / "ops" / "alerts.yml")],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [
+                    {"series": f"{prefix}_http_errors_total", "values": "0+10x60"},
+                    {"series": f"{prefix}_http_requests_total", "values": "0+10x60"},
+                ],
+                "alert_rule_test": [
+                    {
+                        "eval_time": "50m",
+                        "alertname": "ErrorRatioAboveSLO",
+                        "exp_alerts": [
+                            {
+                                "exp_labels": alert["labels"],
+                                "exp_annotations": {**alert["annotations"], "system": title},
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    test_file = repo.parent / "alerts_test.yml"
+    test_file.write_text(yaml.safe_dump(test, allow_unicode=True), encoding="utf-8")
+    done = subprocess.run(
+        [promtool, "test", "rules", str(test_file)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def _texts(value: Any) -> list[str]:

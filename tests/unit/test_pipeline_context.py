@@ -10,7 +10,9 @@ import pytest
 
 from generator.pipeline_context import (
     SAMPLE_ROWS,
+    gate_entry,
     infer_type,
+    label_scale,
     parse_contract_names,
     pipeline_context,
 )
@@ -64,8 +66,63 @@ def test_classification_gate_from_a_recall_metric() -> None:
     """A recall metric makes a classification task gated on recall."""
     context = pipeline_context(load_spec(SPECS / "trial-safety-signals.yaml"))
     assert context["task"] == "classification"
-    assert context["gate"] == [{"metric": "M-2", "measure": "recall"}]
+    assert context["gate"] == [{"metric": "M-2", "measure": "recall", "scale": 1.0}]
     assert context["approval_required"] is True
+
+
+@pytest.mark.parametrize(
+    ("measure", "target", "direction", "unit", "scale"),
+    [
+        ("recall", 0.9, "increase", "ratio", 1.0),
+        ("recall", 95, "increase", "%", 0.01),
+        ("accuracy", 1, "increase", "share of cases", 1.0),
+        ("accuracy", 80, "increase", "percent of cases", 0.01),
+        ("f1", 0, "increase", "ratio", 1.0),
+        ("mape", 12, "decrease", "%", 0.01),
+        ("mae", 4, "decrease", "hours", 1.0),
+        ("rmse", 1e-6, "decrease", "units", 1.0),
+    ],
+)
+def test_a_target_that_can_mean_its_measure_is_gated(
+    measure: str, target: float, direction: str, unit: str, scale: float
+) -> None:
+    """Ratios in 0..1 (or percent), errors that decrease to a positive target are gated."""
+    entry = gate_entry("M-1", measure, target, direction, unit)
+    assert entry == {"metric": "M-1", "measure": measure, "scale": scale}
+
+
+@pytest.mark.parametrize(
+    ("measure", "target", "direction", "unit"),
+    [
+        ("recall", 7, "increase", "ratio"),
+        ("recall", 0.9, "decrease", "ratio"),
+        ("precision", -0.1, "increase", "ratio"),
+        ("accuracy", 101, "increase", "%"),
+        ("mae", 4, "increase", "hours"),
+        ("mae", 0, "decrease", "hours"),
+        ("rmse", -3, "decrease", "units"),
+        ("mape", 0.0001, "decrease", "ratio"),
+        ("mae", 1e12, "decrease", "USD"),
+    ],
+)
+def test_a_target_that_cannot_mean_its_measure_is_not_gated(
+    measure: str, target: float, direction: str, unit: str
+) -> None:
+    """A recall of 7 or an error that should rise is left to production, not gated."""
+    assert gate_entry("M-1", measure, target, direction, unit) is None
+
+
+def test_labels_are_scaled_to_the_strictest_error_target() -> None:
+    """The sample's labels shrink to the smallest MAE/RMSE target; MAPE sets the noise."""
+    gate = [
+        {"metric": "A", "measure": "mae", "scale": 1.0},
+        {"metric": "B", "measure": "rmse", "scale": 1.0},
+        {"metric": "C", "measure": "mape", "scale": 0.01},
+    ]
+    scale, noise = label_scale(gate, {"A": 40.0, "B": 2.0, "C": 1.0})
+    assert scale == pytest.approx(0.5)
+    assert noise == pytest.approx(0.25)
+    assert label_scale([], {}) == (1.0, 1.0)
 
 
 @pytest.mark.parametrize(
