@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLE_SPECS = sorted(SPECS.glob("*.yaml"))
+PROPERTY_SEED = int(os.environ.get("NEW_AI_PROJECT_SEED") or secrets.randbelow(2**32))
+"""The seed of this run's property-based specs: printed in the header, set it to replay."""
+
+
+def pytest_report_header() -> str:
+    """Print the property seed first, so any failure can be reproduced."""
+    return (
+        f"property-based specs: seed {PROPERTY_SEED} "
+        f"(NEW_AI_PROJECT_SEED={PROPERTY_SEED} ./dev test ... replays this run)"
+    )
 
 
 @pytest.fixture(autouse=True)

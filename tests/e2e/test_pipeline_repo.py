@@ -9,19 +9,13 @@ its lineage record.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.conftest import FIXTURES, SPECS
-from tests.e2e.pipeline_fixtures import (
-    PipelineVenv,
-    check_jsonschema,
-    pipeline_venv,
-    render_and_install,
-)
+from tests.e2e.environments import RepoEnv, check_jsonschema, render_and_install
 
 pytestmark = pytest.mark.e2e
 
@@ -30,75 +24,49 @@ SPEC_FILES = [
     SPECS / "weekly-demand-forecast.yaml",
     FIXTURES / "hostile-pipeline.yaml",
 ]
-__all__ = ["pipeline_venv"]  # the fixture, imported so pytest finds it here
 
 
 @pytest.fixture(scope="module", params=SPEC_FILES, ids=[p.stem for p in SPEC_FILES])
-def repo(
-    request: pytest.FixtureRequest,
-    pipeline_venv: PipelineVenv,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[Path, str]:
-    """Render and install one pipeline; return the repository and its project name."""
+def repo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> RepoEnv:
+    """Render one pipeline and install it into a fresh environment from its constraints."""
     spec: Path = request.param
     name = yaml.safe_load(spec.read_text(encoding="utf-8"))["name"]
-    dest = tmp_path_factory.mktemp("pipeline") / name
-    return render_and_install(spec, dest, pipeline_venv), name
+    return render_and_install(spec, tmp_path_factory, name=name)
 
 
-def _ok(done: subprocess.CompletedProcess[str]) -> str:
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done.stdout
-
-
-def test_its_own_test_suite_passes(repo: tuple[Path, str], pipeline_venv: PipelineVenv) -> None:
+def test_its_own_test_suite_passes(repo: RepoEnv) -> None:
     """Every layer passes and the traceability report lists each criterion."""
-    path, _ = repo
-    out = _ok(pipeline_venv.run(["pytest", "-q", "-p", "no:cacheprovider"], cwd=path))
+    out = repo.ok(["pytest", "-q", "-p", "no:cacheprovider"])
     assert "acceptance traceability" in out
 
 
-def test_ruff_passes(repo: tuple[Path, str], pipeline_venv: PipelineVenv) -> None:
-    """The generated code is lint-clean under its own configuration."""
-    path, _ = repo
-    _ok(pipeline_venv.run(["ruff", "check", "--no-cache", "."], cwd=path))
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["ruff", "check", "--no-cache", "."],
+        ["ruff", "format", "--check", "--no-cache", "."],
+        ["mypy", "--no-incremental"],
+    ],
+    ids=["ruff-check", "ruff-format", "mypy"],
+)
+def test_lint_and_types_pass(repo: RepoEnv, command: list[str]) -> None:
+    """The generated code is lint-clean, formatted and type-checks under its own config."""
+    repo.ok([str(repo.bin / command[0]), *command[1:]])
 
 
-def test_ruff_format_is_clean(repo: tuple[Path, str], pipeline_venv: PipelineVenv) -> None:
-    """The generated code is already formatted as ruff format would format it."""
-    path, _ = repo
-    _ok(pipeline_venv.run(["ruff", "format", "--check", "--no-cache", "."], cwd=path))
-
-
-def test_mypy_strict_passes(repo: tuple[Path, str], pipeline_venv: PipelineVenv) -> None:
-    """The generated code type-checks under mypy strict."""
-    path, _ = repo
-    _ok(pipeline_venv.run(["mypy", "--no-incremental"], cwd=path))
-
-
-def test_the_ci_workflow_is_schema_valid(
-    repo: tuple[Path, str], pipeline_venv: PipelineVenv
-) -> None:
+def test_the_ci_workflow_is_schema_valid(repo: RepoEnv) -> None:
     """The CI workflow validates against the GitHub workflow schema."""
-    path, _ = repo
-    workflow = str(path / ".github" / "workflows" / "ci.yml")
-    _ok(
-        pipeline_venv.run(
-            [check_jsonschema(), "--builtin-schema", "vendor.github-workflows", workflow],
-            cwd=path,
-        )
-    )
+    workflow = str(repo.repo / ".github" / "workflows" / "ci.yml")
+    repo.ok([check_jsonschema(), "--builtin-schema", "vendor.github-workflows", workflow])
 
 
-def test_run_finishes_on_the_sample_data(
-    repo: tuple[Path, str], pipeline_venv: PipelineVenv
-) -> None:
+def test_run_finishes_on_the_sample_data(repo: RepoEnv) -> None:
     """`<name> run` exits 0, publishes scores and writes a lineage record; the log verifies."""
-    path, name = repo
-    out = _ok(pipeline_venv.run([name, "run"], cwd=path))
+    name = repo.repo.name
+    out = repo.ok([str(repo.bin / name), "run"])
     assert "gate passed" in out
-    (run_dir,) = (path / "output" / "runs").iterdir()
+    (run_dir,) = (repo.repo / "output" / "runs").iterdir()
     lineage = json.loads((run_dir / "lineage.json").read_text(encoding="utf-8"))
     assert lineage["outcome"] == "success" and lineage["rows_quarantined"] == 3
     assert (run_dir / "scores.csv").is_file()
-    assert _ok(pipeline_venv.run([name, "audit", "verify"], cwd=path)).startswith("ok:")
+    assert repo.ok([str(repo.bin / name), "audit", "verify"]).startswith("ok:")

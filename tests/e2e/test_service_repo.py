@@ -10,14 +10,13 @@ from __future__ import annotations
 import shutil
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.conftest import FIXTURES, SPECS
-from tests.e2e.conftest import ServiceVenv
+from tests.e2e.environments import RepoEnv, render_and_install
 
 pytestmark = pytest.mark.e2e
 
@@ -26,10 +25,10 @@ LAYERS = {"unit", "integration", "e2e", "acceptance"}
 
 
 @pytest.fixture(scope="module", params=SPEC_FILES, ids=[p.stem for p in SPEC_FILES])
-def repo(request: pytest.FixtureRequest, render_service: Callable[[Path], Path]) -> Path:
-    """Render one spec and install it into the shared environment."""
+def installed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> RepoEnv:
+    """Render one spec and install it into a fresh environment from its constraints."""
     spec: Path = request.param
-    return render_service(spec)
+    return render_and_install(spec, tmp_path_factory)
 
 
 def _criteria(repo: Path) -> list[str]:
@@ -37,20 +36,12 @@ def _criteria(repo: Path) -> list[str]:
     return [str(c["id"]) for c in spec["acceptance_criteria"]]
 
 
-def test_generated_test_suite_passes(repo: Path, service_venv: ServiceVenv) -> None:
+def test_generated_test_suite_passes(installed: RepoEnv) -> None:
     """The repo's pytest passes, runs all four layers and traces every criterion."""
+    repo = installed.repo
     report = repo / "junit.xml"
-    done = service_venv.run(
-        [
-            str(service_venv.bin / "python"),
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            f"--junitxml={report}",
-        ],
-        cwd=repo,
+    done = installed.run(
+        [installed.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"]
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     classes = {case.get("classname", "") for case in ET.parse(report).getroot().iter("testcase")}
@@ -60,26 +51,17 @@ def test_generated_test_suite_passes(repo: Path, service_venv: ServiceVenv) -> N
         assert any(line.startswith(f"{criterion} ") for line in summary.splitlines()), criterion
 
 
-def test_traceability_fails_when_a_criterion_has_no_test(
-    repo: Path, service_venv: ServiceVenv
-) -> None:
+def test_traceability_fails_when_a_criterion_has_no_test(installed: RepoEnv) -> None:
     """Adding a criterion to spec.yaml without a test fails the acceptance run, naming it."""
+    repo = installed.repo
     copy = repo.parent / f"{repo.name}-untraced"
     if not copy.exists():
         shutil.copytree(repo, copy, ignore=shutil.ignore_patterns(".git", "src"))
         spec = yaml.safe_load((copy / "spec.yaml").read_text(encoding="utf-8"))
         spec["acceptance_criteria"].append({**spec["acceptance_criteria"][0], "id": "AC-NEW"})
         (copy / "spec.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
-    done = service_venv.run(
-        [
-            str(service_venv.bin / "python"),
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "tests/acceptance",
-        ],
+    done = installed.run(
+        [installed.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/acceptance"],
         cwd=copy,
     )
     assert done.returncode == 1, done.stdout[-3000:]
@@ -89,15 +71,14 @@ def test_traceability_fails_when_a_criterion_has_no_test(
 @pytest.mark.parametrize(
     "command", [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]]
 )
-def test_lint_and_types_pass(repo: Path, service_venv: ServiceVenv, command: list[str]) -> None:
+def test_lint_and_types_pass(installed: RepoEnv, command: list[str]) -> None:
     """Lint (ruff check, ruff format --check) and types (mypy) pass on the generated code."""
-    done = service_venv.run([str(service_venv.bin / command[0]), *command[1:]], cwd=repo)
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    installed.ok([str(installed.bin / command[0]), *command[1:]])
 
 
-def test_workflow_is_schema_valid(repo: Path, service_venv: ServiceVenv) -> None:
+def test_workflow_is_schema_valid(installed: RepoEnv) -> None:
     """The CI workflow validates against the GitHub workflow schema."""
-    done = service_venv.run(
+    done = installed.run(
         [
             sys.executable,
             "-m",
@@ -105,7 +86,6 @@ def test_workflow_is_schema_valid(repo: Path, service_venv: ServiceVenv) -> None
             "--builtin-schema",
             "vendor.github-workflows",
             ".github/workflows/ci.yml",
-        ],
-        cwd=repo,
+        ]
     )
     assert done.returncode == 0, done.stdout + done.stderr
