@@ -35,6 +35,7 @@ class Plan:
     fleet_repos: int
     service_reps: int
     service_requests: int
+    green_reps: int
 
 
 FULL = Plan(
@@ -44,9 +45,16 @@ FULL = Plan(
     fleet_repos=20,
     service_reps=5,
     service_requests=2000,
+    green_reps=3,
 )
 QUICK = Plan(
-    startup_reps=5, render_reps=2, fleet_reps=1, fleet_repos=4, service_reps=2, service_requests=300
+    startup_reps=5,
+    render_reps=2,
+    fleet_reps=1,
+    fleet_repos=4,
+    service_reps=2,
+    service_requests=300,
+    green_reps=1,
 )
 FIGURE_KEYS = ("startup", "new", "fleet", "service", "green")
 
@@ -106,7 +114,7 @@ def measurements(plan: Plan) -> dict[str, Callable[[], list[Figure]]]:
         "new": lambda: render.measure(plan.render_reps),
         "fleet": lambda: fleet.measure(plan.fleet_reps, count=plan.fleet_repos),
         "service": lambda: service.measure(plan.service_reps, requests=plan.service_requests),
-        "green": lambda: green.measure(),
+        "green": lambda: green.measure(plan.green_reps),
     }
 
 
