@@ -2,7 +2,7 @@
 
 Copier can update a project only from a git source with version tags, so the wheel ships
 ``generator/_template/templates.bundle``: one tagged commit per template version derived
-from the history of ``templates/VERSION`` (see ``generator/_bundle.py``). Without git
+from the history of ``templates/VERSION`` (see ``generator/render/bundle.py``). Without git
 history (a build from an sdist) the bundle holds the single version in the working tree.
 """
 
@@ -29,7 +29,7 @@ class TemplateBundleHook(BuildHookInterface):  # type: ignore[misc]
         if self.target_name != "wheel":
             return
         root = Path(self.root)
-        bundle_module = _load_bundle_module(root / "generator" / "_bundle.py")
+        bundle_module = _load_bundle_module(root)
         self._scratch = tempfile.TemporaryDirectory(prefix="nap-build-")
         out = Path(self._scratch.name) / "templates.bundle"
         try:
@@ -50,8 +50,16 @@ class TemplateBundleHook(BuildHookInterface):  # type: ignore[misc]
             scratch.cleanup()
 
 
-def _load_bundle_module(path: Path) -> Any:
-    """Import generator/_bundle.py by path (the package itself is not installed yet)."""
+def _load_bundle_module(root: Path) -> Any:
+    """Import generator/render/bundle.py from the source tree (the package is not installed).
+
+    The module needs only the standard library, ``packaging`` and ``generator._io``; the
+    source root goes on ``sys.path`` for the latter, and the module is loaded by path so that
+    ``generator.render``'s own imports (pydantic, Copier) are not needed at build time.
+    """
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    path = root / "generator" / "render" / "bundle.py"
     spec = importlib.util.spec_from_file_location("_nap_template_bundle", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -16,10 +16,10 @@ from benchmarks._core import SPEC, Figure, interleaved, run, tool_command
 
 def measure(repetitions: int, spec_path: Path = SPEC) -> list[Figure]:
     """Render claims-triage with the tool and with bare Copier, alternated; compare outputs."""
-    from generator.context import build_context
-    from generator.render import GIT_IDENTITY
+    from generator.render.context import build_context
+    from generator.render.project import GIT_IDENTITY
+    from generator.render.sources import default_template
     from generator.spec import load_spec
-    from generator.templates import default_template
 
     spec = load_spec(spec_path)
     source = default_template()  # the same source `new` uses (builds the bundle if needed)

@@ -6,6 +6,8 @@ so templates and the review can trust every reference.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Literal, Self
@@ -13,23 +15,13 @@ from typing import Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from generator._retention import RETENTION_FLOORS, RetentionFloor, minimum_retention
 from generator.errors import GeneratorError
+from generator.spec.model import RegimeId
+from generator.spec.retention import RETENTION_FLOORS, RetentionFloor, minimum_retention
 
-REGIME_IDS: tuple[str, ...] = (
-    "eu-ai-act",
-    "gdpr",
-    "hipaa",
-    "pci-dss",
-    "soc2",
-    "fda-21-cfr-11",
-    "us-bank-mrm",
-    "iso-42001",
-    "nist-ai-rmf",
-    "rbi-free-ai",
-    "sebi-ai",
-)
-"""Every regime id a spec may list, in the order the catalogue presents them."""
+REGIME_IDS: tuple[str, ...] = tuple(regime.value for regime in RegimeId)
+"""Every regime id a spec may list, in the order the catalogue presents them (the spec's
+``RegimeId`` is the one list; the catalogue must hold exactly these, in this order)."""
 
 CATALOG_PATH = Path(__file__).parent / "data" / "catalog.yaml"
 
@@ -43,6 +35,7 @@ __all__ = [
     "Catalog",
     "CatalogError",
     "Control",
+    "ControlInScope",
     "Evidence",
     "KindName",
     "Regime",
@@ -132,10 +125,30 @@ class Catalog(_Frozen):
                 seen.add(control.id)
         return self
 
-    def controls_in_scope(self, regimes: list[str]) -> list[tuple[str, Control]]:
+    def controls_in_scope(self, regimes: Iterable[str]) -> list[tuple[str, Control]]:
         """Return (regime id, control) for each control of the listed regimes, catalogue order."""
+        wanted = set(regimes)
         return [
-            (rid, c) for rid in self.regimes if rid in regimes for c in self.regimes[rid].controls
+            (rid, c) for rid in self.regimes if rid in wanted for c in self.regimes[rid].controls
+        ]
+
+    def control_rows(self, regimes: Iterable[str]) -> list[ControlInScope]:
+        """Each control the listed regimes bring in, with the artifact that evidences it.
+
+        Unknown regime ids are ignored (a draft spec may hold them; validation reports them).
+        """
+        return [
+            ControlInScope(
+                regime=regime_id,
+                regime_title=self.regimes[regime_id].short,
+                control=control.id,
+                title=control.title,
+                citation=control.citation,
+                artifact=control.artifact,
+                artifact_title=self.artifacts[control.artifact].title,
+                unsure=control.unsure,
+            )
+            for regime_id, control in self.controls_in_scope(regimes)
         ]
 
     def features(self, regimes: list[str]) -> list[str]:
@@ -143,6 +156,21 @@ class Catalog(_Frozen):
         wanted = {name for name, a in self.artifacts.items() if a.always}
         wanted |= {c.artifact for _, c in self.controls_in_scope(regimes)}
         return [name for name in self.artifacts if name in wanted]
+
+
+@dataclass(frozen=True)
+class ControlInScope:
+    """A control a spec's regimes bring in: the one shape the review and the render use."""
+
+    regime: str
+    regime_title: str
+    """The regime's short name, such as "EU AI Act"."""
+    control: str
+    title: str
+    citation: str
+    artifact: str
+    artifact_title: str
+    unsure: bool = False
 
 
 class CatalogError(GeneratorError):

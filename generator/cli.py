@@ -172,24 +172,37 @@ def _template_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _new(args: argparse.Namespace) -> int:
-    if args.spec is None:
+    spec: Path | None = args.spec
+    if spec is None:
         dest = args.dest.absolute()
         if not args.force and dest.exists() and (dest.is_file() or any(dest.iterdir())):
             # say so before the interview, not after the user has answered everything
             raise UsageError(f"{dest} is not empty; choose an empty folder or pass --force")
-        args.spec = _interview(dest.with_name(f"{dest.name}.spec.yaml"))
-        if args.spec is None:
+        spec = _interview(dest.with_name(f"{dest.name}.spec.yaml"))
+        if spec is None:
             return 130
-    from generator.render import render_project
-
-    result = render_project(
-        args.spec,
+    return _render(
+        spec,
         args.dest,
         template=args.template,
         vcs_ref=args.vcs_ref,
         force=args.force,
         git=not args.no_git,
     )
+
+
+def _render(
+    spec: Path,
+    dest: Path,
+    *,
+    template: str | None = None,
+    vcs_ref: str | None = None,
+    force: bool = False,
+    git: bool = True,
+) -> int:
+    from generator.render import render_project
+
+    result = render_project(spec, dest, template=template, vcs_ref=vcs_ref, force=force, git=git)
     _output.out(f"Rendered the {result.kind} project into {result.dest} ({result.files} files).")
     if result.commit:
         _output.out(f"Made the first commit {result.commit}.")
@@ -212,17 +225,14 @@ def _interview(target: Path, source: Path | None = None) -> Path | None:
     return path
 
 
-def _interview_and_new(args: argparse.Namespace) -> int:
+def _interview_and_new(_args: argparse.Namespace) -> int:
     """No command: interview into ./spec.yaml, then render the project into ./NAME."""
     spec_path = _interview(Path("spec.yaml"))
     if spec_path is None:
         return 130
     from generator.spec import load_spec
 
-    args.spec, args.dest = spec_path, Path(load_spec(spec_path).name)
-    args.template = args.vcs_ref = None
-    args.force = args.no_git = False
-    return _new(args)
+    return _render(spec_path, Path(load_spec(spec_path).name))
 
 
 def _spec_new(args: argparse.Namespace) -> int:
@@ -276,15 +286,14 @@ def _review(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from generator.diff import diff_specs, render_diff
+    from generator.review import diff_specs, render_diff
 
     _output.out(render_diff(diff_specs(args.old, args.new), args.format).rstrip("\n"))
     return 0
 
 
 def _update(args: argparse.Namespace) -> int:
-    from generator import _update_report as report
-    from generator.update import UpdateResult, exit_code, update_many
+    from generator.update import UpdateResult, exit_code, report, update_many
 
     def progress(result: UpdateResult, done: int, total: int) -> None:
         if total > 1:

@@ -30,9 +30,3 @@ class RenderError(GeneratorError):
     """A project could not be rendered; nothing was written to the destination."""
 
     exit_code = 1
-
-
-class UpdateError(GeneratorError):
-    """A project could not be updated; it was left as it was."""
-
-    exit_code = 1

@@ -17,9 +17,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from generator._retention import minimum_retention
 from generator.catalog import REGIME_IDS
 from generator.spec import slug_to_identifier
+from generator.spec.retention import minimum_retention
 
 HOSTILE = (
     "{{ 7*7 }}",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from generator._draft import Draft
+from generator.interview._draft import Draft
 
 pytestmark = pytest.mark.e2e
 

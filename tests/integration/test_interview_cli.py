@@ -45,7 +45,7 @@ def test_piped_input_is_refused_at_once(args: tuple[str, ...], tmp_path: Path) -
 @pytest.fixture(autouse=True)
 def no_terminal_check(monkeypatch: pytest.MonkeyPatch) -> None:
     """In process, answers come from a pipe: switch off the terminal check."""
-    monkeypatch.setattr("generator.prompts.require_terminal", lambda: None)
+    monkeypatch.setattr("generator.interview.prompts.require_terminal", lambda: None)
 
 
 def _cli(keys: list[str], *argv: str) -> int:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.context import build_context
 from generator.render import render_project
+from generator.render.context import build_context
 from generator.spec import parse_spec
 from tests.conftest import EXAMPLE_SPECS, FIXTURES
 from tests.tools import find_tool

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.context import build_context
 from generator.render import render_project
+from generator.render.context import build_context
 from generator.spec import load_spec
 from tests.conftest import EXAMPLE_SPECS, FIXTURES
 

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from generator.cli import main
-from generator.context import build_context
 from generator.render import render_project
+from generator.render.context import build_context
 from generator.spec import load_spec
 from tests.conftest import EXAMPLE_SPECS, FIXTURES, SPECS
 from tests.tools import require_tool

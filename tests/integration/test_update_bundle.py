@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import templates
-from generator._bundle import BundleError, build_bundle
+from generator.render import sources as templates
+from generator.render.bundle import BundleError, build_bundle
 from generator.update import update_project
 from tests.conftest import ROOT
 from tests.integration.update_support import (

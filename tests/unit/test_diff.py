@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from generator.catalog import load_catalog
-from generator.diff import diff_specs, read_version, render_diff
 from generator.errors import SpecError
+from generator.review.diff import diff_specs, read_version, render_diff
 
 ROOT = Path(__file__).resolve().parents[2]
 CLAIMS = ROOT / "specs" / "claims-triage.yaml"

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 import yaml
 
-from generator._draft import Draft, draft_path
-from generator._sections import suggest_name
-from generator._spec_writer import dump_spec
 from generator.interview import InterviewInterrupted
+from generator.interview._draft import Draft, draft_path
+from generator.interview._sections import suggest_name
 from generator.spec import load_spec
+from generator.spec.writer import dump_spec
 from tests.conftest import SPECS
 from tests.unit.interview_keys import (
     CRITERIA,

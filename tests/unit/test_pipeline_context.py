@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline_context import (
+from generator.render.pipeline import (
     SAMPLE_ROWS,
     gate_entry,
     infer_type,

@@ -12,11 +12,11 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output.plain_text import PlainTextOutput
 from pydantic import BaseModel
 
-from generator import prompts
-from generator._spec_writer import model_of
 from generator.errors import UsageError
-from generator.prompts import QUESTIONS, Option, Question, ask
+from generator.interview import prompts
+from generator.interview.prompts import QUESTIONS, Option, Question, ask
 from generator.spec import ProjectSpec
+from generator.spec.writer import model_of
 from tests.unit.interview_keys import CTRL_C, DOWN, ENTER, SPACE, line, retype
 
 NOT_FIELDS = {"more", "no_regimes"}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from generator._retention import RETENTION_FLOORS, RetentionFloor
 from generator.catalog import load_catalog
+from generator.spec.retention import RETENTION_FLOORS, RetentionFloor
 
 
 def test_retention_floors_match_the_catalogue() -> None:

@@ -205,21 +205,21 @@ def test_markdown_escapes_html_tags() -> None:
 )
 def test_markdown_escapes_markdown_syntax(raw: str, escaped: str) -> None:
     """Markdown syntax in spec text is escaped, so it renders literally."""
-    from generator._report import md
+    from generator.review.formats import md
 
     assert md(raw) == escaped
 
 
 def test_markdown_defuses_mentions() -> None:
     """An @mention in spec text does not ping anyone from a PR comment."""
-    from generator._report import md
+    from generator.review.formats import md
 
     assert "@everyone" not in md("ping @everyone")
 
 
 def test_markdown_replaces_control_characters() -> None:
     """Terminal escape sequences in draft text are made harmless."""
-    from generator._report import md
+    from generator.review.formats import md
 
     assert "\x1b" not in md("red \x1b[31m text")
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from generator import _review_rules as rules
 from generator.catalog import minimum_retention
+from generator.review import rules
 from generator.spec import read_spec_data
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,8 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from generator._spec_writer import SECTION_COMMENTS, dump_spec, write_atomic
-from generator.spec import Text, load_spec, parse_spec, read_spec_data
+from generator._io import write_atomic
+from generator.spec import load_spec, parse_spec, read_spec_data
+from generator.spec.model import Text
+from generator.spec.writer import SECTION_COMMENTS, dump_spec
 from tests.conftest import EXAMPLE_SPECS, FIXTURES, SPECS
 
 HOSTILE = [

@@ -7,9 +7,8 @@ import re
 import pytest
 import yaml
 
-from generator import _yaml
 from generator.errors import SpecError
-from generator.spec import parse_spec
+from generator.spec import _yaml, parse_spec
 from tests.conftest import SPECS
 
 VALID = (SPECS / "claims-triage.yaml").read_text(encoding="utf-8")

@@ -1,21 +1,17 @@
-"""The project spec: pydantic models, loading with file/line errors, and the JSON Schema.
+"""The project spec's pydantic models: every rule of the design, in types and validators.
 
-The keys and shapes follow ``spec-example.yaml``; every rule of the design lives here,
-in types and validators, so the command line, the interview and the review all apply
-the same rules.
+The keys and shapes follow ``spec-example.yaml``; the command line, the interview and the
+review all validate with these models, so they apply the same rules.
 """
 
 from __future__ import annotations
 
-import json
 import keyword
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -23,15 +19,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from generator._retention import minimum_retention
-from generator._spec_errors import spec_error_lines
-from generator._yaml import LoadedYaml, YamlProblem, decode_text, parse_yaml
-from generator.errors import SpecError
+from generator.spec.retention import minimum_retention
 
 SCHEMA_VERSION = 1
 MAX_DRIFT_THRESHOLD = 5.0
@@ -412,103 +404,3 @@ def check_unique(values: list[str], where: str, what: str) -> None:
                 {"where": where, "what": what, "value": value, "same": same},
             )
         seen[key] = value
-
-
-# --- loading ---------------------------------------------------------------------------
-
-
-def load_spec(path: Path) -> ProjectSpec:
-    """Read and validate a spec file.
-
-    Raises:
-        SpecError: with one ``FILE:LINE: field.path: message`` line per problem.
-    """
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        reason = err.strerror or str(err)
-        raise SpecError([f"{path}: cannot read the file: {reason}"]) from err
-    return parse_spec(raw, str(path))
-
-
-def parse_spec(raw: bytes | str, source: str = "<spec>") -> ProjectSpec:
-    """Validate spec text, reporting every problem at once with its line.
-
-    Raises:
-        SpecError: with one ``FILE:LINE: field.path: message`` line per problem.
-    """
-    loaded = read_spec_data(raw, source)
-    return validate_spec_data(loaded, source)
-
-
-def read_spec_data(raw: bytes | str, source: str = "<spec>") -> LoadedYaml:
-    """Parse spec text into plain data with lines, without checking it against the model.
-
-    Raises:
-        SpecError: the text is not a readable YAML mapping.
-    """
-    try:
-        text = decode_text(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
-        loaded = parse_yaml(text)
-    except YamlProblem as err:
-        raise SpecError([f"{source}:{err.line}: {err.message}"]) from err
-    if not isinstance(loaded.data, dict):
-        kind = "a list" if isinstance(loaded.data, list) else "a single value"
-        raise SpecError([f"{source}:1: the spec must be a mapping of keys, not {kind}"])
-    return loaded
-
-
-def validate_spec_data(loaded: LoadedYaml, source: str = "<spec>") -> ProjectSpec:
-    """Validate already-parsed spec data.
-
-    Raises:
-        SpecError: with one line per problem, each naming file, line and field.
-    """
-    try:
-        return ProjectSpec.model_validate(loaded.data)
-    except ValidationError as err:
-        raise SpecError(spec_error_lines(err, loaded, source)) from err
-
-
-def json_schema() -> dict[str, Any]:
-    """Return the JSON Schema of the spec, for editors and other tools."""
-    schema = ProjectSpec.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema
-
-
-def schema_path() -> Path:
-    """Return the path of the JSON Schema file shipped in the package."""
-    return Path(__file__).parent / "data" / "spec.schema.json"
-
-
-@dataclass(frozen=True)
-class ValidationReport:
-    """The outcome of validating several spec files: one line per file or problem."""
-
-    lines: list[str]
-    ok: bool
-
-
-def validate_files(paths: list[Path]) -> ValidationReport:
-    """Validate each file; report every problem of every file, and which files are valid."""
-    lines: list[str] = []
-    ok = True
-    for path in paths:
-        try:
-            load_spec(path)
-        except SpecError as err:
-            ok = False
-            lines.extend(err.lines)
-        else:
-            lines.append(f"{path}: valid")
-    return ValidationReport(lines=lines, ok=ok)
-
-
-def write_schema_file() -> Path:
-    """Regenerate the shipped JSON Schema file from the model (run after changing the model)."""
-    path = schema_path()
-    path.write_text(
-        json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    return path

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
+from generator._io import GitError, run_git
 from generator.errors import GeneratorError
 
 _DESCRIBE = re.compile(r"^(?P<tag>.+?)-(?P<distance>\d+)-g(?P<sha>[0-9a-f]+)$")
@@ -24,21 +24,15 @@ class DirtyTree(GeneratorError):
 
 
 def git(cwd: Path, *args: str) -> str:
-    """Run git in ``cwd`` and return its output (stripped).
+    """Run git in ``cwd`` and return its output.
 
     Raises:
         _GitProblem: git is missing or failed.
     """
-    env = {k: v for k, v in os.environ.items() if k not in {"GIT_DIR", "GIT_WORK_TREE"}}
     try:
-        done = subprocess.run(
-            ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
-        )
-    except FileNotFoundError as err:
-        raise _GitProblem("git is not installed") from err
-    except subprocess.CalledProcessError as err:
-        raise _GitProblem(f"git {args[0]} failed: {err.stderr.strip()}") from err
-    return done.stdout.strip("\n")
+        return run_git(cwd, *args)
+    except GitError as err:
+        raise _GitProblem(str(err)) from err
 
 
 def version_of_ref(ref: str) -> Version | None:

@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from generator import _checks, prompts
-from generator._answers import Answers, Loc
 from generator.catalog import load_catalog, minimum_retention
-from generator.prompts import Option, say
+from generator.interview import _checks, prompts
+from generator.interview._answers import Answers, Loc
+from generator.interview.prompts import Option, say
 from generator.spec import (
     AcceptanceCriterion,
     Budget,

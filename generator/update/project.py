@@ -8,8 +8,8 @@ the same path, and files the team changed keep their changes (or show conflicts)
 
 Copier reports no conflict and changes the process's working folder, so this module
 checks the working tree before (refusing any dirty tree), finds conflicts itself after
-(unmerged index entries and ``*.rej`` files), never commits, and runs several repositories
-in separate processes (``update_many``).
+(unmerged index entries and ``*.rej`` files) and never commits; ``fleet`` runs several
+repositories in separate processes.
 """
 
 from __future__ import annotations
@@ -17,16 +17,12 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import suppress
 from dataclasses import dataclass, field, replace
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal
 
-from generator import _update_git as gitops
 from generator.errors import GeneratorError, SpecError
+from generator.update import _git as gitops
 
 ANSWERS_FILE = ".copier-answers.yml"
 Status = Literal["current", "behind", "updated", "conflicts", "refused", "failed"]
@@ -147,9 +143,8 @@ def _update(path: Path, *, check: bool, template: str | None, vcs_ref: str | Non
 
 
 def _read_project(path: Path) -> _Project:
-    from generator._yaml import YamlProblem, parse_yaml
-    from generator.context import build_context
-    from generator.spec import load_spec
+    from generator.render.context import build_context
+    from generator.spec import YamlProblem, load_spec, parse_yaml
 
     if not path.is_dir():
         raise _Refused("no such folder")
@@ -180,7 +175,7 @@ def _read_project(path: Path) -> _Project:
 
 def _source_for(project: _Project, template: str | None, *, check: bool) -> str:
     """The template source to compare with: the recorded one unless ``--check --template``."""
-    from generator.templates import install_default_bundle, is_default_source, resolve_template
+    from generator.render.sources import install_default_bundle, is_default_source, resolve_template
 
     recorded = project.src_path
     if is_default_source(recorded):
@@ -282,87 +277,3 @@ def _apply(project: _Project, base: UpdateResult, vcs_ref: str | None) -> Update
             "`git diff`, then `git add -A && git commit -m 'Update from template'`"
         ),
     )
-
-
-def find_projects(paths: Iterable[Path]) -> list[Path]:
-    """Expand folders holding generated repositories into those repositories.
-
-    A path holding ``.copier-answers.yml`` is a project; another folder stands for each
-    subfolder that holds one. Paths that are neither stay, so they are reported.
-    """
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw).expanduser().absolute()
-        if (path / ANSWERS_FILE).is_file() or not path.is_dir():
-            found.append(path)
-            continue
-        children = sorted(p for p in path.iterdir() if (p / ANSWERS_FILE).is_file())
-        found.extend(children or [path])
-    return list(dict.fromkeys(found))
-
-
-def update_many(
-    paths: Sequence[Path],
-    *,
-    check: bool = False,
-    template: str | None = None,
-    vcs_ref: str | None = None,
-    workers: int | None = None,
-    on_result: Callable[[UpdateResult, int, int], None] | None = None,
-) -> list[UpdateResult]:
-    """Check or update several repositories in parallel processes, each independently.
-
-    Args:
-        paths: repositories, or folders holding repositories.
-        check: only check, change nothing.
-        template: see ``update_project``.
-        vcs_ref: see ``update_project``.
-        workers: processes to use (default: the number of CPUs).
-        on_result: called with (result, done, total) as each repository finishes.
-
-    Returns:
-        One result per repository, in the order given.
-    """
-    projects = find_projects(paths)
-    total = len(projects)
-    _prepare_default_bundle()
-    results: dict[Path, UpdateResult] = {}
-
-    def record(result: UpdateResult) -> None:
-        results[result.path] = result
-        if on_result is not None:
-            on_result(result, len(results), total)
-
-    count = min(workers or os.cpu_count() or 1, total)
-    if count <= 1:
-        for project in projects:
-            record(update_project(project, check=check, template=template, vcs_ref=vcs_ref))
-        return [results[p] for p in projects]
-    # Copier changes the working folder, so repositories run in processes, not threads;
-    # "spawn" starts clean interpreters (no inherited locks or threads).
-    with ProcessPoolExecutor(max_workers=count, mp_context=get_context("spawn")) as pool:
-        futures = {
-            pool.submit(update_project, p, check=check, template=template, vcs_ref=vcs_ref): p
-            for p in projects
-        }
-        for future in as_completed(futures):
-            project = futures[future]
-            try:
-                record(future.result())
-            except Exception as err:  # the worker process died
-                record(UpdateResult(project, "failed", message=f"worker failed: {err}"))
-    return [results[p] for p in projects]
-
-
-def _prepare_default_bundle() -> None:
-    """Copy the shipped templates to the per-user path once, before workers start."""
-    from generator._bundle import BundleError
-    from generator.templates import install_default_bundle
-
-    with suppress(BundleError):  # projects using the default source report it one by one
-        install_default_bundle()
-
-
-def exit_code(results: Sequence[UpdateResult]) -> int:
-    """0 when every repository is current or updated cleanly, otherwise 1."""
-    return 0 if results and all(r.ok for r in results) else 1

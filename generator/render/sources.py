@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator._io import GitError, run_git, write_atomic
 from generator.errors import UsageError
 
-PACKAGE_DIR = Path(__file__).parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+"""The ``generator`` package folder (the shipped templates live in ``_template/`` there)."""
 SOURCE_ROOT = PACKAGE_DIR.parent
 PACKAGED_BUNDLE = PACKAGE_DIR / "_template" / "templates.bundle"
 DEFAULT_DISPLAY = "the templates shipped with new-ai-project"
@@ -120,7 +120,7 @@ def default_template(vcs_ref: str | None = None) -> TemplateSource:
     Falls back to a plain folder (which renders, but records no version and cannot be
     updated) only when the bundle cannot be made, e.g. without git.
     """
-    from generator._bundle import BundleError
+    from generator.render.bundle import BundleError
 
     try:
         install_default_bundle()
@@ -144,18 +144,13 @@ def install_default_bundle() -> Path:
     target = default_bundle_path()
     if target.is_file() and _digest_file(target) == _digest_file(source):
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    shutil.copyfile(source, tmp)
-    Path(tmp).chmod(0o644)
-    Path(tmp).replace(target)
+    write_atomic(target, source.read_bytes(), what="template bundle")
     return target
 
 
 def _checkout_bundle() -> Path:
     """Build (or reuse) the bundle of a source checkout's templates in the per-user cache."""
-    from generator._bundle import BundleError, build_bundle
+    from generator.render.bundle import BundleError, build_bundle
 
     if not (SOURCE_ROOT / "copier.yml").is_file():
         raise BundleError("the package holds no templates; reinstall new-ai-project")
@@ -175,10 +170,8 @@ def _checkout_fingerprint(root: Path) -> str:
     """A digest of the checkout's HEAD and its template files, to know when to rebuild."""
     digest = hashlib.sha256()
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=False
-        ).stdout.strip()
-    except FileNotFoundError:
+        head = run_git(root, "rev-parse", "HEAD")
+    except GitError:
         head = ""
     digest.update(head.encode())
     files = [root / "copier.yml", *sorted((root / "templates").rglob("*"))]

@@ -10,24 +10,23 @@ is not even YAML. The verdict is "ready" only when there is no blocker, whatever
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from generator._review_rules import SEVERITIES, Finding, run_rules
-from generator._yaml import LoadedYaml
-from generator.catalog import load_catalog
-from generator.errors import GeneratorError, SpecError
+from generator._io import read_file, write_atomic
+from generator.catalog import ControlInScope, load_catalog
+from generator.errors import SpecError
+from generator.review._data import mapping, strings
+from generator.review.rules import SEVERITIES, Finding, run_rules
+from generator.spec import LoadedYaml, read_spec_data, validate_spec_data
 
 __all__ = [
     "ControlRow",
     "Finding",
     "Report",
     "ReviewFormat",
-    "render_report",
     "review_file",
     "review_text",
     "write_report",
@@ -42,18 +41,8 @@ SCORE_WEIGHTS: dict[str, int] = {"blocker": 25, "warning": 8, "info": 2}
 _LINE_RE = re.compile(r"^(\d+): (.*)$", re.DOTALL)
 
 
-@dataclass(frozen=True)
-class ControlRow:
-    """A control the spec's regulatory scope brings in, and the artifact that evidences it."""
-
-    regime: str
-    regime_title: str
-    control: str
-    title: str
-    citation: str
-    artifact: str
-    artifact_title: str
-    unsure: bool = False
+ControlRow = ControlInScope
+"""A control the spec's regulatory scope brings in (the catalogue's own shape)."""
 
 
 @dataclass(frozen=True)
@@ -93,18 +82,11 @@ def review_file(path: Path) -> Report:
     Raises:
         SpecError: the file cannot be read (missing, a directory, no permission).
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        reason = err.strerror or str(err)
-        raise SpecError([f"{path}: cannot read the file: {reason}"]) from err
-    return review_text(raw, str(path))
+    return review_text(read_file(path), str(path))
 
 
 def review_text(raw: bytes | str, source: str = "<spec>") -> Report:
     """Review spec text; schema problems become blocking findings instead of errors."""
-    from generator.spec import read_spec_data, validate_spec_data
-
     try:
         loaded = read_spec_data(raw, source)
     except SpecError as err:
@@ -181,36 +163,8 @@ def _path_parts(path: str) -> tuple[str | int, ...]:
 
 def controls_for(data: dict[str, Any]) -> list[ControlRow]:
     """Return the catalogue controls the spec's regimes bring in (unknown regimes ignored)."""
-    regulatory = data.get("regulatory")
-    regimes = regulatory.get("regimes") if isinstance(regulatory, dict) else None
-    if not isinstance(regimes, list):
-        return []
-    catalog = load_catalog()
-    wanted = [r for r in regimes if isinstance(r, str)]
-    return [
-        ControlRow(
-            regime=regime_id,
-            regime_title=catalog.regimes[regime_id].short,
-            control=control.id,
-            title=control.title,
-            citation=control.citation,
-            artifact=control.artifact,
-            artifact_title=catalog.artifacts[control.artifact].title,
-            unsure=control.unsure,
-        )
-        for regime_id, control in catalog.controls_in_scope(wanted)
-    ]
-
-
-def render_report(report: Report, fmt: ReviewFormat = "md") -> str:
-    """Render a report as Markdown, a self-contained HTML page, or JSON."""
-    from generator import _report
-
-    if fmt == "json":
-        return _report.to_json(report)
-    if fmt == "html":
-        return _report.to_html(report)
-    return _report.to_markdown(report)
+    regimes = mapping(data.get("regulatory")).get("regimes")
+    return load_catalog().control_rows(strings(regimes))
 
 
 def write_report(path: Path, text: str) -> None:
@@ -219,16 +173,4 @@ def write_report(path: Path, text: str) -> None:
     Raises:
         GeneratorError: the file cannot be written; nothing was left behind.
     """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as err:
-        raise GeneratorError(f"{path}: cannot write the report: {err.strerror or err}") from err
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text if text.endswith("\n") else text + "\n")
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
-        raise GeneratorError(f"{path}: cannot write the report: {err.strerror or err}") from err
+    write_atomic(path, text if text.endswith("\n") else text + "\n", what="report")

@@ -15,7 +15,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from generator import spec
-from generator._spec_errors import describe_error
+from generator.spec.wording import describe_error
 
 Loc = tuple[str | int, ...]
 

@@ -9,19 +9,16 @@ literal block only when that is sure to read back the same; otherwise it is doub
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import textwrap
 from collections.abc import Mapping
-from pathlib import Path
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel
 
-from generator.spec import ProjectSpec
+from generator.spec.model import ProjectSpec
 
 HEADER = """\
 # Project spec: the single source of truth for the generated repository.
@@ -135,21 +132,3 @@ def dump_spec(data: Mapping[str, Any], *, draft: bool = False) -> str:
             lines.extend(f"# {part}" for part in textwrap.wrap(SECTION_COMMENTS[key], 86))
         lines.append(line)
     return "\n".join(lines) + "\n"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename, never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        Path(tmp).chmod(0o666 & ~umask)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator._spec_writer import dump_spec, write_atomic
-from generator.errors import SpecError
+from generator._io import read_file, write_atomic
 from generator.spec import read_spec_data
+from generator.spec.writer import dump_spec
 
 META_KEY = "x-interview"
 
@@ -38,13 +38,9 @@ class Draft:
         Raises:
             SpecError: the draft exists but is not a readable YAML mapping.
         """
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+        if not self.path.exists():
             return None
-        except OSError as err:
-            raise SpecError([f"{self.path}: cannot read the draft: {err.strerror}"]) from err
-        data = dict(read_spec_data(raw, str(self.path)).data)
+        data = dict(read_spec_data(read_file(self.path, "draft"), str(self.path)).data)
         meta = data.pop(META_KEY, None)
         done_list = meta.get("done", []) if isinstance(meta, dict) else []
         done = (

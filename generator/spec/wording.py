@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from generator._yaml import LoadedYaml
+from generator.spec._yaml import LoadedYaml
+from generator.spec.model import ProjectSpec
 
 
 def spec_error_lines(err: ValidationError, loaded: LoadedYaml, source: str) -> list[str]:
@@ -140,8 +141,6 @@ def _pattern_message(loc: tuple[str | int, ...], value: Any) -> str:
 
 def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
     """Find the model whose fields live at ``loc`` (the parent of an unknown/missing key)."""
-    from generator.spec import ProjectSpec  # the root model; imported here to avoid a cycle
-
     model: type[BaseModel] = ProjectSpec
     for part in loc:
         if isinstance(part, int):

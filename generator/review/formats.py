@@ -14,12 +14,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator._review_rules import SEVERITIES
+from generator.catalog import load_catalog
+from generator.review._data import items, mapping, mappings
+from generator.review.readiness import Report, ReviewFormat
+from generator.review.rules import SEVERITIES
 
 if TYPE_CHECKING:
     import jinja2
-
-    from generator.review import Report
 
 LAYERS = ("e2e", "integration", "unit")
 _CONTROL_CHARS = re.compile(
@@ -28,7 +29,7 @@ _CONTROL_CHARS = re.compile(
 """Control characters, and bidirectional overrides that could make text read differently."""
 _MENTION = re.compile(r"@(?=\w)")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
-_TEMPLATE_DIR = Path(__file__).parent / "data"
+_TEMPLATE_DIR = Path(__file__).parent.parent / "data"
 
 
 # --- plain values ----------------------------------------------------------------------
@@ -61,31 +62,19 @@ def md(value: Any) -> str:
     return _MENTION.sub("@&#8203;", text)  # a zero-width space: no @mention pings from spec text
 
 
-def _map(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _mappings(value: Any) -> list[dict[str, Any]]:
-    return [item for item in _list(value) if isinstance(item, dict)]
-
-
 # --- the view: what every format shows, read defensively from draft data ---------------
 
 
 def build_view(report: Report) -> dict[str, Any]:
     """Collect the sections a meeting needs from the report and its (possibly draft) data."""
     data = report.data
-    goal = _map(data.get("business_goal"))
-    regulatory = _map(data.get("regulatory"))
+    goal = mapping(data.get("business_goal"))
+    regulatory = mapping(data.get("regulatory"))
     boundary = data.get("operating_boundary")
-    criteria = _mappings(data.get("acceptance_criteria"))
+    criteria = mappings(data.get("acceptance_criteria"))
     layers = [layer for layer in LAYERS if any(c.get("layer") == layer for c in criteria)]
     layers += sorted({clean(c.get("layer")) for c in criteria} - set(LAYERS))
-    monitoring = _map(data.get("monitoring"))
+    monitoring = mapping(data.get("monitoring"))
     return {
         "spec": clean(report.spec),
         "title": clean(report.title) or clean(report.spec),
@@ -101,14 +90,14 @@ def build_view(report: Report) -> dict[str, Any]:
             for key, label in (("problem", "Problem"), ("outcome", "Outcome"), ("value", "Value"))
             if goal.get(key) is not None
         ],
-        "non_goals": [clean(g) for g in _list(goal.get("non_goals"))],
+        "non_goals": [clean(g) for g in items(goal.get("non_goals"))],
         "users": [
             {
                 "role": clean(u.get("role")),
                 "description": clean(u.get("description")),
-                "needs": [clean(n) for n in _list(u.get("needs"))],
+                "needs": [clean(n) for n in items(u.get("needs"))],
             }
-            for u in _mappings(data.get("users"))
+            for u in mappings(data.get("users"))
         ],
         "metrics": [
             {
@@ -120,7 +109,7 @@ def build_view(report: Report) -> dict[str, Any]:
                 "direction": clean(m.get("direction")),
                 "measurement": clean(m.get("measurement")),
             }
-            for m in _mappings(data.get("success_metrics"))
+            for m in mappings(data.get("success_metrics"))
         ],
         "criteria": [
             (
@@ -133,7 +122,7 @@ def build_view(report: Report) -> dict[str, Any]:
             )
             for layer in layers
         ],
-        "regimes": [_regime(r) for r in _list(regulatory.get("regimes"))],
+        "regimes": [_regime(r) for r in items(regulatory.get("regimes"))],
         "scope": [
             (label, clean(regulatory.get(key)))
             for key, label in (
@@ -148,11 +137,11 @@ def build_view(report: Report) -> dict[str, Any]:
         if not isinstance(boundary, dict)
         else {
             "review": clean(boundary.get("review_below_confidence")),
-            "approvals": [clean(a) for a in _list(boundary.get("requires_approval"))],
+            "approvals": [clean(a) for a in items(boundary.get("requires_approval"))],
             "escalation": clean(boundary.get("escalation")),
         },
         "owners": [
-            (role.capitalize(), clean(_map(data.get("owners")).get(role)))
+            (role.capitalize(), clean(mapping(data.get("owners")).get(role)))
             for role in ("business", "technical", "operations")
         ],
         "operations": [
@@ -162,7 +151,7 @@ def build_view(report: Report) -> dict[str, Any]:
                 ("Availability (%)", monitoring.get("availability_pct")),
                 ("Drift features", monitoring.get("drift_features")),
                 ("Drift threshold (PSI)", monitoring.get("drift_threshold")),
-                ("Monthly budget (USD)", _map(data.get("budget")).get("monthly_usd")),
+                ("Monthly budget (USD)", mapping(data.get("budget")).get("monthly_usd")),
             )
             if value not in (None, [])
         ],
@@ -187,8 +176,6 @@ def build_view(report: Report) -> dict[str, Any]:
 
 
 def _regime(regime_id: Any) -> dict[str, str]:
-    from generator.catalog import load_catalog
-
     regime = load_catalog().regimes.get(regime_id) if isinstance(regime_id, str) else None
     return {
         "id": clean(regime_id),
@@ -197,6 +184,15 @@ def _regime(regime_id: Any) -> dict[str, str]:
 
 
 # --- formats ---------------------------------------------------------------------------
+
+
+def render_report(report: Report, fmt: ReviewFormat = "md") -> str:
+    """Render a report as Markdown, a self-contained HTML page, or JSON."""
+    if fmt == "json":
+        return to_json(report)
+    if fmt == "html":
+        return to_html(report)
+    return to_markdown(report)
 
 
 def to_json(report: Report) -> str:

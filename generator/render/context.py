@@ -11,7 +11,7 @@ import re
 from typing import Any, get_args, get_origin
 
 from generator.catalog import KindName, load_catalog
-from generator.pipeline_context import pipeline_context
+from generator.render.pipeline import pipeline_context
 from generator.spec import ProjectSpec, slug_to_identifier
 
 CONTEXT_VERSION = 1
@@ -43,20 +43,18 @@ def build_context(spec: ProjectSpec) -> dict[str, Any]:
 
     package = spec.package
     controls = []
-    for regime_id, control in catalog.controls_in_scope(regimes):
-        regime = catalog.regimes[regime_id]
-        artifact = catalog.artifacts[control.artifact]
-        evidence = artifact.evidence(kind)
+    for row in catalog.control_rows(regimes):
+        evidence = catalog.artifacts[row.artifact].evidence(kind)
         controls.append(
             {
-                "regime": regime_id,
-                "regime_short": regime.short,
-                "id": control.id,
-                "title": control.title,
-                "citation": control.citation,
-                "unsure": control.unsure,
-                "artifact": control.artifact,
-                "artifact_title": artifact.title,
+                "regime": row.regime,
+                "regime_short": row.regime_title,
+                "id": row.control,
+                "title": row.title,
+                "citation": row.citation,
+                "unsure": row.unsure,
+                "artifact": row.artifact,
+                "artifact_title": row.artifact_title,
                 "file": evidence.file.format(package=package),
                 "test": evidence.test.format(package=package),
             }

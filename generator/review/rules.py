@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from generator.catalog import load_catalog, minimum_retention
+from generator.review._data import mapping, strings
 
 Severity = Literal["blocker", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("blocker", "warning", "info")
@@ -90,10 +91,6 @@ RETENTION_MARGIN = 0.10
 # --- reading raw data ------------------------------------------------------------------
 
 
-def _map(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:
     """Return (index, mapping) for the mappings of a list, skipping anything else."""
     if not isinstance(value, list):
@@ -108,14 +105,6 @@ def _text(value: Any) -> str:
     if isinstance(value, bool) or value is None or isinstance(value, dict | list):
         return ""
     return str(value)
-
-
-def _strings(value: Any) -> list[str]:
-    return (
-        [str(v) for v in value if isinstance(v, str | int | float)]
-        if isinstance(value, list)
-        else []
-    )
 
 
 def _label(item: dict[str, Any], index: int, key: str = "id") -> str:
@@ -271,11 +260,11 @@ def e2e_criterion(data: dict[str, Any]) -> Iterator[Finding]:
 
 def regime_data_classes(data: dict[str, Any]) -> Iterator[Finding]:
     """Regimes that contradict the data classes, in both directions."""
-    regulatory = _map(data.get("regulatory"))
-    regimes = _strings(regulatory.get("regimes"))
+    regulatory = mapping(data.get("regulatory"))
+    regimes = strings(regulatory.get("regimes"))
     if not isinstance(regulatory.get("regimes"), list):
         return
-    classes = set(_strings(regulatory.get("data_classes")))
+    classes = set(strings(regulatory.get("data_classes")))
     for regime, needed, words in _REGIME_NEEDS_DATA:
         if regime in regimes and not classes & set(needed):
             yield Finding(
@@ -300,8 +289,8 @@ def regime_data_classes(data: dict[str, Any]) -> Iterator[Finding]:
 
 def high_risk_oversight(data: dict[str, Any]) -> Iterator[Finding]:
     """A high-risk EU AI Act system needs an operating boundary and a review threshold."""
-    regulatory = _map(data.get("regulatory"))
-    if "eu-ai-act" not in _strings(regulatory.get("regimes")):
+    regulatory = mapping(data.get("regulatory"))
+    if "eu-ai-act" not in strings(regulatory.get("regimes")):
         return
     if _text(regulatory.get("eu_ai_act_risk")) != "high":
         return
@@ -384,8 +373,8 @@ def budget(data: dict[str, Any]) -> Iterator[Finding]:
 
 def monitoring(data: dict[str, Any]) -> Iterator[Finding]:
     """Drift features for every system, and service-level objectives for services."""
-    value = _map(data.get("monitoring"))
-    if not _strings(value.get("drift_features")):
+    value = mapping(data.get("monitoring"))
+    if not strings(value.get("drift_features")):
         yield Finding(
             rule="no-drift-features",
             severity="warning",
@@ -408,8 +397,8 @@ def monitoring(data: dict[str, Any]) -> Iterator[Finding]:
 
 def retention(data: dict[str, Any]) -> Iterator[Finding]:
     """Retention close to (or unset under) a regime's minimum for audit records."""
-    regulatory = _map(data.get("regulatory"))
-    regimes = [r for r in _strings(regulatory.get("regimes")) if r in load_catalog().regimes]
+    regulatory = mapping(data.get("regulatory"))
+    regimes = [r for r in strings(regulatory.get("regimes")) if r in load_catalog().regimes]
     floor = minimum_retention(regimes)
     if floor is None:
         return
@@ -441,7 +430,7 @@ def retention(data: dict[str, Any]) -> Iterator[Finding]:
 
 def gaps(data: dict[str, Any]) -> Iterator[Finding]:
     """Optional sections whose absence a planning meeting should notice."""
-    if not _strings(_map(data.get("business_goal")).get("non_goals")):
+    if not strings(mapping(data.get("business_goal")).get("non_goals")):
         yield Finding(
             rule="no-non-goals",
             severity="info",

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator.update import UpdateResult
+from generator.update.project import UpdateResult
 
 
 def display_path(path: Path) -> str:

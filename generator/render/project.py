@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -12,10 +11,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.context import build_context
+from generator._io import GitError, read_file, run_git
 from generator.errors import RenderError, UsageError
-from generator.spec import load_spec
-from generator.templates import TemplateSource, resolve_template
+from generator.render.context import build_context
+from generator.render.sources import TemplateSource, resolve_template
+from generator.spec import parse_spec
 
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "new-ai-project",
@@ -57,8 +57,8 @@ def render_project(
         UsageError: ``dest`` is not empty and ``force`` was not given.
         RenderError: Copier or git failed; nothing was written.
     """
-    spec = load_spec(spec_path)
-    spec_bytes = spec_path.read_bytes()
+    spec_bytes = read_file(spec_path)
+    spec = parse_spec(spec_bytes, str(spec_path))
     dest = dest.expanduser().absolute()
     existing = dest.exists() and (not dest.is_dir() or any(dest.iterdir()))
     if dest.exists() and not dest.is_dir():
@@ -141,18 +141,12 @@ def _merge_into(scratch: Path, dest: Path) -> None:
 
 
 def _git(dest: Path, *args: str) -> str:
-    env = dict(os.environ)
-    for key, value in GIT_IDENTITY.items():
-        env.setdefault(key, value)
+    identity = {key: os.environ.get(key, value) for key, value in GIT_IDENTITY.items()}
     try:
-        done = subprocess.run(
-            ["git", *args], cwd=dest, env=env, check=True, capture_output=True, text=True
-        )
-    except FileNotFoundError as err:
-        raise RenderError("git is not installed; install it or pass --no-git") from err
-    except subprocess.CalledProcessError as err:
-        raise RenderError(f"git {args[0]} failed in {dest}: {err.stderr.strip()}") from err
-    return done.stdout.strip()
+        return run_git(dest, *args, env=identity)
+    except GitError as err:
+        hint = "; install it or pass --no-git" if "not installed" in str(err) else f" in {dest}"
+        raise RenderError(f"{err}{hint}") from err
 
 
 def _git_first_commit(dest: Path, title: str) -> str:

@@ -9,20 +9,21 @@ commit holds the working tree, tagged as a post-release of the last version.
 
 Commits are made with a fixed identity and the source commit's date, so the same history
 always gives the same commit ids: a bundle built by a later release is a superset of every
-earlier one. This module needs only the standard library, git and ``packaging``, because
-the package build (``hatch_build.py``) runs it before the package is installed.
+earlier one. This module needs only the standard library, git, ``packaging`` and
+``generator._io``, because the package build (``hatch_build.py``) runs it before the
+package's dependencies are installed.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
+
+from generator._io import GitError, run_git, write_atomic
 
 VERSION_FILE = "templates/VERSION"
 TEMPLATE_PATHS = ("copier.yml", "templates")
@@ -52,25 +53,10 @@ class Release:
 def _git(
     cwd: Path, *args: str, env: dict[str, str] | None = None, input_: str | None = None
 ) -> str:
-    full_env = {**os.environ, **_IDENTITY, **(env or {})}
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-        if env is None or name not in env:
-            full_env.pop(name, None)
     try:
-        done = subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            env=full_env,
-            input=input_,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    except FileNotFoundError as err:
-        raise BundleError("git is not installed") from err
-    except subprocess.CalledProcessError as err:
-        raise BundleError(f"git {' '.join(args[:2])} failed: {err.stderr.strip()}") from err
-    return done.stdout.strip()
+        return run_git(cwd, *args, env={**_IDENTITY, **(env or {})}, input_=input_)
+    except GitError as err:
+        raise BundleError(str(err)) from err
 
 
 def _is_git_checkout(root: Path) -> bool:
@@ -257,9 +243,5 @@ def build_bundle(source_root: Path, out: Path) -> list[str]:
         tags = build_template_repo(source_root, repo)
         partial = Path(scratch) / "templates.bundle"
         _git(repo, "bundle", "create", "-q", str(partial), "--all")
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-        os.close(fd)
-        shutil.copyfile(partial, tmp)
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(out)
+        write_atomic(out, partial.read_bytes(), what="template bundle")
     return tags

@@ -3,7 +3,7 @@
 ``Answers`` holds the partial spec (plain data, as it will be written), which parts are
 finished, which the person chose to change, and why loaded values were refused. Its
 helpers ask for one field, a list of short texts or a list of entries, saving the draft
-after every answer; ``generator._sections`` uses them to ask section by section.
+after every answer; ``_sections`` uses them to ask section by section.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 
-from generator import _checks, prompts
-from generator._draft import Draft
-from generator._spec_writer import model_of
-from generator.prompts import ask, say
+from generator.interview import _checks, prompts
+from generator.interview._draft import Draft
+from generator.interview.prompts import ask, say
 from generator.spec import Monitoring, ProjectSpec
+from generator.spec.writer import model_of
 
 Loc = tuple[str | int, ...]
 ItemAsker = Callable[[dict[str, Any], int, bool], None]

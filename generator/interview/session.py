@@ -4,7 +4,7 @@ Every answer is checked with the spec model's own rules as it is given (``_check
 saved at once to a draft beside the target file (``_draft``), and the finished spec is
 written as commented YAML (``_spec_writer``). A run can resume a draft, or start from an
 existing, possibly partial spec and ask only what is missing or what the person wants to
-change. Only ``generator.prompts`` touches the terminal.
+change. Only ``prompts`` touches the terminal.
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from generator import _checks, prompts
-from generator._answers import dotted, loc_startswith
-from generator._draft import Draft, count_answers, draft_path
-from generator._sections import Sections
-from generator._spec_errors import spec_error_lines
-from generator._spec_writer import dump_spec, write_atomic
-from generator._yaml import LoadedYaml
+from generator._io import read_file, write_atomic
 from generator.errors import GeneratorError, SpecError, UsageError
-from generator.prompts import Option, ask, say
-from generator.spec import ProjectSpec, parse_spec, read_spec_data
+from generator.interview import _checks, prompts
+from generator.interview._answers import dotted, loc_startswith
+from generator.interview._draft import Draft, count_answers, draft_path
+from generator.interview._sections import Sections
+from generator.interview.prompts import Option, ask, say
+from generator.spec import LoadedYaml, ProjectSpec, parse_spec, read_spec_data
+from generator.spec.wording import spec_error_lines
+from generator.spec.writer import dump_spec
 
 DEFAULT_SPEC = Path("spec.yaml")
 """Where the interview writes when no file is named: ``spec.yaml`` in the current folder."""
@@ -103,11 +103,7 @@ class _Interview(Sections):
 
     def _start_from(self, source: Path) -> None:
         """Load a possibly partial spec; ask which of its complete parts should change."""
-        try:
-            raw = source.read_bytes()
-        except OSError as err:
-            raise SpecError([f"{source}: cannot read the file: {err.strerror}"]) from err
-        loaded = read_spec_data(raw, str(source))
+        loaded = read_spec_data(read_file(source), str(source))
         self.data = {"schema_version": 1, **self._clean(ProjectSpec, loaded.data, ())}
         self.based_on = source.resolve()
         self.done = self._complete_parts() | {f"from:{self.based_on}"}

@@ -8,13 +8,16 @@ compared, and the report notes it; only text that is not a YAML mapping is an er
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from generator._io import GitError, read_file, run_git_bytes
 from generator.errors import SpecError
-from generator.review import ControlRow, controls_for
+from generator.review._data import mapping, strings
+from generator.review.formats import md, one_line
+from generator.review.readiness import ControlRow, controls_for
+from generator.spec import read_spec_data, validate_spec_data
 
 DiffFormat = Literal["text", "md", "json"]
 
@@ -84,10 +87,7 @@ def read_version(ref: str) -> bytes:
     """
     path = Path(ref)
     if path.is_file():
-        try:
-            return path.read_bytes()
-        except OSError as err:
-            raise SpecError([f"{ref}: cannot read the file: {err.strerror or err}"]) from err
+        return read_file(path)
     if ":" not in ref or path.exists():
         raise SpecError(
             [f"{ref}: no such file (for a git version write REV:PATH, e.g. HEAD~1:{ref})"]
@@ -96,27 +96,13 @@ def read_version(ref: str) -> bytes:
     if rev.startswith("-"):
         raise SpecError([f"{ref}: a git revision cannot start with '-'"])
     try:
-        done = subprocess.run(
-            ["git", "show", "--no-textconv", ref],
-            capture_output=True,
-            check=False,
-            timeout=_GIT_TIMEOUT_S,
-            stdin=subprocess.DEVNULL,
-        )
-    except FileNotFoundError as err:
-        raise SpecError([f"{ref}: git is not installed, so a git version cannot be read"]) from err
-    except subprocess.TimeoutExpired as err:
-        raise SpecError([f"{ref}: git show took longer than {_GIT_TIMEOUT_S} s"]) from err
-    if done.returncode != 0:
-        reason = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["unknown error"]
-        raise SpecError([f"{ref}: git cannot show it: {reason[-1].removeprefix('fatal: ')}"])
-    return done.stdout
+        return run_git_bytes(None, "show", "--no-textconv", ref, timeout=_GIT_TIMEOUT_S)
+    except GitError as err:
+        raise SpecError([f"{ref}: cannot read this git version: {err}"]) from err
 
 
 def _load(ref: str) -> tuple[dict[str, Any], int]:
     """Parse one version; return its data and how many schema problems it has."""
-    from generator.spec import read_spec_data, validate_spec_data
-
     loaded = read_spec_data(read_version(ref), ref)
     try:
         validate_spec_data(loaded, ref)
@@ -150,8 +136,8 @@ def compare(
     sections = {
         key: _items_diff(old.get(key), new.get(key), id_key) for key, id_key, _ in _KEYED_SECTIONS
     }
-    old_reg, new_reg = _map(old.get("regulatory")), _map(new.get("regulatory"))
-    old_regimes, new_regimes = _strings(old_reg.get("regimes")), _strings(new_reg.get("regimes"))
+    old_reg, new_reg = mapping(old.get("regulatory")), mapping(new.get("regulatory"))
+    old_regimes, new_regimes = strings(old_reg.get("regimes")), strings(new_reg.get("regimes"))
     old_controls = {(c.regime, c.control): c for c in controls_for(old)}
     new_controls = {(c.regime, c.control): c for c in controls_for(new)}
     handled = {key for key, _, _ in _KEYED_SECTIONS} | {"regulatory", "owners"}
@@ -167,21 +153,13 @@ def compare(
             {k: v for k, v in old_reg.items() if k != "regimes"},
             {k: v for k, v in new_reg.items() if k != "regimes"},
         ),
-        owners=_fields_diff(_map(old.get("owners")), _map(new.get("owners"))),
+        owners=_fields_diff(mapping(old.get("owners")), mapping(new.get("owners"))),
         other=_fields_diff(
             {k: v for k, v in old.items() if k not in handled},
             {k: v for k, v in new.items() if k not in handled},
         ),
         invalid={side: count for side, count in (invalid or {}).items() if count},
     )
-
-
-def _map(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _strings(value: Any) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def _keyed(value: Any, id_key: str) -> dict[str, dict[str, Any]]:
@@ -267,8 +245,6 @@ def _as_json(diff: SpecDiff) -> dict[str, Any]:
 
 
 def _as_lines(diff: SpecDiff, *, markdown: bool) -> str:
-    from generator._report import md, one_line
-
     def esc(value: Any) -> str:
         return md(value) if markdown else one_line(value)
 

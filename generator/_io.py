@@ -1,0 +1,121 @@
+"""The shared plumbing: run git, write a file atomically, read a file with one error message.
+
+Standard library only: the wheel's build hook imports this module (through the template
+bundle) before the package's dependencies exist.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from generator.errors import GeneratorError, SpecError
+
+GIT_LOCATION_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
+"""Inherited, they would point git at another repository than the one in ``cwd``."""
+
+
+class GitError(GeneratorError):
+    """A git command failed or git is missing; callers add what they were doing."""
+
+
+def run_git(
+    cwd: Path | None,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    input_: str | None = None,
+    timeout: float | None = None,
+) -> str:
+    """Run ``git ARGS`` in ``cwd`` without a shell; return its output without the end newline.
+
+    ``env`` adds to (or overrides) the inherited environment; the variables that point git
+    at another repository are dropped unless ``env`` sets them on purpose.
+
+    Raises:
+        GitError: git is missing, failed (with git's last words) or timed out.
+    """
+    raw = run_git_bytes(
+        cwd, *args, env=env, input_=input_.encode() if input_ is not None else None, timeout=timeout
+    )
+    return raw.decode("utf-8", "surrogateescape").strip("\n")
+
+
+def run_git_bytes(
+    cwd: Path | None,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    input_: bytes | None = None,
+    timeout: float | None = None,
+) -> bytes:
+    """Run ``git ARGS`` like :func:`run_git`; return its standard output as bytes.
+
+    Raises:
+        GitError: git is missing, failed (with git's last words) or timed out.
+    """
+    full_env = {k: v for k, v in os.environ.items() if k not in GIT_LOCATION_VARIABLES}
+    full_env.update(env or {})
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            env=full_env,
+            input=input_,
+            stdin=None if input_ is not None else subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError as err:
+        raise GitError("git is not installed") from err
+    except subprocess.TimeoutExpired as err:
+        raise GitError(f"git {args[0]} took longer than {timeout:g} s") from err
+    if done.returncode != 0:
+        words = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["unknown error"]
+        raise GitError(f"git {args[0]} failed: {words[-1].removeprefix('fatal: ')}")
+    return done.stdout
+
+
+def write_atomic(path: Path, content: str | bytes, *, what: str = "file") -> None:
+    """Write ``content`` to ``path`` through a temporary file beside it and a rename.
+
+    Readers see the old file or the new one, never half of one; the data is synced before
+    the rename, and the file gets the permissions the umask gives a new file.
+
+    Raises:
+        GeneratorError: the file cannot be written; nothing was left behind.
+    """
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise GeneratorError(f"{path}: cannot write the {what}: {err.strerror or err}") from err
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        Path(tmp).chmod(0o666 & ~umask)
+        Path(tmp).replace(path)
+    except BaseException as err:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise GeneratorError(f"{path}: cannot write the {what}: {err.strerror or err}") from err
+        raise
+
+
+def read_file(path: Path, what: str = "file") -> bytes:
+    """Read a file the user named.
+
+    Raises:
+        SpecError: it cannot be read (missing, a folder, no permission), in one line.
+    """
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise SpecError([f"{path}: cannot read the {what}: {err.strerror or err}"]) from err

@@ -1,0 +1,84 @@
+"""The package's rooms: subsystems as subpackages, private modules kept inside, no cycles.
+
+Imports are read from the source (every ``import`` statement, those inside functions too),
+so a cycle hidden behind a function-level import is still a cycle here.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+PACKAGE = ROOT / "generator"
+SUBSYSTEMS = ("spec", "interview", "review", "render", "update")
+TOP_LEVEL = {"__init__", "__main__", "cli", "errors", "catalog", "_io", "_output"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+@cache
+def modules() -> dict[str, Path]:
+    """Every module of the package by dotted name."""
+    return {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def imports_of(name: str) -> set[str]:
+    """The package's modules that ``name`` imports, anywhere in its source."""
+    known = modules()
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(known[name].read_text(encoding="utf-8"))):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            targets = [f"{node.module}.{alias.name}" for alias in node.names]
+            targets = [t if t in known else node.module for t in targets]
+        found.update(t for t in targets if t in known and t != name)
+    return found
+
+
+def test_every_subsystem_is_a_subpackage_and_few_modules_stay_at_the_top() -> None:
+    """spec, interview, review, render and update are folders; the top holds the shell."""
+    top = {p.stem for p in PACKAGE.glob("*.py")}
+    assert top == TOP_LEVEL
+    for name in SUBSYSTEMS:
+        assert (PACKAGE / name / "__init__.py").is_file(), name
+
+
+def test_there_is_no_import_cycle() -> None:
+    """No module reaches itself through its imports, function-level ones included."""
+    graph = {name: imports_of(name) for name in modules()}
+    cycles: list[list[str]] = []
+
+    def visit(name: str, path: list[str], on_path: set[str], done: set[str]) -> None:
+        for target in sorted(graph[name]):
+            if target in on_path:
+                cycles.append([*path[path.index(target) :], target])
+            elif target not in done:
+                visit(target, [*path, target], on_path | {target}, done)
+        done.add(name)
+
+    finished: set[str] = set()
+    for start in sorted(graph):
+        if start not in finished:
+            visit(start, [start], {start}, finished)
+    assert cycles == []
+
+
+def test_private_modules_are_used_only_inside_their_subsystem() -> None:
+    """``generator.<subsystem>._x`` is imported only from inside that subsystem."""
+    leaks = []
+    for name in modules():
+        for target in imports_of(name):
+            parts = target.split(".")
+            private = len(parts) == 3 and parts[2].startswith("_") and parts[2] != "__init__"
+            owner = ".".join(parts[:2])
+            if private and name != owner and not name.startswith(owner + "."):
+                leaks.append(f"{name} imports {target}")
+    assert leaks == []
