@@ -17,18 +17,13 @@ from pydantic import BaseModel
 from generator.interview import _checks, prompts
 from generator.interview._draft import Draft
 from generator.interview.prompts import ask, say
-from generator.spec import Monitoring, ProjectSpec
+from generator.spec import Monitoring, ProjectSpec, shape
 from generator.spec.writer import model_of
 
 Loc = tuple[str | int, ...]
 ItemAsker = Callable[[dict[str, Any], int, bool], None]
 
-_ID_KEYS = {
-    "users": "role",
-    "success_metrics": "id",
-    "acceptance_criteria": "id",
-    "data_dependencies": "name",
-}
+_ID_KEYS = {s.key: str(s.id_key) for s in shape.listed_sections()}
 """The key that must be unique among the entries of each list."""
 
 

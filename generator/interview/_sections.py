@@ -29,6 +29,7 @@ from generator.spec import (
     Regulatory,
     SuccessMetric,
     User,
+    shape,
 )
 
 
@@ -385,7 +386,7 @@ class Sections(Answers):
                 ("monitoring", "drift_threshold"),
                 "monitoring.drift_threshold",
                 revisit=revisit,
-                default=0.2,
+                default=shape.DEFAULTS["monitoring.drift_threshold"],
             )
 
     def _budget(self, revisit: bool) -> None:

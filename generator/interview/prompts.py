@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from generator.errors import UsageError
+from generator.spec import shape
+from generator.spec.shape import Section
 
 QuestionKind = Literal["text", "number", "select", "checkbox", "confirm"]
 Check = Callable[[Any], str | None]
@@ -40,35 +42,11 @@ class Question:
     """An empty answer means "none" (returned as None) instead of being checked."""
 
 
-@dataclass(frozen=True)
-class Section:
-    """A part of the spec, introduced once before its first question."""
-
-    key: str
-    title: str
-    intro: str
-
-
 def _options(*items: tuple[str, str, str]) -> tuple[Option, ...]:
     return tuple(Option(value, title, description) for value, title, description in items)
 
 
-SECTIONS: dict[str, Section] = {
-    key: Section(key, title, intro)
-    for key, title, intro in [
-        ("about", "The project", "A few words on what we are building."),
-        ("business_goal", "Business goal", "Why does it exist? Use the words of those affected."),
-        ("owners", "Owners", "Who is accountable once it runs?"),
-        ("users", "Users", "Who will use it? Each role becomes an access role in the code."),
-        ("success_metrics", "Success metrics", "How will we know it works? Measurable numbers."),
-        ("regulatory", "Regulatory scope", "The rules decide the controls the repository carries."),
-        ("acceptance_criteria", "Acceptance criteria", "When is it done? Each becomes a test."),
-        ("operating_boundary", "Operating boundary", "Where should a human decide instead?"),
-        ("data_dependencies", "Data dependencies", "Which upstream data does it rely on?"),
-        ("monitoring", "Monitoring", "Service levels and drift alerts."),
-        ("budget", "Budget", "A monthly cost ceiling."),
-    ]
-}
+SECTIONS: dict[str, Section] = {s.key: s for s in shape.SECTIONS if s.asked}
 """The sections in the order the interview (and the spec file) presents them."""
 
 OPTIONAL_SECTIONS: dict[str, Question] = {

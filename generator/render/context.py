@@ -13,15 +13,16 @@ from typing import Any, get_args, get_origin
 from generator.catalog import KindName, load_catalog
 from generator.render.pipeline import pipeline_context
 from generator.spec import ProjectSpec, slug_to_identifier
+from generator.spec.shape import DEFAULTS
 
 CONTEXT_VERSION = 1
 """Bumped when the shape of the context changes, so templates can tell."""
 
-DEFAULT_REVIEW_THRESHOLD = 0.7
-DEFAULT_RETENTION_DAYS = 365
-DEFAULT_LATENCY_P95_MS = 1000.0
-DEFAULT_AVAILABILITY_PCT = 99.0
-DEFAULT_DRIFT_THRESHOLD = 0.2
+DEFAULT_REVIEW_THRESHOLD = DEFAULTS["operating_boundary.review_below_confidence"]
+DEFAULT_RETENTION_DAYS = int(DEFAULTS["regulatory.retention_days"])
+DEFAULT_LATENCY_P95_MS = DEFAULTS["monitoring.latency_p95_ms"]
+DEFAULT_AVAILABILITY_PCT = DEFAULTS["monitoring.availability_pct"]
+DEFAULT_DRIFT_THRESHOLD = DEFAULTS["monitoring.drift_threshold"]
 ADMIN_ROLE = "admin"
 
 _HANDLE = re.compile(r"^(@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")

@@ -18,15 +18,14 @@ from generator.review._data import mapping, strings
 from generator.review.formats import md, one_line
 from generator.review.readiness import ControlRow, controls_for
 from generator.spec import read_spec_data, validate_spec_data
+from generator.spec.shape import listed_sections
 
 DiffFormat = Literal["text", "md", "json"]
 
-_KEYED_SECTIONS: tuple[tuple[str, str, str], ...] = (
-    ("acceptance_criteria", "id", "Acceptance criteria"),
-    ("success_metrics", "id", "Success metrics"),
-    ("users", "role", "Users"),
-    ("data_dependencies", "name", "Data dependencies"),
+_KEYED_SECTIONS: tuple[tuple[str, str, str], ...] = tuple(
+    (s.key, str(s.id_key), s.title) for s in listed_sections()
 )
+"""The list sections whose entries are matched by their id (from the spec's shape)."""
 _GIT_TIMEOUT_S = 30
 
 

@@ -18,6 +18,8 @@ from generator.catalog import load_catalog
 from generator.review._data import items, mapping, mappings
 from generator.review.readiness import Report, ReviewFormat
 from generator.review.rules import SEVERITIES
+from generator.spec import Monitoring
+from generator.spec.shape import label
 
 if TYPE_CHECKING:
     import jinja2
@@ -86,8 +88,8 @@ def build_view(report: Report) -> dict[str, Any]:
         "counts": {s: report.count(s) for s in SEVERITIES},
         "summary": clean(data.get("summary")),
         "goal": [
-            (label, clean(goal.get(key)))
-            for key, label in (("problem", "Problem"), ("outcome", "Outcome"), ("value", "Value"))
+            (label(f"business_goal.{key}"), clean(goal.get(key)))
+            for key in ("problem", "outcome", "value")
             if goal.get(key) is not None
         ],
         "non_goals": [clean(g) for g in items(goal.get("non_goals"))],
@@ -124,12 +126,8 @@ def build_view(report: Report) -> dict[str, Any]:
         ],
         "regimes": [_regime(r) for r in items(regulatory.get("regimes"))],
         "scope": [
-            (label, clean(regulatory.get(key)))
-            for key, label in (
-                ("eu_ai_act_risk", "EU AI Act risk tier"),
-                ("data_classes", "Data classes"),
-                ("retention_days", "Retention (days)"),
-            )
+            (label(f"regulatory.{key}"), clean(regulatory.get(key)))
+            for key in ("eu_ai_act_risk", "data_classes", "retention_days")
             if regulatory.get(key) not in (None, [])
         ],
         "controls": report.controls,
@@ -145,13 +143,10 @@ def build_view(report: Report) -> dict[str, Any]:
             for role in ("business", "technical", "operations")
         ],
         "operations": [
-            (label, clean(value))
-            for label, value in (
-                ("p95 latency (ms)", monitoring.get("latency_p95_ms")),
-                ("Availability (%)", monitoring.get("availability_pct")),
-                ("Drift features", monitoring.get("drift_features")),
-                ("Drift threshold (PSI)", monitoring.get("drift_threshold")),
-                ("Monthly budget (USD)", mapping(data.get("budget")).get("monthly_usd")),
+            (label(path), clean(value))
+            for path, value in (
+                *((f"monitoring.{key}", monitoring.get(key)) for key in Monitoring.model_fields),
+                ("budget.monthly_usd", mapping(data.get("budget")).get("monthly_usd")),
             )
             if value not in (None, [])
         ],

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from generator.spec.retention import minimum_retention
+from generator.spec.shape import UNIQUE_ITEMS, listed_sections
 
 SCHEMA_VERSION = 1
 MAX_DRIFT_THRESHOLD = 5.0
@@ -231,8 +232,10 @@ class Regulatory(_Model):
     def _check_scope(self) -> Self:
         """Apply the cross-field rules of the regulatory scope."""
         regimes = [str(r) for r in self.regimes]
-        check_unique(regimes, "regimes", "regime")
-        check_unique([str(c) for c in self.data_classes], "data_classes", "data class")
+        check_unique(regimes, "regimes", UNIQUE_ITEMS["regimes"])
+        check_unique(
+            [str(c) for c in self.data_classes], "data_classes", UNIQUE_ITEMS["data_classes"]
+        )
         if "eu-ai-act" in regimes and self.eu_ai_act_risk is None:
             raise PydanticCustomError(
                 "risk_required",
@@ -322,7 +325,7 @@ class Monitoring(_Model):
     @model_validator(mode="after")
     def _check_features(self) -> Self:
         """Refuse repeated drift features."""
-        check_unique(self.drift_features, "drift_features", "drift feature")
+        check_unique(self.drift_features, "drift_features", UNIQUE_ITEMS["drift_features"])
         return self
 
 
@@ -366,13 +369,10 @@ class ProjectSpec(_Model):
     @model_validator(mode="after")
     def _check_references(self) -> Self:
         """Ids are unique, and acceptance criteria refer only to defined metrics."""
-        check_unique([u.role for u in self.users], "users", "role")
-        check_unique([m.id for m in self.success_metrics], "success_metrics", "metric id")
-        check_unique(
-            [c.id for c in self.acceptance_criteria], "acceptance_criteria", "criterion id"
-        )
-        if self.data_dependencies:
-            check_unique([d.name for d in self.data_dependencies], "data_dependencies", "name")
+        for section in listed_sections():
+            entries = getattr(self, section.key) or []
+            ids = [str(getattr(entry, str(section.id_key))) for entry in entries]
+            check_unique(ids, section.key, section.id_label)
         metric_ids = {m.id for m in self.success_metrics}
         for index, criterion in enumerate(self.acceptance_criteria):
             if criterion.metric is not None and criterion.metric not in metric_ids:

@@ -1,7 +1,7 @@
 """Write spec data as YAML meant to be read in planning meetings.
 
 Keys come in the order of ``spec-example.yaml`` (the order of the model's fields), each
-top-level section is introduced by a short comment, and every string is emitted by
+top-level section is introduced by its comment from ``shape.py``, and every string is emitted by
 PyYAML's own emitter, which quotes whatever its loader would otherwise read as something
 else (``yes``, ``1.0``, ``- x``, ``{{ x }}``, ``a: b``, ``# x``). Multi-line text becomes a
 literal block only when that is sure to read back the same; otherwise it is double-quoted.
@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel
 
 from generator.spec.model import ProjectSpec
+from generator.spec.shape import FLOW_LISTS, SECTIONS
 
 HEADER = """\
 # Project spec: the single source of truth for the generated repository.
@@ -30,27 +31,20 @@ DRAFT_HEADER = """\
 # Run the same command again to resume; this file is removed when the spec is written.
 """
 
-SECTION_COMMENTS: dict[str, str] = {
-    "schema_version": "Spec format version; tools refuse versions they do not know.",
-    "name": "Identity: the slug names the repository and its Python package; kind is "
-    "service (an HTTP API) or pipeline (a batch job).",
-    "business_goal": "Why the project exists, in the words of the people who have the problem.",
-    "owners": "Who is accountable: for the outcome, for the code, and who is paged.",
-    "users": "Who uses it and what they need; each role becomes an auth role.",
-    "success_metrics": "The numbers that say whether it works; acceptance criteria refer to "
-    "their ids.",
-    "regulatory": "Regulatory scope: regimes decide which controls and documents the "
-    "repository carries.",
-    "acceptance_criteria": "Conditions of done; each becomes a test traced by its id.",
-    "operating_boundary": "Where a human decides instead of the system.",
-    "data_dependencies": "Upstream data and integrations, with their owners and contracts.",
-    "monitoring": "Service levels and drift alerts.",
-    "budget": "The monthly cost ceiling for compute and model usage.",
-}
-"""The comment written above each top-level key (``name`` opens the identity block)."""
 
-_FLOW_LISTS = {"regimes", "data_classes", "drift_features"}
-"""Lists of short ids, written on one line as in the example: ``[eu-ai-act, gdpr]``."""
+def _comments() -> dict[str, str]:
+    """Each section's comment, keyed by its first top-level key in the file's order."""
+    order = list(ProjectSpec.model_fields)
+    return {
+        min(section.keys, key=order.index): section.comment
+        for section in SECTIONS
+        if all(key in order for key in section.keys)
+    }
+
+
+SECTION_COMMENTS = _comments()
+"""The comment written above each top-level key that opens a section (``name`` opens the
+identity block)."""
 
 _LITERAL_SAFE = re.compile(r"[^\n\r\t\x85\u2028\u2029\ufeff]*")
 _TOP_KEY = re.compile(r"^([a-z_]+):")
@@ -107,7 +101,7 @@ def order_data(value: Any, model: type[BaseModel] | None = ProjectSpec, key: str
         }
     if isinstance(value, list):
         items = [order_data(item, model, key) for item in value]
-        return _Flow(items) if key in _FLOW_LISTS else items
+        return _Flow(items) if key in FLOW_LISTS else items
     return value
 
 
