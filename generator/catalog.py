@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Literal, Self
@@ -37,6 +38,7 @@ __all__ = [
     "Control",
     "ControlInScope",
     "Evidence",
+    "Feature",
     "KindName",
     "Regime",
     "Retention",
@@ -55,6 +57,49 @@ class Evidence(_Frozen):
 
     file: str = Field(min_length=1)
     test: str = Field(min_length=1)
+
+
+class Feature(StrEnum):
+    """What a generated repository can contain to evidence controls: the catalogue's artifacts.
+
+    The one list of feature names: the catalogue's ``artifacts`` must be exactly these, the
+    render context lists the ones in scope as ``project.features``, and the templates test
+    them by these names (a test checks every name a template uses).
+    """
+
+    ACCESS_CONTROL = "access-control"
+    AUDIT_LOG = "audit-log"
+    RETENTION = "retention"
+    MONITORING = "monitoring"
+    DRIFT_CHECK = "drift-check"
+    ALERT_RULES = "alert-rules"
+    HUMAN_OVERSIGHT = "human-oversight"
+    KILL_SWITCH = "kill-switch"
+    TRACEABILITY = "traceability"
+    CHANGE_CONTROL = "change-control"
+    DEPENDENCY_AUDIT = "dependency-audit"
+    DATA_CONTRACT = "data-contract"
+    EVALUATION_GATE = "evaluation-gate"
+    LINEAGE = "lineage"
+    HEALTH_DATA_ACCESS_AUDIT = "health-data-access-audit"
+    E_SIGNATURE = "e-signature"
+    CONTEST_PATH = "contest-path"
+    PSEUDONYMISATION = "pseudonymisation"
+    MODEL_CARD = "model-card"
+    RUNBOOK = "runbook"
+    RISK_REGISTER = "risk-register"
+    TECHNICAL_DOCUMENTATION = "technical-documentation"
+    INSTRUCTIONS_FOR_USE = "instructions-for-use"
+    POST_MARKET_MONITORING = "post-market-monitoring"
+    DPIA = "dpia"
+    ROPA = "ropa"
+    AI_POLICY = "ai-policy"
+    MODEL_INVENTORY = "model-inventory"
+    VALIDATION_REPORT = "validation-report"
+    IMPACT_ASSESSMENT = "impact-assessment"
+    DATASHEET = "datasheet"
+    CLIENT_DISCLOSURE = "client-disclosure"
+    ACCESS_REVIEW = "access-review"
 
 
 class Artifact(_Frozen):
@@ -76,7 +121,7 @@ class Control(_Frozen):
     id: str
     title: str
     citation: str
-    artifact: str
+    artifact: Feature
     unsure: bool = False
 
 
@@ -105,11 +150,14 @@ class Regime(_Frozen):
 class Catalog(_Frozen):
     """The whole catalogue, checked for dangling references when loaded."""
 
-    artifacts: dict[str, Artifact]
+    artifacts: dict[Feature, Artifact]
     regimes: dict[str, Regime]
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        if set(self.artifacts) != set(Feature):
+            missing = sorted(set(Feature) - set(self.artifacts))
+            raise ValueError(f"artifacts must describe every Feature; missing: {missing}")
         if tuple(self.regimes) != REGIME_IDS:
             raise ValueError(f"regimes must be exactly, in order: {', '.join(REGIME_IDS)}")
         for regime_id, regime in self.regimes.items():
@@ -144,7 +192,7 @@ class Catalog(_Frozen):
                 control=control.id,
                 title=control.title,
                 citation=control.citation,
-                artifact=control.artifact,
+                artifact=control.artifact.value,
                 artifact_title=self.artifacts[control.artifact].title,
                 unsure=control.unsure,
             )
@@ -153,9 +201,9 @@ class Catalog(_Frozen):
 
     def features(self, regimes: list[str]) -> list[str]:
         """Return the artifact ids a repo must contain: those always present and those in scope."""
-        wanted = {name for name, a in self.artifacts.items() if a.always}
+        wanted: set[Feature] = {name for name, a in self.artifacts.items() if a.always}
         wanted |= {c.artifact for _, c in self.controls_in_scope(regimes)}
-        return [name for name in self.artifacts if name in wanted]
+        return [name.value for name in self.artifacts if name in wanted]
 
 
 @dataclass(frozen=True)

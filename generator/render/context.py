@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, get_args, get_origin
 
-from generator.catalog import KindName, load_catalog
+from generator.catalog import Feature, KindName, load_catalog
 from generator.render.pipeline import pipeline_context
 from generator.spec import ProjectSpec, slug_to_identifier
 from generator.spec.shape import DEFAULTS
@@ -39,13 +39,13 @@ def build_context(spec: ProjectSpec) -> dict[str, Any]:
 
     features = catalog.features(regimes)
     wants_kill_switch = high_risk or bool(boundary and boundary.requires_approval)
-    if wants_kill_switch and "kill-switch" not in features:
-        features = [a for a in catalog.artifacts if a in {*features, "kill-switch"}]
+    if wants_kill_switch and Feature.KILL_SWITCH not in features:
+        features = [a.value for a in catalog.artifacts if a in {*features, Feature.KILL_SWITCH}]
 
     package = spec.package
     controls = []
     for row in catalog.control_rows(regimes):
-        evidence = catalog.artifacts[row.artifact].evidence(kind)
+        evidence = catalog.artifacts[Feature(row.artifact)].evidence(kind)
         controls.append(
             {
                 "regime": row.regime,
@@ -62,9 +62,9 @@ def build_context(spec: ProjectSpec) -> dict[str, Any]:
         )
     artifacts = {
         name: {
-            "title": catalog.artifacts[name].title,
-            "file": catalog.artifacts[name].evidence(kind).file.format(package=package),
-            "test": catalog.artifacts[name].evidence(kind).test.format(package=package),
+            "title": catalog.artifacts[Feature(name)].title,
+            "file": catalog.artifacts[Feature(name)].evidence(kind).file.format(package=package),
+            "test": catalog.artifacts[Feature(name)].evidence(kind).test.format(package=package),
         }
         for name in features
     }

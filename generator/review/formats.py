@@ -18,7 +18,7 @@ from generator.catalog import load_catalog
 from generator.review._data import items, mapping, mappings
 from generator.review.readiness import Report, ReviewFormat
 from generator.review.rules import SEVERITIES
-from generator.spec import Monitoring
+from generator.spec import BusinessGoal, Monitoring, Owners, Regulatory
 from generator.spec.shape import label
 
 if TYPE_CHECKING:
@@ -89,8 +89,8 @@ def build_view(report: Report) -> dict[str, Any]:
         "summary": clean(data.get("summary")),
         "goal": [
             (label(f"business_goal.{key}"), clean(goal.get(key)))
-            for key in ("problem", "outcome", "value")
-            if goal.get(key) is not None
+            for key in BusinessGoal.model_fields
+            if key != "non_goals" and goal.get(key) is not None
         ],
         "non_goals": [clean(g) for g in items(goal.get("non_goals"))],
         "users": [
@@ -127,8 +127,8 @@ def build_view(report: Report) -> dict[str, Any]:
         "regimes": [_regime(r) for r in items(regulatory.get("regimes"))],
         "scope": [
             (label(f"regulatory.{key}"), clean(regulatory.get(key)))
-            for key in ("eu_ai_act_risk", "data_classes", "retention_days")
-            if regulatory.get(key) not in (None, [])
+            for key in Regulatory.model_fields
+            if key != "regimes" and regulatory.get(key) not in (None, [])
         ],
         "controls": report.controls,
         "boundary": None
@@ -139,8 +139,8 @@ def build_view(report: Report) -> dict[str, Any]:
             "escalation": clean(boundary.get("escalation")),
         },
         "owners": [
-            (role.capitalize(), clean(mapping(data.get("owners")).get(role)))
-            for role in ("business", "technical", "operations")
+            (label(f"owners.{role}"), clean(mapping(data.get("owners")).get(role)))
+            for role in Owners.model_fields
         ],
         "operations": [
             (label(path), clean(value))

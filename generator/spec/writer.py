@@ -105,10 +105,16 @@ def order_data(value: Any, model: type[BaseModel] | None = ProjectSpec, key: str
     return value
 
 
-def dump_spec(data: Mapping[str, Any], *, draft: bool = False) -> str:
-    """Return spec data (complete or partial) as commented YAML text."""
+def dump_spec(
+    data: Mapping[str, Any], *, draft: bool = False, model: type[BaseModel] = ProjectSpec
+) -> str:
+    """Return spec data (complete or partial) as commented YAML text.
+
+    ``model`` gives the key order (a spec model with more fields than ``ProjectSpec`` keeps
+    its own order).
+    """
     body = yaml.dump(
-        order_data(data),
+        order_data(data, model),
         Dumper=_Dumper,
         sort_keys=False,
         allow_unicode=True,

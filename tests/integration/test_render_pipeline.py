@@ -71,7 +71,7 @@ def test_the_repository_has_its_spec_answers_and_first_commit(
 def test_generated_python_parses_and_holds_no_spec_text(
     rendered: tuple[Path, dict[str, Any]],
 ) -> None:
-    """Spec text reaches the package only as data (spec.json), never inside Python code."""
+    """Spec text reaches the package only as data (project.json), never inside Python code."""
     repo, context = rendered
     texts = _texts(context["spec"])
     for path in repo.rglob("*.py"):
@@ -82,12 +82,12 @@ def test_generated_python_parses_and_holds_no_spec_text(
 
 
 def test_spec_ships_as_package_data(rendered: tuple[Path, dict[str, Any]]) -> None:
-    """spec.json in the package equals the spec."""
+    """project.json in the package is the render context, the spec included, as for a service."""
     repo, context = rendered
     shipped = json.loads(
-        (repo / "src" / context["package"] / "spec.json").read_text(encoding="utf-8")
+        (repo / "src" / context["package"] / "project.json").read_text(encoding="utf-8")
     )
-    assert shipped == context["spec"]
+    assert shipped == json.loads(json.dumps(context))
 
 
 def test_sample_data_matches_the_contract(rendered: tuple[Path, dict[str, Any]]) -> None:

@@ -13,7 +13,7 @@ Tamper evidence: each record holds the hash of the previous one (``prev_hash``) 
 ``hash`` over all its fields. Triggers refuse UPDATE and DELETE; the only deletion is
 :meth:`AuditStore.purge`, which removes records older than the retention period, keeps the
 hash of the last removed record as the chain's anchor and writes a ``purge`` record.
-``{{ project.name }}-audit verify`` recomputes the chain and names the first tampered record.
+``<name>-audit verify`` recomputes the chain and names the first tampered record.
 Ship the database (or its records) to write-once storage as well: a chain proves order and
 integrity, not that nobody replaced the whole file.
 
@@ -38,14 +38,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from . import project
 from .privacy import fingerprint, pseudonymise, redact
 
-RETENTION_DAYS = {{ project.retention_days }}
+RETENTION_DAYS = project.retention_days()
 """Days audit records are kept (from spec.yaml, never below the regimes' minimum)."""
 
 GENESIS = "0" * 64
-DB_ENV = "{{ project.package | upper }}_AUDIT_DB"
-SALT_ENV = "{{ project.package | upper }}_PRIVACY_SALT"
+DB_ENV = project.env_prefix() + "AUDIT_DB"
+SALT_ENV = project.env_prefix() + "PRIVACY_SALT"
 DEFAULT_DB = Path("var/audit.sqlite3")
 DEFAULT_SALT = "development-only-salt"
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -375,9 +376,9 @@ def record_as_dict(record: AuditRecord) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``{{ project.name }}-audit verify|purge``; return the exit code."""
+    """Run ``<name>-audit verify|purge``; return the exit code."""
     parser = argparse.ArgumentParser(
-        prog="{{ project.name }}-audit",
+        prog=f"{project.name()}-audit",
         description="Verify the audit log's hash chain or purge records past retention.",
     )
     parser.add_argument(

@@ -31,6 +31,16 @@ def name() -> str:
     return str(project()["name"])
 
 
+def package() -> str:
+    """Return the Python package's name (also the prefix of metric names)."""
+    return str(project()["package"])
+
+
+def env_prefix() -> str:
+    """Return the prefix of this project's environment variables, such as ``CLAIMS_TRIAGE_``."""
+    return package().upper() + "_"
+
+
 def roles() -> tuple[str, ...]:
     """Return the roles of the spec's users."""
     return tuple(str(role) for role in project()["roles"])
@@ -70,6 +80,25 @@ def budget_monthly_usd() -> float | None:
     """Return the monthly compute and model-usage ceiling, if the spec sets one."""
     value = project()["budget_monthly_usd"]
     return None if value is None else float(value)
+
+
+def pipeline() -> dict[str, Any]:
+    """Return the pipeline's configuration: task, gate, contract fields, holdout, sample."""
+    value: dict[str, Any] = project()["pipeline"] or {}
+    return value
+
+
+def metric(metric_id: str) -> dict[str, Any]:
+    """Return a success metric of the spec by id.
+
+    Raises:
+        KeyError: the spec has no such metric.
+    """
+    for item in spec()["success_metrics"]:
+        if item["id"] == metric_id:
+            found: dict[str, Any] = item
+            return found
+    raise KeyError(metric_id)
 
 
 def criterion(criterion_id: str) -> dict[str, Any]:

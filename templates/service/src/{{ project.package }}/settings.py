@@ -1,4 +1,4 @@
-"""Settings, read from the environment (prefix ``{{ project.package | upper }}_``) or a ``.env`` file.
+"""Settings, read from the environment (prefix :data:`ENV_PREFIX`) or a ``.env`` file.
 
 Secrets are never defaults: API keys are configured by their SHA-256 digest only, and the
 JWT key, JWKS URL and privacy salt come from the deployment's secret store.
@@ -14,9 +14,11 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from . import project
 from .audit import DEFAULT_SALT
 
-ENV_PREFIX = "{{ project.package | upper }}_"
+ENV_PREFIX = project.env_prefix()
+"""The package name in capitals and ``_``, such as ``CLAIMS_TRIAGE_``."""
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _ALLOWED_ALGORITHMS = {
     "RS256",
@@ -51,7 +53,7 @@ class ApiKey(BaseModel):
 
 
 class Settings(BaseSettings):
-    """Service settings; every field can be set as ``{{ project.package | upper }}_<FIELD>``."""
+    """Service settings; every field can be set as ``<ENV_PREFIX><FIELD>`` (upper case)."""
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 

@@ -12,7 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PREFIX = "{{ project.package }}"
+from . import project
+
+PREFIX = project.package()
+"""Metric names start with the package name, as the alert rules in ops/alerts.yml expect."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Evaluation gate: measured values checked against the success-metric targets of spec.yaml.
 
 Run it on an evaluation report before a model version is released
-(``{{ project.name }} evaluate results.json``, where results.json maps metric ids to measured
+(the ``evaluate results.json`` command, where results.json maps metric ids to measured
 values); it fails when a target is missed or a metric was not measured.
 """
 

@@ -1,8 +1,9 @@
 """The data contract: typed fields, checked at the boundary; bad rows are quarantined.
 
-The fields come from the spec's data dependencies (names are validated identifiers; types
-are declared or inferred from the names). Edit this file when the upstream contract
-changes, and keep ``data/sample/sample.csv`` in step.
+The fields come from the spec's data dependencies, through ``project.json`` (names are
+validated identifiers; types are declared or inferred from the names). When the upstream
+contract changes, change it in spec.yaml and run ``new-ai-project update``, which also
+brings the sample data in step.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
+
+from . import project
 
 FieldType = Literal["int", "float", "str", "bool", "date"]
 Role = Literal["key", "identifier", "feature", "category", "date", "label"]
@@ -28,14 +31,21 @@ class Field:
     role: Role
 
 
-FIELDS: tuple[Field, ...] = (
-{%- for f in project.pipeline.fields %}
-    Field({{ f.name | tojson }}, {{ f.type | tojson }}, {{ f.role | tojson }}),
-{%- endfor %}
-)
-KEY = {{ project.pipeline.key | tojson }}
+def _fields() -> tuple[Field, ...]:
+    """Read the contract's fields from package data, refusing an unknown type or role."""
+    fields = []
+    for item in project.pipeline()["fields"]:
+        kind, role = item["type"], item["role"]
+        if kind not in get_args(FieldType) or role not in get_args(Role):
+            raise ValueError(f"project.json: field {item['name']!r} has type {kind}, role {role}")
+        fields.append(Field(str(item["name"]), kind, role))
+    return tuple(fields)
+
+
+FIELDS = _fields()
+KEY = str(project.pipeline()["key"])
 """The field that identifies a record in outputs."""
-LABEL = {{ project.pipeline.label | tojson }}
+LABEL = str(project.pipeline()["label"])
 """The known outcome the model learns from (present in training extracts)."""
 NAMES = tuple(f.name for f in FIELDS)
 _TRUE = {"true", "1", "yes", "y"}

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import config, drift
+from . import drift, project
 from .contract import (
     FIELDS,
     KEY,
@@ -123,7 +123,7 @@ def validate(batch: Batch) -> Validated:
 
 def transform(records: Sequence[Record], holdout_every: int | None = None) -> Split:
     """Split records deterministically: every n-th record is held out for evaluation."""
-    every = holdout_every or int(config.pipeline()["holdout_every"])
+    every = holdout_every or int(project.pipeline()["holdout_every"])
     train = [r for i, r in enumerate(records) if (i + 1) % every]
     holdout = [r for i, r in enumerate(records) if not (i + 1) % every]
     return Split(train, holdout)
@@ -131,7 +131,7 @@ def transform(records: Sequence[Record], holdout_every: int | None = None) -> Sp
 
 def train(records: Sequence[Record], task: str | None = None) -> Model:
     """Fit the baseline model and profile the drift features as its reference sample."""
-    model = fit(records, task or str(config.pipeline()["task"]))
+    model = fit(records, task or str(project.pipeline()["task"]))
     model.reference = {name: drift.profile([r[name] for r in records]) for name in drift_features()}
     return model
 
@@ -188,9 +188,9 @@ def evaluate(model: Model, split: Split) -> GateResult:
     if not split.holdout:
         return GateResult([Check("holdout", None, 0.0, 1.0, "increase", False)])
     checks: list[Check] = []
-    gated = {g["metric"]: g for g in config.pipeline()["gate"]}
+    gated = {g["metric"]: g for g in project.pipeline()["gate"]}
     for metric_id, entry in gated.items():
-        spec_metric = config.metric(metric_id)
+        spec_metric = project.metric(metric_id)
         name = str(entry["measure"])
         value = measure(name, model, split.holdout)
         target = float(spec_metric["target"]) * float(entry["scale"])  # "95 %" is 0.95
@@ -204,7 +204,7 @@ def evaluate(model: Model, split: Split) -> GateResult:
     else:
         value = measure("mae", model, split.holdout)
         checks.append(Check("mae-vs-naive", None, value, naive, "decrease", value <= naive))
-    untested = [m["id"] for m in config.spec()["success_metrics"] if m["id"] not in gated]
+    untested = [m["id"] for m in project.spec()["success_metrics"] if m["id"] not in gated]
     return GateResult(checks, untested)
 
 
@@ -219,7 +219,7 @@ def drift_report(model: Model, records: Sequence[Record]) -> dict[str, float]:
 def drift_features() -> list[str]:
     """The drift features from the spec that are fields of the contract."""
     names = {f.name for f in FIELDS}
-    return [str(n) for n in config.pipeline()["drift"]["features"] if n in names]
+    return [str(n) for n in project.drift_features() if n in names]
 
 
 def publish(

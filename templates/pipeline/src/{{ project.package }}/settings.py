@@ -2,15 +2,16 @@
 
 Every action is checked against :data:`PERMISSIONS`; a role that is not listed is denied.
 The scheduler runs as the built-in ``operator`` role; people act under the roles from
-spec.yaml. Variables (all optional):
+spec.yaml. Variables (all optional), each prefixed with :data:`PREFIX` (the package name
+in capitals and ``_``; the README lists them by full name):
 
-``{{ project.package | upper }}_INPUT``          the extract to process (default: the sample data)
-``{{ project.package | upper }}_OUTPUT_DIR``     where outputs go (default: ``output``)
-``{{ project.package | upper }}_AUDIT_DB``       the audit database (default: ``var/audit.sqlite3``)
-``{{ project.package | upper }}_PRIVACY_SALT``   key for pseudonyms in records (set it in production)
-``{{ project.package | upper }}_ACTOR``          who is acting (default: the OS user)
-``{{ project.package | upper }}_ROLE``           their role (default: ``operator``)
-``{{ project.package | upper }}_CODE_VERSION``   the deployed commit, recorded with each run
+``INPUT``          the extract to process (default: the sample data)
+``OUTPUT_DIR``     where outputs go (default: ``output``)
+``AUDIT_DB``       the audit database (default: ``var/audit.sqlite3``)
+``PRIVACY_SALT``   key for pseudonyms in records (set it in production)
+``ACTOR``          who is acting (default: the OS user)
+``ROLE``           their role (default: ``operator``)
+``CODE_VERSION``   the deployed commit, recorded with each run
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import config
+from . import project
 from .audit import DB_ENV, DEFAULT_DB, DEFAULT_SALT, SALT_ENV
 
-PREFIX = "{{ project.package | upper }}_"
+PREFIX = project.env_prefix()
 OPERATOR = "operator"
-ADMIN = {{ project.admin_role | tojson }}
-SPEC_ROLES = frozenset(user["role"] for user in config.spec()["users"])
+ADMIN = project.admin_role()
+SPEC_ROLES = frozenset(project.roles())
 ROLES = SPEC_ROLES | {OPERATOR, ADMIN}
 PERMISSIONS: dict[str, frozenset[str]] = {
     "run": frozenset({OPERATOR, ADMIN}),

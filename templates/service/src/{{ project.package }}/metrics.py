@@ -1,7 +1,7 @@
 """Prometheus metrics: requests, latency, errors, model usage and cost, budget, drift.
 
 Each app instance has its own registry, so tests can create many apps. Metric names start
-with ``{{ project.package }}_``; ops/alerts.yml refers to them.
+with the package name and ``_``; ops/alerts.yml refers to them.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 from . import project
 
-PREFIX = "{{ project.package }}"
+PREFIX = project.package()
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 

@@ -1,4 +1,4 @@
-"""``{{ project.name }}``: serve the API, make an API key, check evaluation results."""
+"""The service's command: serve the API, make an API key, check evaluation results."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import project
 from .auth import hash_key
 from .evaluation import evaluate
 from .settings import ENV_PREFIX
 
-PROG = "{{ project.name }}"
+PROG = project.name()
 APP = f"{__package__}.app:create_app"
 
 

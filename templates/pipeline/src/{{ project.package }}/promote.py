@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import project
 from .audit import AuditStore
 from .lineage import utc_iso
 from .model import Model
 
-APPROVAL_REQUIRED = {{ "True" if project.pipeline.approval_required else "False" }}
+APPROVAL_REQUIRED = bool(project.pipeline()["approval_required"])
 """A second person approves each promotion (the operating boundary lists approvals)."""
-SIGNATURE_REQUIRED = {{ "True" if "e-signature" in project.features else "False" }}
+SIGNATURE_REQUIRED = project.has_feature("e-signature")
 """Each promotion carries an electronic signature record (21 CFR Part 11)."""
 PROMOTE_ACTION = "model.promote"
 
