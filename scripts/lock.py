@@ -1,6 +1,9 @@
 """Refresh the pinned versions: this project's dev lock and each template's constraints.
 
-Run deliberately with ``./dev lock``; nothing refreshes a pin silently. It writes:
+Run deliberately with ``./dev lock``; nothing refreshes a pin silently. Without
+``--upgrade`` the existing pins are kept and only what changed is resolved (a new
+requirement, a changed bound); ``./dev lock --upgrade`` moves every pin to the newest
+release. It writes:
 
 ``requirements/dev.txt``
     every package of this project's development environment, pinned (``./dev`` installs
@@ -31,7 +34,9 @@ TEMPLATE_TOOLS = ("hatchling", "editables", "pip-audit")
 """Installed by a generated repo's build or CI besides its own requirements."""
 
 
-def _compile(inputs: list[Path], out: Path, *, extra: str, command: str) -> None:
+def _compile(
+    inputs: list[Path], out: Path, *, extra: str, command: str, upgrade: bool
+) -> None:
     uv = Path(sys.executable).with_name("uv")
     subprocess.run(
         [
@@ -44,7 +49,7 @@ def _compile(inputs: list[Path], out: Path, *, extra: str, command: str) -> None
             "--universal",
             "--python-version",
             PYTHON_FLOOR,
-            "--upgrade",
+            *(["--upgrade"] if upgrade else []),
             "--quiet",
             "--custom-compile-command",
             command,
@@ -56,7 +61,7 @@ def _compile(inputs: list[Path], out: Path, *, extra: str, command: str) -> None
     )
 
 
-def lock_dev() -> Path:
+def lock_dev(*, upgrade: bool = False) -> Path:
     """Pin this project's development environment into ``requirements/dev.txt``."""
     out = ROOT / "requirements" / "dev.txt"
     _compile(
@@ -64,11 +69,12 @@ def lock_dev() -> Path:
         out,
         extra="dev",
         command="./dev lock",
+        upgrade=upgrade,
     )
     return out
 
 
-def lock_template(kind: str) -> Path:
+def lock_template(kind: str, *, upgrade: bool = False) -> Path:
     """Pin what a generated repository of ``kind`` installs into its constraints file."""
     example = next(
         path for path in sorted((ROOT / "specs").glob("*.yaml")) if load_spec(path).kind == kind
@@ -84,6 +90,7 @@ def lock_template(kind: str) -> Path:
             out,
             extra="dev",
             command="./dev lock (in new-ai-project: the pins this template's tests passed with)",
+            upgrade=upgrade,
         )
         # The annotations name the scratch folder and the example; keep the file stable.
         text = out.read_text(encoding="utf-8")
@@ -94,9 +101,16 @@ def lock_template(kind: str) -> Path:
     return out
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Refresh every lock and constraints file; print what was written."""
-    for path in (lock_dev(), lock_template("service"), lock_template("pipeline")):
+    args = sys.argv[1:] if argv is None else argv
+    upgrade = "--upgrade" in args
+    paths = (
+        lock_dev(upgrade=upgrade),
+        lock_template("service", upgrade=upgrade),
+        lock_template("pipeline", upgrade=upgrade),
+    )
+    for path in paths:
         sys.stdout.write(f"wrote {path.relative_to(ROOT)}\n")
     return 0
 
