@@ -34,9 +34,7 @@ TEMPLATE_TOOLS = ("hatchling", "editables", "pip-audit")
 """Installed by a generated repo's build or CI besides its own requirements."""
 
 
-def _compile(
-    inputs: list[Path], out: Path, *, extra: str, command: str, upgrade: bool
-) -> None:
+def _compile(inputs: list[Path], out: Path, *, extra: str, command: str, upgrade: bool) -> None:
     uv = Path(sys.executable).with_name("uv")
     subprocess.run(
         [

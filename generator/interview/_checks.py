@@ -1,13 +1,15 @@
-"""Check single answers with the spec model's own rules, so there is one source of truth.
+"""Check answers with the spec model's own rules, so there is one source of truth.
 
 A field is checked with a ``TypeAdapter`` built from the model field's own annotation and
-metadata; a partly answered section is checked with its sub-model, ignoring fields not
+metadata; a partly answered section is checked with its model, ignoring fields not
 answered yet, so cross-field rules (the regulatory scope's) apply as soon as they can.
-Messages are worded by ``generator.spec`` exactly as ``spec validate`` words them.
+Messages are worded by ``generator.spec`` exactly as ``spec validate`` words them. A spec
+loaded to start from keeps the answers these checks accept, and says why it drops others.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any, get_args
 
@@ -15,9 +17,10 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from generator import spec
+from generator.interview._draft import Loc
+from generator.interview._fields import asking_order, bare, form_of, list_section
+from generator.interview.prompts import Check
 from generator.spec.wording import describe_error
-
-Loc = tuple[str | int, ...]
 
 
 @cache
@@ -25,70 +28,44 @@ def _adapter(model: type[BaseModel], field: str, item: bool) -> TypeAdapter[Any]
     """Build a validator for one field of ``model`` (or one item of a list field)."""
     info = model.model_fields[field]
     annotation: Any = info.annotation
-    if info.metadata:
-        annotation = Annotated[annotation, *info.metadata]
     if item:
-        annotation = get_args(info.annotation)[0]
-    return TypeAdapter(annotation)
+        return TypeAdapter(get_args(bare(annotation))[0])
+    return TypeAdapter(Annotated[annotation, *info.metadata] if info.metadata else annotation)
+
+
+def _errors(validate: Callable[[Any], object], value: Any) -> list[ErrorDetails]:
+    try:
+        validate(value)
+    except ValidationError as err:
+        return err.errors(include_url=False)
+    return []
 
 
 def _message(details: list[ErrorDetails], loc: Loc) -> str | None:
-    """Word the first error the way ``spec validate`` does, located at ``loc``."""
+    """Word the first error, missing fields aside, located at ``loc``."""
     for detail in details:
-        if detail["type"] == "missing":
-            continue
-        located: ErrorDetails = {**detail, "loc": (*loc, *detail["loc"])}
-        return describe_error(located)[1]  # the spec's own wording
+        if detail["type"] != "missing":
+            return describe({**detail, "loc": (*loc, *detail["loc"])})
     return None
 
 
 def describe(detail: ErrorDetails) -> str:
     """Word one pydantic error the way ``spec validate`` does."""
-    return describe_error(detail)[1]  # the spec's own wording
+    return describe_error(detail)[1]
 
 
 def check_value(
     model: type[BaseModel], field: str, value: Any, loc: Loc, *, item: bool = False
 ) -> str | None:
     """Return why ``value`` is not acceptable for ``model.field`` (or one item of it), or None."""
-    try:
-        _adapter(model, field, item).validate_python(value)
-    except ValidationError as err:
-        return _message(err.errors(include_url=False), loc)
-    return None
+    return _message(_errors(_adapter(model, field, item).validate_python, value), loc)
 
 
 def clean_value(model: type[BaseModel], field: str, value: Any, *, item: bool = False) -> Any:
     """Return ``value`` as the model stores it (text stripped and normalised)."""
-    result = _adapter(model, field, item).validate_python(value)
-    return str(result) if isinstance(result, str) else result
-
-
-def check_section(model: type[BaseModel], data: dict[str, Any], loc: Loc) -> str | None:
-    """Return why a partly answered section breaks a rule of ``model``, ignoring gaps."""
-    try:
-        model.model_validate(data)
-    except ValidationError as err:
-        return _message(err.errors(include_url=False), loc)
-    return None
-
-
-def field_complete(model: type[BaseModel], field: str, value: Any) -> bool:
-    """Say whether ``value`` is a complete, valid ``model.field`` (nothing missing)."""
-    try:
-        _adapter(model, field, False).validate_python(value)
-    except ValidationError:
-        return False
-    return True
-
-
-def section_complete(model: type[BaseModel], data: Any) -> bool:
-    """Say whether ``data`` is a complete, valid ``model``."""
-    try:
-        model.model_validate(data)
-    except ValidationError:
-        return False
-    return True
+    if not isinstance(value, str):
+        return value
+    return str(_adapter(model, field, item).validate_python(value))
 
 
 def check_unique(values: list[str], where: str, what: str) -> str | None:
@@ -98,3 +75,129 @@ def check_unique(values: list[str], where: str, what: str) -> str | None:
     except PydanticCustomError as err:
         return err.message()
     return None
+
+
+def answer_check(
+    model: type[BaseModel],
+    loc: Loc,
+    box: dict[str, Any],
+    others: list[dict[str, Any]],
+    *,
+    extra: Check | None = None,
+    alone: bool = False,
+    items: list[Any] | None = None,
+) -> Check:
+    """Build the check of an answer for the field at ``loc`` (of one item, given ``items``).
+
+    The answer is checked alone; then, if it identifies a list entry, against the other
+    entries (``others``); then by ``extra``; then, unless ``alone``, with the answers
+    before it in ``box``, for the section's cross-field rules.
+    """
+    key = str(loc[-1])
+    order = asking_order(model, loc[:-1])
+    earlier = order[: order.index(key)] if key in order else []
+    section = list_section(loc[:-2]) if len(loc) == 3 else None
+    optional = not model.model_fields[key].is_required()
+
+    def check(value: Any) -> str | None:
+        if value == "" and optional:
+            return None  # "none" chosen among options
+        problem = check_value(model, key, value, loc, item=items is not None)
+        if problem is None and section is not None and section.id_key == key:
+            ids = [str(entry[key]) for entry in others if key in entry]
+            problem = check_unique([*ids, value], section.key, section.id_label)
+        if problem is None and extra is not None:
+            problem = extra(value)
+        if problem is None and not alone:
+            answered = {name: box[name] for name in earlier if name in box}
+            whole = value if items is None else [*items, value]
+            answered[key] = whole
+            problem = _message(_errors(model.model_validate, answered), loc[:-1])
+        return problem
+
+    return check
+
+
+def complete_parts(model: type[BaseModel], data: dict[str, Any], loc: Loc = ()) -> set[Loc]:
+    """The parts of loaded spec data that are complete: sections, entries, lists of texts."""
+    done: set[Loc] = set()
+    for key, value in data.items():
+        if key not in model.model_fields or not value:
+            continue
+        where, (form, sub) = (*loc, key), form_of(model.model_fields[key])
+        if sub is not None and form == "group":
+            done |= complete_parts(sub, value, where)
+        elif sub is not None and form == "entries":
+            for i, entry in enumerate(value):
+                done |= complete_parts(sub, entry, (*where, i))
+                if not _errors(sub.model_validate, entry):
+                    done.add((*where, i))
+        if form == "texts" or (
+            sub and not _errors(_adapter(model, key, False).validate_python, value)
+        ):
+            done.add(where)
+    return done
+
+
+def keep_valid(
+    model: type[BaseModel],
+    raw: Any,
+    loc: Loc,
+    reasons: dict[Loc, str],
+    null_is_answer: Callable[[Loc], bool],
+) -> dict[str, Any]:
+    """Keep the answers of ``raw`` that pass the model's rules; put why others did in ``reasons``.
+
+    A null is left out (so it is asked), unless ``null_is_answer`` says it means "unknown".
+    """
+    if not isinstance(raw, dict):
+        if loc:
+            reasons[loc] = "expected a mapping of keys"
+        return {}
+    kept: dict[str, Any] = {}
+    for key, value in raw.items():
+        where = (*loc, key)
+        if key == "schema_version" or key not in model.model_fields:
+            continue
+        if value is None and not null_is_answer(where):
+            continue
+        form, sub = form_of(model.model_fields[key])
+        if form in {"entries", "texts", "choices"} and not isinstance(value, list):
+            reasons[where] = "expected a list"
+        elif sub is not None and form == "entries":
+            entries = [
+                keep_valid(sub, v, (*where, i), reasons, null_is_answer)
+                for i, v in enumerate(value)
+            ]
+            kept[key] = _unique_ids(entries, where, reasons)
+        elif sub is not None:
+            kept[key] = keep_valid(sub, value, where, reasons, null_is_answer)
+        elif form != "value":  # a bad item is left out, the others kept
+            good = [v for v in value if check_value(model, key, v, where, item=True) is None]
+            kept[key] = [clean_value(model, key, v, item=True) for v in good]
+        elif (problem := check_value(model, key, value, where)) is None:
+            kept[key] = clean_value(model, key, value)
+        else:
+            reasons[where] = problem
+    return kept
+
+
+def _unique_ids(
+    entries: list[dict[str, Any]], loc: Loc, reasons: dict[Loc, str]
+) -> list[dict[str, Any]]:
+    """Drop a repeated id from later entries, so that the interview asks for another one."""
+    section = list_section(loc)
+    if section is None or section.id_key is None:
+        return entries
+    seen: list[str] = []
+    for index, entry in enumerate(entries):
+        value = entry.get(section.id_key)
+        if value is None:
+            continue
+        problem = check_unique([*seen, value], section.key, section.id_label)
+        if problem is None:
+            seen.append(value)
+        else:
+            reasons[(*loc, index, section.id_key)] = problem
+            del entry[section.id_key]
+    return entries

@@ -12,6 +12,7 @@ from prompt_toolkit.output.plain_text import PlainTextOutput
 
 from generator.errors import GeneratorError
 from generator.interview import run_interview
+from generator.spec import ProjectSpec
 
 ENTER = "\r"
 UP = "\x1b[A"
@@ -85,7 +86,12 @@ class Run:
     output: str
 
 
-def drive(keys: list[str], target: Path, source: Path | None = None) -> Run:
+def drive(
+    keys: list[str],
+    target: Path,
+    source: Path | None = None,
+    model: type[ProjectSpec] = ProjectSpec,
+) -> Run:
     """Run the interview with ``keys`` typed in advance; input ends after them (no hang)."""
     screen = io.StringIO()
     with create_pipe_input() as pipe:
@@ -93,7 +99,7 @@ def drive(keys: list[str], target: Path, source: Path | None = None) -> Run:
         pipe.close()
         with create_app_session(input=pipe, output=PlainTextOutput(screen)):
             try:
-                path = run_interview(target, source, require_tty=False)
+                path = run_interview(target, source, require_tty=False, model=model)
             except GeneratorError as err:
                 return Run(None, err, screen.getvalue())
     return Run(path, None, screen.getvalue())

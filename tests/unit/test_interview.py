@@ -10,7 +10,7 @@ import yaml
 
 from generator.interview import InterviewInterrupted
 from generator.interview._draft import Draft, draft_path
-from generator.interview._sections import suggest_name
+from generator.interview._special import suggest_name
 from generator.spec import load_spec
 from generator.spec.writer import dump_spec
 from tests.conftest import SPECS
