@@ -81,6 +81,7 @@ HOSTILE = (
 )
 """Fragments that break naive templating, quoting, Markdown, HTML, YAML or Go templates."""
 
+PERMISSIONS = ("request", "read", "review", "contest", "sign", "audit", "operate")
 _ALPHABET = st.characters(
     blacklist_categories=("Cs", "Cc"),
     blacklist_characters="\u2028\u2029\ufffe\uffff",
@@ -278,6 +279,8 @@ def valid_specs(draw: st.DrawFn, kind: str | None = None) -> dict[str, Any]:
         user: dict[str, Any] = {"role": role, "description": draw(text())}
         if draw(st.booleans()):
             user["needs"] = draw(st.lists(text(), max_size=3))
+        if draw(st.booleans()):
+            user["can"] = draw(st.lists(st.sampled_from(PERMISSIONS), unique=True))
         users.append(user)
     spec["users"] = users
 

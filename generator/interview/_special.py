@@ -136,6 +136,7 @@ SPECIAL: dict[str, Special] = {
     "name": Special(default=lambda h: suggest_name(str(h.entry.get("title", "")))),
     "users.*.description": Special(message="Who are the {role} users and what do they do?"),
     "users.*.needs": Special(message="What do {role} users need from the system?"),
+    "users.*.can": Special(message="What may {role} users do?"),
     "success_metrics.*.id": Special(auto=_first_free("M")),
     "success_metrics.*.baseline": Special(
         message="What is “{name}” today, in {unit}?", null_is_answer=True

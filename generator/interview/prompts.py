@@ -141,6 +141,21 @@ QUESTIONS: dict[str, Question] = {
         "one need per answer; leave empty when done",
         optional=True,
     ),
+    "users.*.can": Question(
+        "What may they do?",
+        "Space to select, Enter to confirm; least privilege: a requester never reviews their "
+        "own decision",
+        kind="checkbox",
+        options=_options(
+            ("request", "request   ask the system for decisions", ""),
+            ("read", "read      see decisions and their history", ""),
+            ("review", "review    approve or override decisions a human must check", ""),
+            ("contest", "contest   contest a decision on behalf of the person affected", ""),
+            ("sign", "sign      sign records electronically (21 CFR Part 11)", ""),
+            ("audit", "audit     read and verify the audit log", ""),
+            ("operate", "operate   run the system: kill switch, purges, promotions", ""),
+        ),
+    ),
     "users.more": Question("Add another user role?", kind="confirm"),
     "success_metrics.*.name": Question(
         "What do you measure?", "e.g. Median routing time, or Routing accuracy on audited claims"

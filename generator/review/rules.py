@@ -324,6 +324,50 @@ def high_risk_oversight(data: dict[str, Any]) -> Iterator[Finding]:
         )
 
 
+_DEFAULT_CAN = ("request", "read")
+
+
+def _can(user: dict[str, Any]) -> list[str]:
+    """What a user role may do: its ``can``, or request and read when it says nothing."""
+    return strings(user["can"]) if "can" in user else list(_DEFAULT_CAN)
+
+
+def separation_of_duties(data: dict[str, Any]) -> Iterator[Finding]:
+    """Someone can review what waits for a human; warn where one role requests and reviews."""
+    users = _items(data.get("users"))
+    boundary = mapping(data.get("operating_boundary"))
+    threshold = boundary.get("review_below_confidence")
+    service_reviews = _text(data.get("kind")) != "pipeline" and not (
+        isinstance(threshold, int | float) and not isinstance(threshold, bool) and threshold <= 0
+    )
+    approvals = bool(strings(boundary.get("requires_approval")))
+    if users and (service_reviews or approvals) and not any(
+        "review" in _can(user) for _, user in users
+    ):
+        waits = "decisions below the review threshold wait" if service_reviews else "approvals wait"
+        yield Finding(
+            rule="no-reviewer",
+            severity="blocker",
+            path="users",
+            message=f"{waits} for a human, but no role may review: add review to the can of "
+            "the role that checks them",
+            question="Who reviews the decisions the system may not take alone?",
+        )
+    for index, user in users:
+        can = _can(user)
+        if "request" in can and "review" in can:
+            yield Finding(
+                rule="requester-reviews",
+                severity="warning",
+                path=f"users.{index}.can",
+                message=f"role {_label(user, index, 'role')} may both request and review "
+                "decisions; nobody may review their own request (four eyes), so the role needs "
+                "two people on duty",
+                question=f"Are there always two {_label(user, index, 'role')} users, so one "
+                "can check the other?",
+            )
+
+
 def owners(data: dict[str, Any]) -> Iterator[Finding]:
     """Every owner role is filled, and not all by the same person."""
     value = data.get("owners")
@@ -458,6 +502,7 @@ RULES: tuple[Rule, ...] = (
     e2e_criterion,
     regime_data_classes,
     high_risk_oversight,
+    separation_of_duties,
     owners,
     budget,
     monitoring,

@@ -132,6 +132,22 @@ class RiskTier(StrEnum):
     UNACCEPTABLE = "unacceptable"
 
 
+class Permission(StrEnum):
+    """What a user role may do in the generated system (least privilege, four eyes)."""
+
+    REQUEST = "request"
+    READ = "read"
+    REVIEW = "review"
+    CONTEST = "contest"
+    SIGN = "sign"
+    AUDIT = "audit"
+    OPERATE = "operate"
+
+
+DEFAULT_CAN = (Permission.REQUEST, Permission.READ)
+"""What a role may do when spec.yaml does not say: request decisions and read them."""
+
+
 class RegimeId(StrEnum):
     """Regime ids of the regulatory catalogue (checked against it by the tests)."""
 
@@ -197,6 +213,18 @@ class User(_Model):
     role: Role = Field(description="a short slug such as 'adjuster'; it becomes an auth role")
     description: Text = Field(description="who these users are and what they do")
     needs: list[Text] = Field(default_factory=list, description="what they need from the system")
+    can: list[Permission] = Field(
+        default_factory=lambda: list(DEFAULT_CAN),
+        validate_default=True,
+        description="what the role may do: request, read, review, contest, sign, audit, "
+        "operate (omitted: request and read)",
+    )
+
+    @model_validator(mode="after")
+    def _check_can(self) -> Self:
+        """Refuse a permission listed twice."""
+        check_unique([str(p) for p in self.can], "can", UNIQUE_ITEMS["can"])
+        return self
 
 
 class SuccessMetric(_Model):

@@ -158,13 +158,14 @@ SECTIONS: tuple[Section, ...] = (
 """The sections in the order of ``spec-example.yaml``: the interview asks them in this
 order and spec files present them in it."""
 
-FLOW_LISTS = frozenset({"regimes", "data_classes", "drift_features"})
+FLOW_LISTS = frozenset({"regimes", "data_classes", "drift_features", "can"})
 """Lists of short ids, written on one line as in the example: ``[eu-ai-act, gdpr]``."""
 
 UNIQUE_ITEMS: dict[str, str] = {
     "regimes": "regime",
     "data_classes": "data class",
     "drift_features": "drift feature",
+    "can": "permission",
 }
 """Lists of plain values whose items must not repeat, and what an item is called."""
 

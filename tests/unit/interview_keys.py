@@ -42,7 +42,14 @@ GOAL = [
     ENTER,
 ]
 OWNERS = [line("Head of Claims"), line("Claims Platform team"), line("oncall@example.com")]
-USERS = [line("adjuster"), line("Reviews routing suggestions."), line("See why."), ENTER, "n"]
+USERS = [
+    line("adjuster"),
+    line("Reviews routing suggestions."),
+    line("See why."),
+    ENTER,
+    ENTER,  # can: request and read, pre-selected
+    "n",
+]
 METRICS = [line("Routing time"), line("hours"), line("48"), line("4"), ENTER, line("Weekly."), "n"]
 REGULATORY = [
     SPACE + DOWN + SPACE + ENTER,  # eu-ai-act and gdpr

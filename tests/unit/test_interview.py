@@ -133,7 +133,16 @@ def test_no_regime_needs_a_confirmation(target: Path) -> None:
 
 def test_repeated_user_role_is_refused(target: Path) -> None:
     """A second user with the same role is refused; roles must be unique."""
-    users = [*USERS[:-1], "y", line("adjuster"), retype("auditor"), line("Audits."), ENTER, "n"]
+    users = [
+        *USERS[:-1],
+        "y",
+        line("adjuster"),
+        retype("auditor"),
+        line("Audits."),
+        ENTER,  # no needs
+        ENTER,  # can: request and read
+        "n",
+    ]
     run = drive(happy_keys(users=users), target)
     assert "appears twice" in run.output
     assert [u.role for u in load_spec(target).users] == ["adjuster", "auditor"]
@@ -247,7 +256,7 @@ def test_from_spec_changes_a_chosen_section(tmp_path: Path, target: Path) -> Non
 def test_from_spec_keeping_an_entry_asks_nothing_about_it(tmp_path: Path, target: Path) -> None:
     """Keeping a user of a section picked for change asks nothing more about that user."""
     source = _write(tmp_path / "full.yaml", _example_data())
-    run = drive([DOWN * 3 + SPACE + ENTER, ENTER, ENTER, "n"], target, source)
+    run = drive([DOWN * 3 + SPACE + ENTER, ENTER, ENTER, ENTER, "n"], target, source)
     assert "need from the system" not in run.output
     assert load_spec(target) == load_spec(SPECS / "claims-triage.yaml")
 
@@ -255,7 +264,9 @@ def test_from_spec_keeping_an_entry_asks_nothing_about_it(tmp_path: Path, target
 def test_from_spec_removes_an_entry(tmp_path: Path, target: Path) -> None:
     """Removing a user of a section picked for change drops it from the spec."""
     source = _write(tmp_path / "full.yaml", _example_data())
-    drive([DOWN * 3 + SPACE + ENTER, ENTER, DOWN * 2 + ENTER, "n"], target, source)
+    drive(
+        [DOWN * 3 + SPACE + ENTER, ENTER, DOWN * 2 + ENTER, DOWN * 2 + ENTER, "n"], target, source
+    )
     assert [u.role for u in load_spec(target).users] == ["adjuster"]
 
 

@@ -295,3 +295,34 @@ def test_example_specs_have_no_regime_contradiction(spec: Path) -> None:
 def test_example_specs_have_no_blocker(spec: Path) -> None:
     """No rule finds a blocker in any example spec."""
     assert [f for f in rules.run_rules(_data(spec)) if f.severity == "blocker"] == []
+
+
+def test_no_role_that_may_review_is_a_blocker() -> None:
+    """Decisions wait for a human but nobody may review them: blocked, naming users."""
+    data = _data()
+    for user in data["users"]:
+        user["can"] = [p for p in user.get("can", ["request", "read"]) if p != "review"]
+    assert _rule_ids(rules.separation_of_duties, data) == [("no-reviewer", "blocker", "users")]
+
+
+def test_a_role_without_can_may_not_review() -> None:
+    """A role that says nothing may request and read only, so it is no reviewer."""
+    data = _data()
+    for user in data["users"]:
+        user.pop("can", None)
+    assert ("no-reviewer", "blocker", "users") in _rule_ids(rules.separation_of_duties, data)
+
+
+def test_a_pipeline_without_approvals_needs_no_reviewer() -> None:
+    """A batch pipeline that asks no human approval has nothing waiting for a reviewer."""
+    data = _data(ROOT / "specs" / "weekly-demand-forecast.yaml")
+    assert _rule_ids(rules.separation_of_duties, data) == []
+
+
+def test_one_role_requesting_and_reviewing_is_a_warning() -> None:
+    """Four eyes still holds per person, but the team should know the role needs two people."""
+    data = _data()
+    data["users"][0]["can"] = ["request", "read", "review"]
+    assert _rule_ids(rules.separation_of_duties, data) == [
+        ("requester-reviews", "warning", "users.0.can")
+    ]

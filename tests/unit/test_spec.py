@@ -349,3 +349,21 @@ def test_missing_file_is_a_spec_error(tmp_path: Path) -> None:
     """A file that does not exist is reported, not raised as OSError."""
     with pytest.raises(SpecError, match="cannot read the file"):
         load_spec(tmp_path / "nope.yaml")
+
+
+def test_users_can_defaults_to_request_and_read() -> None:
+    """A role that says nothing may request decisions and read them, nothing more."""
+    spec = ProjectSpec.model_validate(changed("users.0.can", DELETE))
+    assert spec.users[0].can == ["request", "read"]
+
+
+def test_unknown_permission_is_refused_on_its_line() -> None:
+    """A permission outside the vocabulary is refused, naming the line, field and choices."""
+    message = only_error(changed("users.0.can", ["read", "approve"]))
+    assert re.match(r"^spec\.yaml:\d+: users\.0\.can\.1: ", message), message
+    assert '"approve" is not allowed' in message and "review" in message
+
+
+def test_a_permission_listed_twice_is_refused() -> None:
+    """Each permission is listed once."""
+    assert "appears twice" in only_error(changed("users.0.can", ["read", "read"]))
