@@ -1,0 +1,100 @@
+"""Supply chain of generated repositories, checked by the field's own tools (DESIGN §4c).
+
+Every example spec and both hostile fixtures render as either kind. In each repository
+zizmor finds nothing in the workflows, hadolint passes the Dockerfile at the warning
+threshold, the workflows are valid against GitHub's schema, every action is pinned to a
+commit SHA with its release beside it, no checkout keeps its token, and CI runs gitleaks
+over the whole history with a binary whose checksum it verifies.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE_SPECS, FIXTURES, ROOT
+from tests.integration.test_render_matrix import variant
+from tests.supply_chain import (
+    hadolint,
+    persisting_checkouts,
+    render_isolated,
+    secrets_job,
+    unpinned_actions,
+    workflow_schema,
+    write_spec,
+    zizmor,
+)
+
+SOURCES = [*EXAMPLE_SPECS, FIXTURES / "hostile-service.yaml", FIXTURES / "hostile-pipeline.yaml"]
+CASES = [
+    pytest.param((path, kind), id=f"{path.stem}-{kind}")
+    for path in SOURCES
+    for kind in ("service", "pipeline")
+]
+TEMPLATE_WORKFLOWS = [
+    ROOT / "templates" / "service" / ".github" / "workflows" / "ci.yml",
+    ROOT / "templates" / "pipeline" / ".github" / "workflows" / "ci.yml.jinja",
+    ROOT / "templates" / "_shared" / "template-update.yml.jinja",
+]
+
+
+@pytest.fixture(scope="module", params=CASES)
+def repo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One spec rendered as one kind, once for all the checks of this module."""
+    path, kind = request.param
+    base = tmp_path_factory.mktemp(f"{path.stem}-{kind}")
+    spec = write_spec(variant(path, kind, minimal=False), base / "spec.yaml")
+    return render_isolated(spec, base / "repo", base / "home")
+
+
+def test_zizmor_finds_nothing_in_the_workflows(repo: Path) -> None:
+    """The workflows have no zizmor finding, offline at its default persona."""
+    done = zizmor(repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No findings to report" in done.stdout
+
+
+def test_hadolint_passes_the_dockerfile(repo: Path) -> None:
+    """The Dockerfile has no hadolint warning or error."""
+    done = hadolint(repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_workflows_are_valid_against_githubs_schema(repo: Path) -> None:
+    """Every workflow validates against GitHub's workflow schema."""
+    done = workflow_schema(repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_action_is_pinned_to_a_commit_sha_with_its_version(repo: Path) -> None:
+    """Each ``uses:`` is ``owner/repo@<40 hex>`` followed by a ``# vX.Y.Z`` comment."""
+    assert unpinned_actions(repo) == []
+
+
+def test_no_checkout_persists_its_credentials(repo: Path) -> None:
+    """Every checkout sets ``persist-credentials: false``."""
+    assert persisting_checkouts(repo) == []
+
+
+def test_ci_runs_gitleaks_over_the_whole_history(repo: Path) -> None:
+    """The secrets job checks out every commit and runs a checksum-verified gitleaks on it."""
+    job = secrets_job(repo)
+    checkouts = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout@")]
+    assert checkouts and checkouts[0]["with"]["fetch-depth"] == 0
+    commands = "\n".join(str(step.get("run", "")) for step in job["steps"])
+    assert re.fullmatch(r"[0-9a-f]{64}", str(job["env"]["GITLEAKS_SHA256"]))
+    assert "sha256sum --check --strict" in commands
+    assert re.search(r"/gitleaks\" git --redact .*--exit-code 1", commands)
+
+
+def test_each_action_has_one_pin_in_every_template() -> None:
+    """An action is pinned to the same commit and version in every workflow of both kinds."""
+    pins: dict[str, set[str]] = {}
+    for path in TEMPLATE_WORKFLOWS:
+        for action, sha, version in re.findall(
+            r"uses: ([\w.-]+/[\w./-]+)@(\S+) # (v\S+)", path.read_text(encoding="utf-8")
+        ):
+            pins.setdefault(action, set()).add(f"{sha} {version}")
+    assert pins and all(len(found) == 1 for found in pins.values()), pins
