@@ -51,6 +51,9 @@ class _NoAudit:
     def record(self, **_fields: Any) -> None:
         """Write nothing."""
 
+    def append(self, _conn: Any, **_fields: Any) -> None:
+        """Write nothing inside the caller's transaction either."""
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)
 
@@ -82,7 +85,8 @@ def build_app(package: str, mode: str) -> Any:
 
 
 def _role(package: str) -> str:
-    return str(importlib.import_module(f"{package}.project").roles()[0])
+    """A role that may request decisions (from the spec's users[].can)."""
+    return str(importlib.import_module(f"{package}.project").roles_with("request")[0])
 
 
 def request_body(package: str) -> bytes:

@@ -92,14 +92,16 @@ def _package(project: Path) -> str:
 
 def _env(project: Path, package: str, data: Path) -> dict[str, str]:
     prefix = package.upper() + "_"
-    role = json.loads((project / "src" / package / "project.json").read_text())["roles"][0]
+    permissions = json.loads((project / "src" / package / "project.json").read_text())[
+        "permissions"
+    ]
+    role = next(role for role, can in permissions.items() if "request" in can)
     key = {"sha256": hashlib.sha256(API_KEY.encode()).hexdigest(), "actor": "bench", "role": role}
     return {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(project / "src"), str(REPO_ROOT)]),
         f"{prefix}ENVIRONMENT": "test",
         f"{prefix}DATABASE": str(data / "service.sqlite3"),
-        f"{prefix}AUDIT_DB": str(data / "audit.sqlite3"),
         f"{prefix}API_KEYS": json.dumps([key]),
     }
 

@@ -70,6 +70,7 @@ def build_context(spec: ProjectSpec) -> dict[str, Any]:
     }
     floor = _retention_floor(regimes)
     roles = [u.role for u in spec.users]
+    admin_role = ADMIN_ROLE if ADMIN_ROLE not in roles else f"{spec.name}-{ADMIN_ROLE}"
     return {
         "context_version": CONTEXT_VERSION,
         "spec": spec_data(spec),
@@ -78,7 +79,8 @@ def build_context(spec: ProjectSpec) -> dict[str, Any]:
         "kind": kind,
         "roles": roles,
         "role_identifiers": {r: slug_to_identifier(r) for r in roles},
-        "admin_role": ADMIN_ROLE if ADMIN_ROLE not in roles else f"{spec.name}-{ADMIN_ROLE}",
+        "admin_role": admin_role,
+        "permissions": role_permissions(spec, admin_role),
         "regimes": [
             {
                 "id": rid,
@@ -125,6 +127,17 @@ def build_context(spec: ProjectSpec) -> dict[str, Any]:
         "codeowners": _owner_handles(spec),
         "pipeline": pipeline_context(spec) if kind == "pipeline" else None,
     }
+
+
+ADMIN_PERMISSIONS = ("read", "audit", "operate")
+"""The built-in admin role runs the service (kill switch, audit log); it decides nothing."""
+
+
+def role_permissions(spec: ProjectSpec, admin_role: str) -> dict[str, list[str]]:
+    """What each role may do: ``users[].can`` of the spec, and the admin role's duties."""
+    table = {user.role: [str(p) for p in user.can] for user in spec.users}
+    table[admin_role] = list(ADMIN_PERMISSIONS)
+    return table
 
 
 def spec_data(spec: ProjectSpec) -> dict[str, Any]:

@@ -325,6 +325,11 @@ def high_risk_oversight(data: dict[str, Any]) -> Iterator[Finding]:
 
 
 _DEFAULT_CAN = ("request", "read")
+_FEATURE_DUTIES = (
+    ("contest-path", "contest", "a contest path for the people affected"),
+    ("e-signature", "sign", "electronic signatures"),
+)
+"""Features a regime brings that some role must be allowed to use."""
 
 
 def _can(user: dict[str, Any]) -> list[str]:
@@ -341,8 +346,10 @@ def separation_of_duties(data: dict[str, Any]) -> Iterator[Finding]:
         isinstance(threshold, int | float) and not isinstance(threshold, bool) and threshold <= 0
     )
     approvals = bool(strings(boundary.get("requires_approval")))
-    if users and (service_reviews or approvals) and not any(
-        "review" in _can(user) for _, user in users
+    if (
+        users
+        and (service_reviews or approvals)
+        and not any("review" in _can(user) for _, user in users)
     ):
         waits = "decisions below the review threshold wait" if service_reviews else "approvals wait"
         yield Finding(
@@ -353,6 +360,18 @@ def separation_of_duties(data: dict[str, Any]) -> Iterator[Finding]:
             "the role that checks them",
             question="Who reviews the decisions the system may not take alone?",
         )
+    regimes = strings(mapping(data.get("regulatory")).get("regimes"))
+    features = set(load_catalog().features([r for r in regimes if r in load_catalog().regimes]))
+    for feature, permission, what in _FEATURE_DUTIES:
+        if users and feature in features and not any(permission in _can(u) for _, u in users):
+            yield Finding(
+                rule=f"no-{permission}-role",
+                severity="warning",
+                path="users",
+                message=f"the regimes in scope bring {what}, but no role may {permission}: add "
+                f"{permission} to the can of the role that does it",
+                question=f"Who may {permission}, as {what} requires?",
+            )
     for index, user in users:
         can = _can(user)
         if "request" in can and "review" in can:

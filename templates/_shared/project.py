@@ -31,6 +31,11 @@ def name() -> str:
     return str(project()["name"])
 
 
+def kind() -> str:
+    """Return ``service`` or ``pipeline``."""
+    return str(project()["kind"])
+
+
 def package() -> str:
     """Return the Python package's name (also the prefix of metric names)."""
     return str(project()["package"])
@@ -49,6 +54,25 @@ def roles() -> tuple[str, ...]:
 def admin_role() -> str:
     """Return the administrator role (kill switch, operations)."""
     return str(project()["admin_role"])
+
+
+def permissions(role: str) -> frozenset[str]:
+    """Return what ``role`` may do, from ``users[].can`` in spec.yaml (unknown roles: nothing).
+
+    The permissions are ``request``, ``read``, ``review``, ``contest``, ``sign``, ``audit``
+    and ``operate``; the built-in admin role holds ``operate``, ``audit`` and ``read``.
+    """
+    return frozenset(str(p) for p in project()["permissions"].get(role, ()))
+
+
+def allowed(role: str, permission: str) -> bool:
+    """Tell whether ``role`` holds ``permission``; deny by default."""
+    return permission in permissions(role)
+
+
+def roles_with(permission: str) -> tuple[str, ...]:
+    """Return the roles holding ``permission``, in the order of spec.yaml (admin last)."""
+    return tuple(role for role in project()["permissions"] if allowed(role, permission))
 
 
 def has_feature(feature: str) -> bool:

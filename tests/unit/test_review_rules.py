@@ -326,3 +326,11 @@ def test_one_role_requesting_and_reviewing_is_a_warning() -> None:
     assert _rule_ids(rules.separation_of_duties, data) == [
         ("requester-reviews", "warning", "users.0.can")
     ]
+
+
+def test_a_contest_path_nobody_may_use_is_a_warning() -> None:
+    """GDPR brings a contest path; with no role that may contest, the review says so."""
+    data = _data()
+    for user in data["users"]:
+        user["can"] = [p for p in user.get("can", ["request", "read"]) if p != "contest"]
+    assert ("no-contest-role", "warning", "users") in _rule_ids(rules.separation_of_duties, data)

@@ -2,15 +2,19 @@
 
 A result whose confidence is below the review threshold of spec.yaml is stored with status
 ``pending_review`` and is not applied until a reviewer approves or overrides it (see
-review.py). Every decision is audited with the model version and a hash of its inputs; the
-subject is stored only pseudonymised.
+review.py). The decision and its audit record (model version, a hash of the inputs, the
+subject pseudonymised) commit in one transaction. With an ``Idempotency-Key`` header a
+retried request returns the decision it made the first time instead of a second one.
 """
 
 from __future__ import annotations
 
+import math
+import re
+import sqlite3
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, status
 
 from . import project
 from .auth import Permission, Principal, require
@@ -20,6 +24,8 @@ from .services import Services, get_services, request_id
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
 AI_DISCLOSURE_HEADER = "X-AI-Generated"
+REPLAYED_HEADER = "Idempotent-Replayed"
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
 def to_decision(row: dict[str, Any]) -> Decision:
@@ -49,52 +55,124 @@ def audit_read(services: Services, principal: Principal, request: Request, resou
         )
 
 
+def _refuse(
+    services: Services, request: Request, principal: Principal, code: int, reason: str
+) -> HTTPException:
+    services.audit.record(
+        actor=principal.actor,
+        role=principal.role,
+        action="decide",
+        resource="decision",
+        outcome="refused",
+        request_id=request_id(request),
+        reason=reason,
+    )
+    return HTTPException(code, detail=reason)
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Decision)
 def decide(
     body: DecisionRequest,
     request: Request,
     response: Response,
-    principal: Annotated[Principal, Depends(require(Permission.DECIDE))],
+    principal: Annotated[Principal, Depends(require(Permission.REQUEST))],
+    idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Decision:
     """Return the model's decision; below the review threshold it waits for a human."""
     services = get_services(request)
+    if idempotency_key is not None and not _IDEMPOTENCY_KEY.match(idempotency_key):
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            detail="Idempotency-Key: 1 to 200 visible ASCII characters",
+        )
+    request_sha256 = fingerprint(body.model_dump(mode="json"))
+    if idempotency_key is not None:
+        replay = _replay(services, principal, idempotency_key, request_sha256)
+        if replay is not None:
+            response.headers[REPLAYED_HEADER] = "true"
+            response.headers[AI_DISCLOSURE_HEADER] = "true"
+            return replay
     if not services.model_enabled():
-        services.audit.record(
+        raise _refuse(services, request, principal, 503, "kill switch engaged")
+    prediction = services.model.predict(body.inputs)
+    if not valid_confidence(prediction.confidence):
+        # the model broke its contract: a fault upstream of this service, nothing is stored
+        raise _refuse(services, request, principal, 502, "the model returned an invalid confidence")
+    routed = "pending_review" if prediction.confidence < project.review_threshold() else "applied"
+    inputs_sha256 = fingerprint(body.inputs)
+    with services.db.transaction() as conn:
+        if idempotency_key is not None:  # a concurrent retry may have committed meanwhile
+            replay = _replay(services, principal, idempotency_key, request_sha256, conn)
+            if replay is not None:
+                response.headers[REPLAYED_HEADER] = "true"
+                response.headers[AI_DISCLOSURE_HEADER] = "true"
+                return replay
+        row = services.decisions.add(
+            conn,
+            subject=services.audit.pseudonym(body.subject_id),
+            inputs_sha256=inputs_sha256,
+            label=prediction.label,
+            confidence=prediction.confidence,
+            model_version=prediction.model_version,
+            status=routed,
+            requested_by=principal.actor,
+        )
+        if idempotency_key is not None:
+            services.decisions.remember(
+                conn, principal.actor, idempotency_key, request_sha256, row["decision_id"]
+            )
+        services.audit.append(
+            conn,
             actor=principal.actor,
             role=principal.role,
             action="decide",
-            resource="decision",
-            outcome="refused",
+            resource=f"decision/{row['decision_id']}",
+            outcome=routed,
             request_id=request_id(request),
-            reason="kill switch engaged",
+            model_version=prediction.model_version,
+            subject=body.subject_id,
+            after={"label": prediction.label, "status": routed},
+            details={"confidence": prediction.confidence, "inputs_sha256": inputs_sha256},
         )
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="model path disabled")
-    prediction = services.model.predict(body.inputs)
-    routed = "pending_review" if prediction.confidence < project.review_threshold() else "applied"
-    row = services.decisions.add(
-        subject=services.audit.pseudonym(body.subject_id),
-        inputs_sha256=fingerprint(body.inputs),
-        label=prediction.label,
-        confidence=prediction.confidence,
-        model_version=prediction.model_version,
-        status=routed,
-    )
-    services.audit.record(
-        actor=principal.actor,
-        role=principal.role,
-        action="decide",
-        resource=f"decision/{row['decision_id']}",
-        outcome=routed,
-        request_id=request_id(request),
-        model_version=prediction.model_version,
-        subject=body.subject_id,
-        after={"label": prediction.label, "status": routed},
-        details={"confidence": prediction.confidence, "inputs_sha256": row["inputs_sha256"]},
-    )
     services.drift.observe(body.inputs)
     services.metrics.predictions.labels(prediction.model_version, routed).inc()
     services.metrics.cost.inc(services.settings.cost_per_prediction_usd)
     response.headers[AI_DISCLOSURE_HEADER] = "true"
+    return to_decision(row)
+
+
+def valid_confidence(value: object) -> bool:
+    """Tell whether a model's confidence is a finite number within 0..1."""
+    return (
+        isinstance(value, float | int)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0.0 <= value <= 1.0
+    )
+
+
+def _replay(
+    services: Services,
+    principal: Principal,
+    key: str,
+    request_sha256: str,
+    conn: sqlite3.Connection | None = None,
+) -> Decision | None:
+    """The decision an earlier request with this key made, or None; 422 if it asked otherwise."""
+    remembered = services.decisions.remembered(
+        conn or services.db.connection(), principal.actor, key
+    )
+    if remembered is None:
+        return None
+    earlier_sha256, decision_id = remembered
+    if earlier_sha256 != request_sha256:
+        raise HTTPException(
+            422,
+            detail="Idempotency-Key was already used for a different request",
+        )
+    row = services.decisions.get(decision_id, conn)
+    if row is None:  # pragma: no cover - the key and its decision commit together
+        raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, detail="lost decision")
     return to_decision(row)
 
 

@@ -60,6 +60,11 @@ class Metrics:
             "PSI above which drift is alerted (spec.yaml)",
             registry=r,
         )
+        self.auth_failures = Counter(
+            f"{PREFIX}_auth_failures",
+            "Requests refused for missing or invalid credentials (401)",
+            registry=r,
+        )
         self.kill_switch = Gauge(
             f"{PREFIX}_kill_switch_engaged", "1 while the model path is disabled", registry=r
         )

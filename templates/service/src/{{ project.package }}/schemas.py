@@ -98,10 +98,12 @@ SignatureMeaning = Literal["authored", "reviewed", "approved", "responsible"]
 
 
 class SignatureRequest(_Strict):
-    """An e-signature: its meaning and the signer's credential again (re-authentication)."""
+    """An e-signature: its meaning, and the signer's own signing secret (re-authentication)."""
 
     meaning: SignatureMeaning
-    credential: SecretStr = Field(description="the signer's API key or token, entered again")
+    signing_secret: SecretStr = Field(
+        description="the signer's signing secret, entered at signing; never the API key or token"
+    )
 
 
 class Signature(_Strict):

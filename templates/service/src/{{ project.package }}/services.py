@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from fastapi import Request
 
@@ -13,7 +13,10 @@ from .drift import DriftMonitor
 from .metrics import Metrics
 from .model import Model
 from .settings import Settings
-from .store import DecisionStore
+from .store import Database, DecisionStore
+
+if TYPE_CHECKING:
+    from .auth import DenialSummary
 
 
 def _always_enabled() -> bool:
@@ -22,14 +25,16 @@ def _always_enabled() -> bool:
 
 @dataclass
 class Services:
-    """Settings, stores, model and monitors of one app instance."""
+    """Settings, the database and its stores, model and monitors of one app instance."""
 
     settings: Settings
+    db: Database
     audit: AuditStore
     decisions: DecisionStore
     metrics: Metrics
     model: Model
     drift: DriftMonitor
+    denials: DenialSummary
     model_enabled: Callable[[], bool] = field(default=_always_enabled)
 
 

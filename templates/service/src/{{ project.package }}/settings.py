@@ -17,6 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from . import project
 from .audit import DEFAULT_SALT
 
+DEFAULT_SALT_ENVIRONMENTS = frozenset({"development", "test"})
+"""Where the published default privacy salt may be used; anywhere else pseudonyms would be
+reversible by anyone who has read this code."""
 ENV_PREFIX = project.env_prefix()
 """The package name in capitals and ``_``, such as ``CLAIMS_TRIAGE_``."""
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -59,8 +62,10 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "staging", "production"] = "development"
     database: Path = Path("var/service.sqlite3")
-    audit_db: Path = Path("var/audit.sqlite3")
+    """Decisions, review queue, kill switch, signatures and the audit chain: one database."""
     privacy_salt: SecretStr = SecretStr(DEFAULT_SALT)
+    signing_credentials: Path | None = None
+    """JSON file of each signer's own signing credential hash (never the API key or JWT)."""
     api_keys: list[ApiKey] = Field(default_factory=list)
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
@@ -85,10 +90,13 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _production_secrets(self) -> Settings:
         if (
-            self.environment == "production"
+            self.environment not in DEFAULT_SALT_ENVIRONMENTS
             and self.privacy_salt.get_secret_value() == DEFAULT_SALT
         ):
-            raise ValueError(f"set {ENV_PREFIX}PRIVACY_SALT in production")
+            raise ValueError(
+                f"set {ENV_PREFIX}PRIVACY_SALT: the default salt is for development and tests "
+                f"only, not for {self.environment}"
+            )
         if (self.jwt_key or self.jwt_jwks_url) and not (self.jwt_issuer and self.jwt_audience):
             raise ValueError(f"JWT needs {ENV_PREFIX}JWT_ISSUER and {ENV_PREFIX}JWT_AUDIENCE")
         return self
