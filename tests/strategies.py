@@ -198,6 +198,47 @@ def feature_names() -> st.SearchStrategy[str]:
     return common | drawn | longest
 
 
+def input_names() -> st.SearchStrategy[str]:
+    """Input names: identifiers (not keywords, not pydantic's ``model_`` prefix)."""
+    return feature_names().filter(
+        lambda n: n[:1].isalpha() and not keyword.iskeyword(n) and not n.startswith("model_")
+    )
+
+
+@st.composite
+def _input(draw: st.DrawFn, name: str, sources: list[str]) -> dict[str, Any]:
+    """One typed input: bounds on numbers, values on categories, any flags and source."""
+    kind = draw(st.sampled_from(["number", "integer", "category", "boolean", "text"]))
+    item: dict[str, Any] = {"name": name, "type": kind}
+    if kind in ("number", "integer"):
+        whole = st.integers(-(10**6), 10**6)
+        bound = whole if kind == "integer" else (whole | st.floats(-1e6, 1e6, allow_nan=False))
+        low, high = sorted([draw(bound), draw(bound)])
+        if draw(st.booleans()):
+            item["min"] = low
+        if draw(st.booleans()):
+            item["max"] = high
+    if kind == "category":
+        value = (
+            st.sampled_from(["web", "phone", "broker", "yes", "null", "1.5", "{{ x }}"]) | line()
+        )
+        item["values"] = draw(
+            st.lists(
+                value.map(lambda v: v[:100].strip() or "v"),
+                min_size=1,
+                max_size=6,
+                unique_by=slug_to_identifier,
+            )
+        )
+    for flag in ("required", "personal"):
+        if draw(st.booleans()):
+            item[flag] = draw(st.booleans())
+    sourced: bool = draw(st.booleans())
+    if sources and sourced:
+        item["source"] = draw(st.sampled_from(sources))
+    return item
+
+
 def unique_by_identifier(
     strategy: st.SearchStrategy[str], min_size: int, max_size: int
 ) -> st.SearchStrategy[list[str]]:
@@ -345,12 +386,22 @@ def valid_specs(draw: st.DrawFn, kind: str | None = None) -> dict[str, Any]:
             for name in draw(unique_by_identifier(line(), 1, 4))
         ]
 
+    inputs = draw(st.sampled_from(["absent", "null", "some"]))
+    if inputs == "null":
+        spec["inputs"] = None
+    elif inputs == "some":
+        sources = [d["name"] for d in spec.get("data_dependencies") or []]
+        spec["inputs"] = [
+            draw(_input(name, sources)) for name in draw(unique_by_identifier(input_names(), 1, 8))
+        ]
     if draw(st.booleans()):
         monitoring: dict[str, Any] = {}
         _maybe(draw, monitoring, "latency_p95_ms", positive)
         _maybe(draw, monitoring, "availability_pct", st.floats(0.001, 100) | st.just(100))
         if draw(st.booleans()):
-            monitoring["drift_features"] = draw(unique_by_identifier(feature_names(), 0, 8))
+            names = [i["name"] for i in spec.get("inputs") or []]
+            pool = st.sampled_from(names) if names else feature_names()  # with inputs: inputs only
+            monitoring["drift_features"] = draw(unique_by_identifier(pool, 0, 8))
         _maybe(draw, monitoring, "drift_threshold", st.floats(1e-6, 5) | st.sampled_from([0.2, 5]))
         spec["monitoring"] = monitoring
     elif draw(st.booleans()):

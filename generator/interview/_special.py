@@ -128,6 +128,15 @@ def _defined_metric(here: Here, metric: Any) -> str | None:
     return f"{here.entry.get('id')} named the metric {metric}, which is not defined"
 
 
+def _numeric(here: Here) -> bool:
+    return here.entry.get("type") in ("number", "integer")
+
+
+def _source_options(here: Here) -> list[Option]:
+    names = [str(d["name"]) for d in here.spec.get("data_dependencies") or [] if "name" in d]
+    return [Option("", "none      not said"), *(Option(n, n) for n in names)]
+
+
 def _is_service(here: Here) -> bool:
     return here.spec.get("kind") == "service"
 
@@ -156,6 +165,13 @@ SPECIAL: dict[str, Special] = {
     "acceptance_criteria.*.metric": Special(options=_metric_options, check=_defined_metric),
     "operating_boundary.escalation": Special(
         default=lambda h: h.spec.get("owners", {}).get("operations")
+    ),
+    "inputs.*.min": Special(when=_numeric),
+    "inputs.*.max": Special(when=_numeric),
+    "inputs.*.values": Special(when=lambda h: h.entry.get("type") == "category"),
+    "inputs.*.required": Special(default=lambda _h: True),
+    "inputs.*.source": Special(
+        when=lambda h: bool(h.spec.get("data_dependencies")), options=_source_options
     ),
     "monitoring.latency_p95_ms": Special(when=_is_service),
     "monitoring.availability_pct": Special(when=_is_service),

@@ -60,6 +60,12 @@ OPTIONAL_SECTIONS: dict[str, Question] = {
         "databases, feeds or APIs owned by someone else",
         kind="confirm",
     ),
+    "inputs": Question(
+        "Describe the model's inputs as a typed data contract now?",
+        "each input's type, bounds or values, and whether it is personal; enforced at every "
+        "boundary",
+        kind="confirm",
+    ),
     "monitoring": Question(
         "Set service levels or drift alerts now?",
         "latency, availability, features watched for drift",
@@ -290,6 +296,43 @@ QUESTIONS: dict[str, Question] = {
         "schema, version, fields, e.g. Claim record schema v3 (claim_id, amount)",
     ),
     "data_dependencies.more": Question("Add another data dependency?", kind="confirm"),
+    "inputs.*.name": Question(
+        "What is the input called?", "an identifier such as claim_amount or channel"
+    ),
+    "inputs.*.type": Question(
+        "Which type is it?",
+        kind="select",
+        options=_options(
+            ("number", "number    a decimal number, e.g. an amount", ""),
+            ("integer", "integer   a whole number, e.g. an age or a count", ""),
+            ("category", "category  one of a fixed list of values", ""),
+            ("boolean", "boolean   true or false", ""),
+            ("text", "text      free text or an identifier", ""),
+        ),
+    ),
+    "inputs.*.min": Question(
+        "Smallest value allowed?",
+        "a plain number; leave empty for no bound",
+        kind="number",
+        optional=True,
+    ),
+    "inputs.*.max": Question(
+        "Largest value allowed?",
+        "a plain number; leave empty for no bound",
+        kind="number",
+        optional=True,
+    ),
+    "inputs.*.values": Question(
+        "Which values may it take?", "one per answer; leave empty when done", optional=True
+    ),
+    "inputs.*.required": Question("Must every request give it?", kind="confirm"),
+    "inputs.*.personal": Question(
+        "Does it identify or describe a person?",
+        "personal inputs are pseudonymised before logs, audit and quarantine",
+        kind="confirm",
+    ),
+    "inputs.*.source": Question("Which data dependency supplies it?", kind="select"),
+    "inputs.more": Question("Add another input?", kind="confirm"),
     "monitoring.latency_p95_ms": Question(
         "95th percentile latency objective, in milliseconds?",
         "e.g. 2000; leave empty for none",

@@ -7,11 +7,15 @@ place values; spec text stays data and is escaped by the templates for each targ
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import zlib
 from typing import Any, get_args, get_origin
 
 from generator.catalog import Feature, KindName, load_catalog
 from generator.render.pipeline import pipeline_context
+from generator.render.samples import reference_sample
 from generator.spec import ProjectSpec, slug_to_identifier
 from generator.spec.shape import DEFAULTS
 
@@ -124,6 +128,12 @@ def build_context(spec: ProjectSpec) -> dict[str, Any]:
             "threshold": (monitoring and monitoring.drift_threshold) or DEFAULT_DRIFT_THRESHOLD,
         },
         "budget_monthly_usd": spec.budget.monthly_usd if spec.budget else None,
+        "contract": contract(spec),
+        "reference_sample": reference_sample(
+            list(spec.inputs or []),
+            list(monitoring.drift_features) if monitoring else [],
+            seed=zlib.crc32(spec.name.encode("utf-8")),
+        ),
         "codeowners": _owner_handles(spec),
         "pipeline": pipeline_context(spec) if kind == "pipeline" else None,
     }
@@ -138,6 +148,22 @@ def role_permissions(spec: ProjectSpec, admin_role: str) -> dict[str, list[str]]
     table = {user.role: [str(p) for p in user.can] for user in spec.users}
     table[admin_role] = list(ADMIN_PERMISSIONS)
     return table
+
+
+def contract(spec: ProjectSpec) -> dict[str, Any]:
+    """The typed data contract: the spec's inputs, and its version (a hash of them).
+
+    The version is recorded with every decision and audit record, so a reviewer can tell
+    which contract a decision was made under. Without inputs the contract is empty and
+    requests are checked as before (the drift features are required numbers).
+    """
+    inputs = [item.model_dump(mode="json") for item in spec.inputs or []]
+    canonical = json.dumps(inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return {
+        "version": "c-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12],
+        "typed": spec.inputs is not None,
+        "inputs": inputs,
+    }
 
 
 def spec_data(spec: ProjectSpec) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from generator._io import GitError, read_file, run_git_bytes
 from generator.errors import SpecError
 from generator.review._data import mapping, strings
+from generator.review.contract import ContractChange, classify
 from generator.review.formats import md, one_line
 from generator.review.readiness import ControlRow, controls_for
 from generator.spec import read_spec_data, validate_spec_data
@@ -65,6 +66,13 @@ class SpecDiff:
     owners: list[FieldChange]
     other: list[FieldChange]
     invalid: dict[str, int]
+    contract: list[ContractChange] = field(default_factory=list)
+    """How the data contract changed for callers, breaking changes first."""
+
+    @property
+    def breaking(self) -> bool:
+        """Return True when the data contract changed in a way callers must follow."""
+        return any(c.impact == "breaking" for c in self.contract)
 
     @property
     def identical(self) -> bool:
@@ -158,6 +166,7 @@ def compare(
             {k: v for k, v in new.items() if k not in handled},
         ),
         invalid={side: count for side, count in (invalid or {}).items() if count},
+        contract=classify(old, new),
     )
 
 
@@ -237,6 +246,10 @@ def _as_json(diff: SpecDiff) -> dict[str, Any]:
         "controls_dropped": controls(diff.controls_dropped),
         "changes": fields(diff.regulatory),
     }
+    document["contract"] = {
+        "breaking": diff.breaking,
+        "changes": [{"input": c.input, "impact": c.impact, "what": c.what} for c in diff.contract],
+    }
     document["owners"] = fields(diff.owners)
     document["other"] = fields(diff.other)
     document["invalid"] = diff.invalid
@@ -310,6 +323,14 @@ def _as_lines(diff: SpecDiff, *, markdown: bool) -> str:
                     f"({esc(c.citation)})"
                     for c in rows
                 ]
+    if diff.contract:
+        verdict = "breaking for callers" if diff.breaking else "compatible for callers"
+        lines += ["", f"{heading}Data contract ({verdict})"]
+        signs = {"breaking": "!", "compatible": "+", "neutral": "~"}
+        lines += [
+            f"{bullet}{mark(signs[c.impact])}{c.impact}: {esc(c.input)}: {esc(c.what)}"
+            for c in diff.contract
+        ]
     if diff.owners:
         lines += ["", f"{heading}Owners", *field_lines(diff.owners, bullet)]
     if diff.other:

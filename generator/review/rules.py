@@ -387,6 +387,44 @@ def separation_of_duties(data: dict[str, Any]) -> Iterator[Finding]:
             )
 
 
+def data_contract(data: dict[str, Any]) -> Iterator[Finding]:
+    """Personal inputs under a privacy regime; categories that can vary; sources that supply."""
+    inputs = _items(data.get("inputs"))
+    if not inputs:
+        return
+    regimes = strings(mapping(data.get("regulatory")).get("regimes"))
+    for index, item in inputs:
+        name = _label(item, index, "name")
+        if item.get("personal") is True and not set(_PRIVACY_REGIMES) & set(regimes):
+            yield Finding(
+                rule="personal-input-without-privacy-regime",
+                severity="warning",
+                path=f"inputs.{index}.personal",
+                message=f"input {name} is personal, but no privacy regime ("
+                f"{', '.join(_PRIVACY_REGIMES)}) is in scope: add the one that applies",
+                question=f"Which privacy law covers {name}, and who answers for it?",
+            )
+        if item.get("type") == "category" and len(strings(item.get("values"))) == 1:
+            yield Finding(
+                rule="single-value-category",
+                severity="warning",
+                path=f"inputs.{index}.values",
+                message=f"category input {name} has one value, so it tells the model nothing: "
+                "list its other values or drop it",
+            )
+    supplied = {_text(item.get("source")) for _, item in inputs}
+    for index, dependency in _items(data.get("data_dependencies")):
+        if _text(dependency.get("name")) not in supplied:
+            yield Finding(
+                rule="dependency-supplies-no-input",
+                severity="warning",
+                path=f"data_dependencies.{index}",
+                message=f"data dependency {_label(dependency, index, 'name')} supplies no input: "
+                "name it as the source of the inputs it feeds, or remove it",
+                question=f"What does {_label(dependency, index, 'name')} feed into the model?",
+            )
+
+
 def owners(data: dict[str, Any]) -> Iterator[Finding]:
     """Every owner role is filled, and not all by the same person."""
     value = data.get("owners")
@@ -522,6 +560,7 @@ RULES: tuple[Rule, ...] = (
     regime_data_classes,
     high_risk_oversight,
     separation_of_duties,
+    data_contract,
     owners,
     budget,
     monitoring,

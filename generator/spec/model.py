@@ -11,7 +11,7 @@ import re
 import sys
 import unicodedata
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -321,6 +321,94 @@ class OperatingBoundary(_Model):
     escalation: Line | None = Field(default=None, description="where escalations go")
 
 
+def _not_keyword(name: str) -> str:
+    """Refuse an input name Python reserves (it becomes a field of generated code)."""
+    if keyword.iskeyword(name) or name.startswith("model_"):
+        raise PydanticCustomError(
+            "reserved_name",
+            "'{name}' is reserved by Python or pydantic; choose another name",
+            {"name": name},
+        )
+    return name
+
+
+InputName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=60, pattern=r"^[a-z][a-z0-9_]*$"),
+    AfterValidator(_not_keyword),
+]
+CategoryValue = Annotated[
+    str, Field(max_length=100), AfterValidator(_clean_text), AfterValidator(_single_line)
+]
+Flag = Annotated[bool, Field(strict=True)]
+
+
+class InputType(StrEnum):
+    """The type of a model input, as every boundary enforces it."""
+
+    NUMBER = "number"
+    INTEGER = "integer"
+    CATEGORY = "category"
+    BOOLEAN = "boolean"
+    TEXT = "text"
+
+
+class Input(_Model):
+    """One typed input of the model: the data contract, enforced at every boundary."""
+
+    name: InputName = Field(description="the input's name, an identifier such as claim_amount")
+    type: InputType = Field(description="number, integer, category, boolean or text")
+    min: Number | None = Field(
+        default=None, description="the smallest value allowed (number and integer inputs)"
+    )
+    max: Number | None = Field(
+        default=None, description="the largest value allowed (number and integer inputs)"
+    )
+    values: list[CategoryValue] | None = Field(
+        default=None, description="the values a category input may take"
+    )
+    required: Flag = Field(default=True, description="whether every request must give it")
+    personal: Flag = Field(
+        default=False,
+        description="whether it identifies or describes a person (pseudonymised before logs, "
+        "audit and quarantine)",
+    )
+    source: Line | None = Field(
+        default=None, description="the data dependency that supplies it (its name)"
+    )
+
+    @model_validator(mode="after")
+    def _check_type(self) -> Self:
+        """Bounds only on numbers, consistent; values only, and always, on categories."""
+        numeric = self.type in (InputType.NUMBER, InputType.INTEGER)
+        bounds = [b for b in (self.min, self.max) if b is not None]
+        if bounds and not numeric:
+            raise PydanticCustomError(
+                "bounds_on_non_number", "min and max apply to number and integer inputs only"
+            )
+        if self.type == InputType.INTEGER and any(not float(b).is_integer() for b in bounds):
+            raise PydanticCustomError(
+                "fractional_bound", "an integer input needs whole-number bounds"
+            )
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise PydanticCustomError(
+                "bounds_reversed",
+                "min {low} is above max {high}",
+                {"low": f"{self.min:g}", "high": f"{self.max:g}"},
+            )
+        if self.type == InputType.CATEGORY:
+            if not self.values:
+                raise PydanticCustomError(
+                    "values_required", "a category input lists its values (values: [a, b])"
+                )
+            check_unique([str(v) for v in self.values], "values", "value")
+        elif self.values is not None:
+            raise PydanticCustomError(
+                "values_on_non_category", "values apply to category inputs only"
+            )
+        return self
+
+
 class DataDependency(_Model):
     """Upstream data or integration the project relies on."""
 
@@ -391,6 +479,9 @@ class ProjectSpec(_Model):
     )
     operating_boundary: OperatingBoundary | None = None
     data_dependencies: list[DataDependency] | None = None
+    inputs: list[Input] | None = Field(
+        default=None, description="the typed data contract of the model's inputs"
+    )
     monitoring: Monitoring | None = None
     budget: Budget | None = None
 
@@ -401,6 +492,7 @@ class ProjectSpec(_Model):
             entries = getattr(self, section.key) or []
             ids = [str(getattr(entry, str(section.id_key))) for entry in entries]
             check_unique(ids, section.key, section.id_label)
+        self._check_inputs()
         metric_ids = {m.id for m in self.success_metrics}
         for index, criterion in enumerate(self.acceptance_criteria):
             if criterion.metric is not None and criterion.metric not in metric_ids:
@@ -413,10 +505,40 @@ class ProjectSpec(_Model):
                 )
         return self
 
+    def _check_inputs(self) -> None:
+        """Inputs name known sources, and drift features name inputs when inputs exist."""
+        if self.inputs is None:
+            return
+        sources = {d.name for d in self.data_dependencies or []}
+        for index, item in enumerate(self.inputs):
+            if item.source is not None and item.source not in sources:
+                known = ", ".join(sorted(sources)) or "none: add data_dependencies first"
+                raise _at(
+                    f"inputs.{index}.source",
+                    "'{source}' names no data dependency; use one of: {known}",
+                    source=item.source,
+                    known=known,
+                )
+        names = {item.name for item in self.inputs}
+        features = self.monitoring.drift_features if self.monitoring else []
+        for index, feature in enumerate(features):
+            if feature not in names:
+                raise _at(
+                    f"monitoring.drift_features.{index}",
+                    "'{feature}' names no input; drift is watched on inputs: {known}",
+                    feature=feature,
+                    known=", ".join(sorted(names)) or "none",
+                )
+
     @property
     def package(self) -> str:
         """The Python package name derived from ``name``."""
         return slug_to_identifier(self.name)
+
+
+def _at(path: str, message: str, **context: Any) -> PydanticCustomError:
+    """An error about the field at ``path`` (a rule that spans sections names its field)."""
+    return PydanticCustomError("at_path", "{path}: " + message, {"path": path, **context})
 
 
 def check_unique(values: list[str], where: str, what: str) -> None:

@@ -141,6 +141,17 @@ SECTIONS: tuple[Section, ...] = (
         optional=True,
     ),
     Section(
+        "inputs",
+        "Inputs",
+        "What the model reads, typed: the data contract every boundary enforces.",
+        "The typed data contract of the model's inputs: enforced by the service's request "
+        "schema and the pipeline's contract; drift features name inputs.",
+        id_key="name",
+        id_label="input name",
+        entry="Input {name} ({type})",
+        optional=True,
+    ),
+    Section(
         "monitoring",
         "Monitoring",
         "Service levels and drift alerts.",
@@ -158,7 +169,7 @@ SECTIONS: tuple[Section, ...] = (
 """The sections in the order of ``spec-example.yaml``: the interview asks them in this
 order and spec files present them in it."""
 
-FLOW_LISTS = frozenset({"regimes", "data_classes", "drift_features", "can"})
+FLOW_LISTS = frozenset({"regimes", "data_classes", "drift_features", "can", "values"})
 """Lists of short ids, written on one line as in the example: ``[eu-ai-act, gdpr]``."""
 
 UNIQUE_ITEMS: dict[str, str] = {

@@ -69,6 +69,11 @@ def describe_error(detail: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
         ctx = detail.get("ctx") or {}
         loc = ("acceptance_criteria", int(ctx["index"]), "metric")
         message = message.split(": ", 1)[1]
+    elif kind == "at_path":
+        # a rule across sections names the field it is about: point the location at it
+        ctx = detail.get("ctx") or {}
+        loc = tuple(int(p) if p.isdigit() else p for p in str(ctx["path"]).split("."))
+        message = message.split(": ", 1)[1]
     elif kind in {"enum", "literal_error"}:
         message = (
             f"{_input_repr(detail['input'])} is not allowed; {message[0].lower()}{message[1:]}"

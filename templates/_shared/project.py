@@ -125,6 +125,22 @@ def metric(metric_id: str) -> dict[str, Any]:
     raise KeyError(metric_id)
 
 
+def contract() -> dict[str, Any]:
+    """Return the typed data contract: ``typed``, ``version`` and the spec's ``inputs``."""
+    value: dict[str, Any] = project()["contract"]
+    return value
+
+
+def contract_version() -> str:
+    """Return the contract's version (a hash of spec.yaml's inputs), kept with each decision."""
+    return str(contract()["version"])
+
+
+def personal_inputs() -> frozenset[str]:
+    """Return the names of inputs that identify or describe a person."""
+    return frozenset(str(i["name"]) for i in contract()["inputs"] if i.get("personal"))
+
+
 def criterion(criterion_id: str) -> dict[str, Any]:
     """Return an acceptance criterion of the spec by id."""
     for item in spec()["acceptance_criteria"]:

@@ -21,7 +21,7 @@ from tests.tools import find_tool
 PROMTOOL = find_tool("promtool")
 
 SOURCES = [*EXAMPLE_SPECS, FIXTURES / "hostile-service.yaml", FIXTURES / "longest-names.yaml"]
-OPTIONAL_SECTIONS = ("operating_boundary", "data_dependencies", "monitoring", "budget")
+OPTIONAL_SECTIONS = ("operating_boundary", "data_dependencies", "inputs", "monitoring", "budget")
 
 
 def variant(path: Path, kind: str, minimal: bool) -> dict[str, Any]:

@@ -65,7 +65,7 @@ CRITERIA = [
     DOWN + ENTER,  # M-1
     "n",
 ]
-NO_OPTIONAL = ["n", "n", "n", "n"]
+NO_OPTIONAL = ["n", "n", "n", "n", "n"]
 
 
 def happy_keys(**replace: list[str]) -> list[str]:

@@ -165,7 +165,7 @@ def test_second_metric_gets_the_next_id(target: Path) -> None:
 
 def test_optional_budget_section_is_written_when_chosen(target: Path) -> None:
     """An optional section answered yes is written with its answer."""
-    drive(happy_keys(optional=["n", "n", "n", "y", line("2000")]), target)
+    drive(happy_keys(optional=["n", "n", "n", "n", "y", line("2000")]), target)
     budget = load_spec(target).budget
     assert budget is not None
     assert budget.monthly_usd == 2000
@@ -208,7 +208,7 @@ def test_resume_keeps_a_finished_list(target: Path) -> None:
     """A list the person finished before Ctrl-C is not offered again on resume."""
     first = happy_keys()[: len(happy_keys(metrics=[], regulatory=[], criteria=[], optional=[]))]
     drive([*first, CTRL_C], target)
-    run = drive([ENTER, *METRICS, *REGULATORY, *CRITERIA, "n", "n", "n", "n"], target)
+    run = drive([ENTER, *METRICS, *REGULATORY, *CRITERIA, "n", "n", "n", "n", "n"], target)
     assert "Add another user role?" not in run.output
     assert run.error is None
 

@@ -86,7 +86,7 @@ def test_an_added_field_is_checked_by_its_model_rules(target: Path) -> None:
 
 def test_an_added_choice_is_asked_as_a_select(target: Path) -> None:
     """A field of fixed values is asked as a choice among them."""
-    optional = ["n", "n", "n", "y", line("2000"), DOWN + ENTER]
+    optional = ["n", "n", "n", "n", "y", line("2000"), DOWN + ENTER]
     drive(happy_keys(owners=[*OWNERS, ENTER], optional=optional), target, model=SpecPlus)
     budget = _written(target).budget
     assert budget is not None

@@ -334,3 +334,36 @@ def test_a_contest_path_nobody_may_use_is_a_warning() -> None:
     for user in data["users"]:
         user["can"] = [p for p in user.get("can", ["request", "read"]) if p != "contest"]
     assert ("no-contest-role", "warning", "users") in _rule_ids(rules.separation_of_duties, data)
+
+
+def test_a_personal_input_without_a_privacy_regime_is_a_warning() -> None:
+    """Personal inputs with neither GDPR nor HIPAA in scope: the review asks which law applies."""
+    data = _data()
+    data["regulatory"]["regimes"] = ["eu-ai-act"]
+    found = _rule_ids(rules.data_contract, data)
+    assert ("personal-input-without-privacy-regime", "warning", "inputs.2.personal") in found
+
+
+def test_a_single_value_category_is_a_warning() -> None:
+    """A category with one value tells the model nothing."""
+    data = _data()
+    data["inputs"][1]["values"] = ["web"]
+    assert ("single-value-category", "warning", "inputs.1.values") in _rule_ids(
+        rules.data_contract, data
+    )
+
+
+def test_a_data_dependency_that_supplies_no_input_is_a_warning() -> None:
+    """With inputs, each data dependency should be the source of at least one."""
+    data = _data()
+    for item in data["inputs"]:
+        item.pop("source", None)
+    assert ("dependency-supplies-no-input", "warning", "data_dependencies.0") in _rule_ids(
+        rules.data_contract, data
+    )
+
+
+def test_examples_under_a_privacy_regime_have_no_data_contract_finding() -> None:
+    """The GDPR and HIPAA examples with inputs are consistent (the US lender gets a warning)."""
+    for name in ("claims-triage.yaml", "trial-safety-signals.yaml"):
+        assert _rule_ids(rules.data_contract, _data(ROOT / "specs" / name)) == []

@@ -117,11 +117,15 @@ def test_required_sections(section: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "section", ["operating_boundary", "data_dependencies", "monitoring", "budget"]
+    "section", ["operating_boundary", "data_dependencies", "inputs", "monitoring", "budget"]
 )
 def test_optional_sections(section: str) -> None:
-    """The optional sections may be left out."""
-    assert errors_of(changed(section, DELETE)) == []
+    """The optional sections may be left out (with what refers to them)."""
+    data = changed(section, DELETE)
+    for item in data.get("inputs") or []:
+        if section == "data_dependencies":
+            item.pop("source", None)
+    assert errors_of(data) == []
 
 
 @pytest.mark.parametrize(
@@ -367,3 +371,60 @@ def test_unknown_permission_is_refused_on_its_line() -> None:
 def test_a_permission_listed_twice_is_refused() -> None:
     """Each permission is listed once."""
     assert "appears twice" in only_error(changed("users.0.can", ["read", "read"]))
+
+
+def _with_inputs(inputs: list[dict[str, Any]], drift: list[str] | None = None) -> dict[str, Any]:
+    data = copy.deepcopy(BASE)
+    data["inputs"] = inputs
+    data["monitoring"]["drift_features"] = drift if drift is not None else []
+    return data
+
+
+def test_the_normative_example_with_inputs_and_can_is_valid() -> None:
+    """The spec-example beside DESIGN.md, inputs and users[].can included, validates."""
+    spec = load_spec(SPECS / "claims-triage.yaml")
+    assert spec.inputs is not None
+    assert [i.type for i in spec.inputs] == ["number", "category", "text"]
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        ([{"name": "a", "type": "text", "min": 1}], "min and max apply to number and integer"),
+        ([{"name": "a", "type": "number", "min": 5, "max": 1}], "min 5 is above max 1"),
+        ([{"name": "a", "type": "integer", "max": 2.5}], "whole-number bounds"),
+        ([{"name": "a", "type": "category"}], "a category input lists its values"),
+        ([{"name": "a", "type": "category", "values": []}], "a category input lists its values"),
+        ([{"name": "a", "type": "category", "values": ["x", "x"]}], "appears twice"),
+        ([{"name": "a", "type": "number", "values": ["x"]}], "values apply to category inputs"),
+        ([{"name": "Bad-Name", "type": "text"}], "is not allowed"),
+        ([{"name": "class", "type": "text"}], "reserved by Python"),
+        ([{"name": "a", "type": "text"}, {"name": "a", "type": "number"}], "appears twice"),
+        ([{"name": "a", "type": "text", "required": "yes"}], "inputs.0.required"),
+        ([{"name": "a", "type": "decimal"}], "is not allowed"),
+    ],
+)
+def test_input_rules(inputs: list[dict[str, Any]], expected: str) -> None:
+    """Each input rule refuses its case with a line naming the field."""
+    message = only_error(_with_inputs(inputs))
+    assert expected in message, message
+    assert re.match(r"^spec\.yaml:\d+: (\(top\): )?inputs", message), message
+
+
+def test_an_input_source_must_name_a_data_dependency() -> None:
+    """An input's source names a data dependency; the error names the source's line."""
+    message = only_error(_with_inputs([{"name": "a", "type": "text", "source": "nowhere"}]))
+    assert re.match(r"^spec\.yaml:\d+: inputs\.0\.source: 'nowhere' names no data", message)
+
+
+def test_drift_features_must_name_inputs_when_inputs_exist() -> None:
+    """With inputs, drift is watched on inputs only; the feature's line is named."""
+    message = only_error(_with_inputs([{"name": "a", "type": "number"}], drift=["a", "b"]))
+    assert re.match(r"^spec\.yaml:\d+: monitoring\.drift_features\.1: 'b' names no input", message)
+
+
+def test_without_inputs_drift_features_stay_free() -> None:
+    """Specs without inputs behave as before: drift features are plain names."""
+    data = changed("inputs", DELETE)
+    data["monitoring"]["drift_features"] = ["anything_at_all"]
+    assert errors_of(data) == []

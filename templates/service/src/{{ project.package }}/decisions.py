@@ -3,12 +3,14 @@
 A result whose confidence is below the review threshold of spec.yaml is stored with status
 ``pending_review`` and is not applied until a reviewer approves or overrides it (see
 review.py). The decision and its audit record (model version, a hash of the inputs, the
-subject pseudonymised) commit in one transaction. With an ``Idempotency-Key`` header a
+subject pseudonymised, the data contract's version) commit in one transaction; no input
+value is written, only a keyed digest of them. With an ``Idempotency-Key`` header a
 retried request returns the decision it made the first time instead of a second one.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import sqlite3
@@ -18,7 +20,6 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 
 from . import project
 from .auth import Permission, Principal, require
-from .privacy import fingerprint
 from .schemas import Decision, DecisionRequest
 from .services import Services, get_services, request_id
 
@@ -39,6 +40,7 @@ def to_decision(row: dict[str, Any]) -> Decision:
         final_label=row["final_label"],
         review_threshold=project.review_threshold(),
         created_at=row["created_at"],
+        contract_version=row["contract_version"],
     )
 
 
@@ -85,7 +87,9 @@ def decide(
             status.HTTP_400_BAD_REQUEST,
             detail="Idempotency-Key: 1 to 200 visible ASCII characters",
         )
-    request_sha256 = fingerprint(body.model_dump(mode="json"))
+    request_sha256 = services.audit.pseudonym(
+        json.dumps(body.model_dump(mode="json", by_alias=True), sort_keys=True)
+    )
     if idempotency_key is not None:
         replay = _replay(services, principal, idempotency_key, request_sha256)
         if replay is not None:
@@ -94,12 +98,14 @@ def decide(
             return replay
     if not services.model_enabled():
         raise _refuse(services, request, principal, 503, "kill switch engaged")
-    prediction = services.model.predict(body.inputs)
+    inputs = body.input_values()
+    prediction = services.model.predict(inputs)
     if not valid_confidence(prediction.confidence):
         # the model broke its contract: a fault upstream of this service, nothing is stored
         raise _refuse(services, request, principal, 502, "the model returned an invalid confidence")
     routed = "pending_review" if prediction.confidence < project.review_threshold() else "applied"
-    inputs_sha256 = fingerprint(body.inputs)
+    # keyed, so a digest of a few personal values cannot be reversed by trying them all
+    inputs_sha256 = services.audit.pseudonym(json.dumps(inputs, sort_keys=True, default=str))
     with services.db.transaction() as conn:
         if idempotency_key is not None:  # a concurrent retry may have committed meanwhile
             replay = _replay(services, principal, idempotency_key, request_sha256, conn)
@@ -116,6 +122,7 @@ def decide(
             model_version=prediction.model_version,
             status=routed,
             requested_by=principal.actor,
+            contract_version=project.contract_version(),
         )
         if idempotency_key is not None:
             services.decisions.remember(
@@ -132,9 +139,13 @@ def decide(
             model_version=prediction.model_version,
             subject=body.subject_id,
             after={"label": prediction.label, "status": routed},
-            details={"confidence": prediction.confidence, "inputs_sha256": inputs_sha256},
+            details={
+                "confidence": prediction.confidence,
+                "inputs_sha256": inputs_sha256,
+                "contract_version": project.contract_version(),
+            },
         )
-    services.drift.observe(body.inputs)
+    services.drift.observe(inputs)
     services.metrics.predictions.labels(prediction.model_version, routed).inc()
     services.metrics.cost.inc(services.settings.cost_per_prediction_usd)
     response.headers[AI_DISCLOSURE_HEADER] = "true"

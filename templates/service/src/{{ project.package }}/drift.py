@@ -3,7 +3,8 @@
 The reference sample ships in the package (``data/reference_sample.json``); replace it with
 a sample of the training data. PSI per drift feature of spec.yaml is exported as a metric;
 ops/alerts.yml alerts when it passes the spec's threshold. Numeric features are binned by
-the reference's deciles, other features compared by category frequency.
+the reference's deciles, categories compared by their shares; the share of values a
+category's reference never had is exported too (an upstream system sending a new value).
 """
 
 from __future__ import annotations
@@ -92,6 +93,17 @@ class DriftMonitor:
         for name, recent in self._recent.items():
             if name in inputs:
                 recent.append(inputs[name])
+
+    def unseen(self) -> dict[str, float]:
+        """Return, per category feature, the share of recent values the reference never had."""
+        shares: dict[str, float] = {}
+        for name, recent in self._recent.items():
+            reference = self.reference[name]
+            if not recent or not reference or all(_is_number(v) for v in reference):
+                continue
+            known = {str(v) for v in reference}
+            shares[name] = sum(1 for v in recent if str(v) not in known) / len(recent)
+        return shares
 
     def scores(self) -> dict[str, float | None]:
         """Return PSI per feature (None until the window holds enough values)."""

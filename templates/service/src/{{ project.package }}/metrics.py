@@ -55,6 +55,12 @@ class Metrics:
         self.drift = Gauge(
             f"{PREFIX}_drift_psi", "Population stability index per feature", ["feature"], registry=r
         )
+        self.drift_unseen = Gauge(
+            f"{PREFIX}_drift_unseen_share",
+            "Share of recent values of a category the reference sample never had",
+            ["feature"],
+            registry=r,
+        )
         self.drift_threshold = Gauge(
             f"{PREFIX}_drift_psi_threshold",
             "PSI above which drift is alerted (spec.yaml)",

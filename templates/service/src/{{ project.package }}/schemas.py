@@ -1,15 +1,26 @@
 """The data contract at the API boundary: requests are validated here before any work.
 
-Required inputs are the drift features of spec.yaml; extend :class:`DecisionRequest` with
-the fields of the upstream contract (see docs/spec.md, data dependencies).
+With ``inputs`` in spec.yaml, the request's ``inputs`` are exactly those, typed: numbers
+are numbers (no numeric strings, no NaN or infinity) within their bounds, categories one of
+their values, booleans true or false; an unknown input is refused and an optional one may
+be absent. Each refusal is a 422 naming the input (and never echoing its value). Without
+``inputs``, the drift features of spec.yaml are required and other inputs pass.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    create_model,
+    field_validator,
+)
 
 from . import project
 
@@ -18,10 +29,67 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 InputValue = float | int | bool | Annotated[str, StringConstraints(max_length=1000)]
 DecisionStatus = Literal["applied", "pending_review", "approved", "overridden", "contested"]
+TEXT_MAX = 1000
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _annotation(item: dict[str, Any]) -> Any:
+    """The strict type of one input of the contract."""
+    kind = item["type"]
+    low: float | None = item.get("min")
+    high: float | None = item.get("max")
+    if kind == "number":
+        return Annotated[float, Field(strict=True, allow_inf_nan=False, ge=low, le=high)]
+    if kind == "integer":
+        return Annotated[int, Field(strict=True, ge=low, le=high)]
+    if kind == "category":
+        return Literal[tuple(item["values"])]
+    if kind == "boolean":
+        return Annotated[bool, Field(strict=True)]
+    return Annotated[str, Field(strict=True, max_length=TEXT_MAX)]
+
+
+def _typed_inputs() -> type[BaseModel]:
+    """The request's inputs as spec.yaml's contract types them (fields aliased by name)."""
+    fields: dict[str, Any] = {}
+    for index, item in enumerate(project.contract()["inputs"]):
+        annotation = _annotation(item)
+        if item.get("required", True):
+            fields[f"input_{index}"] = (annotation, Field(alias=item["name"]))
+        else:
+            fields[f"input_{index}"] = (annotation | None, Field(default=None, alias=item["name"]))
+    model: type[BaseModel] = create_model(
+        "Inputs", __config__=ConfigDict(extra="forbid", frozen=True), **fields
+    )
+    return model
+
+
+class _UntypedInputs(BaseModel):
+    """Inputs without a contract: the drift features of spec.yaml are required."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    @classmethod
+    def check(cls, value: dict[str, InputValue]) -> dict[str, InputValue]:
+        """Refuse names that are not identifiers and missing drift features."""
+        bad = [key for key in value if not _KEY.match(key)]
+        if bad:
+            raise ValueError(f"input names must be identifiers: {bad[:5]}")
+        missing = [name for name in project.drift_features() if name not in value]
+        if missing:
+            raise ValueError(f"missing required inputs: {missing}")
+        return value
+
+
+if TYPE_CHECKING:
+    Inputs = dict[str, Any]
+elif project.contract()["typed"]:
+    Inputs = _typed_inputs()
+else:
+    Inputs = dict[str, InputValue]
 
 
 class DecisionRequest(_Strict):
@@ -32,18 +100,23 @@ class DecisionRequest(_Strict):
         max_length=200,
         description="the case or person the decision is about; stored only pseudonymised",
     )
-    inputs: dict[str, InputValue] = Field(description="model inputs by name", max_length=200)
+    inputs: Inputs = Field(description="model inputs by name (spec.yaml's data contract)")
 
-    @field_validator("inputs")
+    @field_validator("inputs", mode="before")
     @classmethod
-    def _contract(cls, value: dict[str, InputValue]) -> dict[str, InputValue]:
-        bad = [key for key in value if not _KEY.match(key)]
-        if bad:
-            raise ValueError(f"input names must be identifiers: {bad[:5]}")
-        missing = [name for name in project.drift_features() if name not in value]
-        if missing:
-            raise ValueError(f"missing required inputs: {missing}")
-        return value
+    def _contract(cls, value: Any) -> Any:
+        if project.contract()["typed"] or not isinstance(value, dict):
+            return value
+        if len(value) > 200:
+            raise ValueError("at most 200 inputs")
+        return _UntypedInputs.check(value)
+
+    def input_values(self) -> dict[str, Any]:
+        """Return the inputs by their names in spec.yaml (absent optional ones left out)."""
+        if isinstance(self.inputs, dict):
+            return dict(self.inputs)
+        values: dict[str, Any] = self.inputs.model_dump(by_alias=True, exclude_none=True)
+        return values
 
 
 class Decision(_Strict):
@@ -57,6 +130,7 @@ class Decision(_Strict):
     final_label: str | None
     review_threshold: float
     created_at: str
+    contract_version: str
 
 
 class ApproveRequest(_Strict):

@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS decisions (
     reviewed_by TEXT,
     reviewed_at TEXT,
     reason TEXT,
-    requested_by TEXT NOT NULL DEFAULT ''
+    requested_by TEXT NOT NULL DEFAULT '',
+    contract_version TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS decisions_status ON decisions (status);
 CREATE TABLE IF NOT EXISTS idempotency (
@@ -120,10 +121,11 @@ class DecisionStore:
             for statement in _statements(_SCHEMA):
                 conn.execute(statement)
             columns = {row["name"] for row in conn.execute("PRAGMA table_info(decisions)")}
-            if "requested_by" not in columns:  # a database made by an older template version
-                conn.execute(
-                    "ALTER TABLE decisions ADD COLUMN requested_by TEXT NOT NULL DEFAULT ''"
-                )
+            for column in ("requested_by", "contract_version"):
+                if column not in columns:  # a database made by an older template version
+                    conn.execute(
+                        f"ALTER TABLE decisions ADD COLUMN {column} TEXT NOT NULL DEFAULT ''"
+                    )
 
     def now(self) -> str:
         """Return the current time as an ISO 8601 UTC string."""
@@ -144,6 +146,7 @@ class DecisionStore:
         model_version: str,
         status: str,
         requested_by: str,
+        contract_version: str,
     ) -> dict[str, Any]:
         """Store a new decision inside the caller's transaction and return it."""
         row: dict[str, Any] = {
@@ -157,12 +160,13 @@ class DecisionStore:
             "status": status,
             "final_label": label if status == "applied" else None,
             "requested_by": requested_by,
+            "contract_version": contract_version,
         }
         conn.execute(
             "INSERT INTO decisions (decision_id, created_at, subject, inputs_sha256, label, "
-            "confidence, model_version, status, final_label, requested_by) VALUES (:decision_id, "
-            ":created_at, :subject, :inputs_sha256, :label, :confidence, :model_version, "
-            ":status, :final_label, :requested_by)",
+            "confidence, model_version, status, final_label, requested_by, contract_version) "
+            "VALUES (:decision_id, :created_at, :subject, :inputs_sha256, :label, :confidence, "
+            ":model_version, :status, :final_label, :requested_by, :contract_version)",
             row,
         )
         return self.get(row["decision_id"], conn) or row
