@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from generator.render import sources as templates
 from generator.render.bundle import BundleError, build_bundle
@@ -209,3 +211,24 @@ def test_wheel_carries_the_template_bundle(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         bundle.write_bytes(archive.read("generator/_template/templates.bundle"))
     assert "v0.1.0" in tags_of(bundle)
+
+
+def test_a_changed_input_flows_into_the_schema_contract_and_docs(tmp_path: Path) -> None:
+    """Narrowing an input in spec.yaml and running update changes what every boundary enforces."""
+    project = render(tmp_path / "service", None, "claims-triage.yaml")
+    package = project / "src" / "claims_triage"
+    before = json.loads((package / "project.json").read_text(encoding="utf-8"))["contract"]
+    spec_path = project / "spec.yaml"
+    spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    spec["inputs"][1]["values"] = ["web", "phone"]  # broker removed: a breaking change
+    spec["inputs"].append({"name": "region", "type": "text", "required": False})
+    spec_path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    team_commit(project, "Spec: channel without broker; optional region")
+    result = update_project(project)
+    assert result.status == "updated", result.message
+    after = json.loads((package / "project.json").read_text(encoding="utf-8"))["contract"]
+    assert after["version"] != before["version"]
+    assert [i["name"] for i in after["inputs"]][-1] == "region"
+    assert after["inputs"][1]["values"] == ["web", "phone"]
+    contract_page = (project / "docs" / "data_contract.md").read_text(encoding="utf-8")
+    assert "`region`" in contract_page and "broker" not in contract_page
