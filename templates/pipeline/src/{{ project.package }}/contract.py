@@ -17,6 +17,8 @@ from . import project
 
 FieldType = Literal["int", "float", "str", "bool", "date"]
 Role = Literal["key", "identifier", "feature", "category", "date", "label"]
+IDENTIFYING_ROLES = frozenset({"key", "identifier"})
+"""Roles of fields that identify a record or a person: no reason or quarantine file shows them."""
 Value = int | float | str | bool | date
 Record = dict[str, Value]
 """A row that passed the contract: every field present and of its declared type."""
@@ -29,6 +31,11 @@ class Field:
     name: str
     type: FieldType
     role: Role
+
+    @property
+    def identifying(self) -> bool:
+        """Tell whether the field identifies a record or a person (never shown raw in a reason)."""
+        return self.role in IDENTIFYING_ROLES
 
 
 def _fields() -> tuple[Field, ...]:
@@ -85,13 +92,18 @@ def parse_value(field: Field, text: str | None) -> Value:
         if field.type == "date":
             return date.fromisoformat(raw)
     except ValueError as err:
-        raise ContractError(f"{field.name}: not a valid {field.type}: {raw[:40]!r}") from err
+        raise ContractError(f"{field.name}: not a valid {field.type}{_shown(field, raw)}") from err
     if field.type == "bool":
         lowered = raw.lower()
         if lowered in _TRUE | _FALSE:
             return lowered in _TRUE
-        raise ContractError(f"{field.name}: not a valid bool: {raw[:40]!r}")
+        raise ContractError(f"{field.name}: not a valid bool{_shown(field, raw)}")
     return raw
+
+
+def _shown(field: Field, raw: str) -> str:
+    """The start of a bad value for the reason; never a value that identifies a person."""
+    return "" if field.identifying else f": {raw[:40]!r}"
 
 
 def number(value: Value) -> float:

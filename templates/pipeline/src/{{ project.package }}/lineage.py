@@ -1,8 +1,8 @@
 """Lineage: one record per run, appended to the hash-chained audit log.
 
-A run record holds the run id, UTC start and end, the SHA-256 of every input file, the code
-and model versions, the parameters, row counts, quarantined rows (line and reason only),
-the gate outcome and the outputs with their hashes.
+A run record holds the run id, UTC start and end, the OS account that ran it, the SHA-256
+of every input file, the code and model versions, the parameters, row counts, quarantined
+rows (line and reason only), the gate outcome and the outputs with their hashes.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class RunRecord:
     finished_at: str | None = None
     inputs: dict[str, str] = field(default_factory=dict)
     code_version: str = "unknown"
+    runner: str = "unknown"
     model_version: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
     rows_in: int = 0

@@ -27,6 +27,10 @@ from .contract import (
     validate_rows,
 )
 from .model import Model, fit
+from .privacy import pseudonymise
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula."""
 
 
 class GateError(RuntimeError):
@@ -229,8 +233,12 @@ def publish(
     model: Model,
     scores: Sequence[dict[str, Any]],
     quarantined: Sequence[Quarantined],
+    salt: bytes,
 ) -> list[Path]:
     """Write the scores, the candidate model and the quarantine file; refuse if the gate failed.
+
+    The quarantine file goes to the data's owners and is opened in spreadsheets, so it holds
+    no raw identifier and no formula (see :func:`quarantine_row`).
 
     Raises:
         GateError: the gate did not pass; nothing is written.
@@ -247,12 +255,34 @@ def publish(
     model_path.write_text(model.to_json(), encoding="utf-8")
     quarantine_path = out_dir / "quarantine.csv"
     with quarantine_path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(
-            handle, fieldnames=["line", "reason", *[f.name for f in FIELDS]], extrasaction="ignore"
-        )
+        writer = csv.DictWriter(handle, fieldnames=["line", "reason", *[f.name for f in FIELDS]])
         writer.writeheader()
-        for q in quarantined:
-            writer.writerow({"line": q.line, "reason": q.reason, **q.row})
+        writer.writerows(quarantine_row(q, salt) for q in quarantined)
     gate_path = out_dir / "gate.json"
     gate_path.write_text(json.dumps(gate.as_dict(), indent=2), encoding="utf-8")
     return [scores_path, model_path, quarantine_path, gate_path]
+
+
+def quarantine_row(row: Quarantined, salt: bytes) -> dict[str, str]:
+    """Return a quarantined row as written: identifiers pseudonymised, every cell inert.
+
+    Values of identifying fields (role ``key`` or ``identifier``) become keyed pseudonyms
+    (the same value gives the same pseudonym, so owners can still match duplicates); the
+    line number and the reason stay, so the source's owner can find and fix the row.
+    """
+    cells = {"line": str(row.line), "reason": row.reason}
+    for f in FIELDS:
+        value = row.row.get(f.name)
+        if value and f.identifying:
+            value = pseudonymise(value, salt)
+        cells[f.name] = value or ""
+    return {name: neutralise(value) for name, value in cells.items()}
+
+
+def neutralise(cell: str) -> str:
+    """Return a cell a spreadsheet shows as text: a leading ``'`` before formula characters.
+
+    A value starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run as a
+    formula by spreadsheet software (CSV injection); the apostrophe makes it plain text.
+    """
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
