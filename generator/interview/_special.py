@@ -20,7 +20,7 @@ from generator.interview._checks import check_value
 from generator.interview._draft import Loc
 from generator.interview._fields import question_key
 from generator.interview.prompts import Option
-from generator.spec import ProjectSpec, shape
+from generator.spec import DEFAULT_CAN, ProjectSpec, shape
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,10 @@ SPECIAL: dict[str, Special] = {
     "name": Special(default=lambda h: suggest_name(str(h.entry.get("title", "")))),
     "users.*.description": Special(message="Who are the {role} users and what do they do?"),
     "users.*.needs": Special(message="What do {role} users need from the system?"),
-    "users.*.can": Special(message="What may {role} users do?"),
+    "users.*.can": Special(
+        message="What may {role} users do?",
+        default=lambda _h: [str(p) for p in DEFAULT_CAN],  # what an omitted `can` means
+    ),
     "success_metrics.*.id": Special(auto=_first_free("M")),
     "success_metrics.*.baseline": Special(
         message="What is “{name}” today, in {unit}?", null_is_answer=True

@@ -4,6 +4,10 @@ Each question is keyed by the spec field it answers (``users.*.role``: ``*`` sta
 list index). The wording is meant to sound like a careful product manager: what is asked,
 why it matters, an example. Checking answers is not done here: ``ask()`` takes a ``check``
 callable built from the spec model (see ``generator._checks``).
+
+A suggested text answer is never pre-filled text that typing would append to: it is shown
+greyed in the empty answer, Enter takes it, typing replaces it, and Tab puts it in the line
+to edit it. After a refused answer, the up arrow brings that answer back to correct it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from generator.spec.shape import Section
 
 QuestionKind = Literal["text", "number", "select", "checkbox", "confirm"]
 Check = Callable[[Any], str | None]
+
+NONE_ANSWER = "-"
+"""Typed for an optional question that suggests an answer: none, instead of the suggestion."""
 
 
 @dataclass(frozen=True)
@@ -377,6 +384,11 @@ CONTROL = {
         options=_options(("keep", "keep", ""), ("edit", "edit", ""), ("remove", "remove", "")),
     ),
     "overwrite": Question("Replace it with the new spec?", kind="confirm"),
+    "not_ready": Question(
+        "The spec is not ready to build. What now?",
+        "use the arrow keys, Enter to choose",
+        kind="select",
+    ),
 }
 """Questions about the interview itself rather than the spec."""
 
@@ -414,6 +426,21 @@ def heading(title: str, intro: str) -> None:
     say(intro, "italic")
 
 
+STYLES = {
+    "heading": "bold",
+    "blocker": "fg:ansired",
+    "ready": "fg:ansigreen bold",
+    "not-ready": "fg:ansired bold",
+}
+"""How the verdict's lines are shown, by the kind of line."""
+
+
+def show(lines: Sequence[tuple[str, str]]) -> None:
+    """Show lines tagged with what they are (``STYLES`` keys; other tags are shown plainly)."""
+    for kind, text in lines:
+        say(text, STYLES.get(kind, ""))
+
+
 def _read_number(text: str) -> Any:
     """Read a typed number; anything else is returned as text for the check to refuse."""
     for kind in (int, float):
@@ -437,7 +464,8 @@ def ask(
 
     Args:
         question: what to ask.
-        default: the answer offered (text pre-filled, option pre-selected or pre-checked).
+        default: the answer offered: a suggestion Enter takes and typing replaces (text and
+            numbers), the option pre-selected, or the options pre-checked.
         check: returns why an answer is not acceptable, or None when it is.
         options: choices computed at run time (overrides ``question.options``).
         message: the question's wording with run-time details (overrides ``question.message``).
@@ -449,13 +477,17 @@ def ask(
     Raises:
         KeyboardInterrupt: the person pressed Ctrl-C (or Ctrl-D).
     """
+    recall: str | None = None
     while True:
-        answer = _ask_once(question, default, options, message, instruction)
+        answer = _ask_once(question, default, options, message, instruction, recall)
         problem = check(answer) if check is not None and answer is not None else None
         if problem is None:
             return answer
         say(f"  ✗ {problem}", "fg:ansired")
-        default = answer
+        if question.kind in ("text", "number"):
+            recall = _as_text(answer)  # the suggestion stays; the up arrow recalls the answer
+        else:
+            default = answer
 
 
 def _ask_once(
@@ -464,6 +496,7 @@ def _ask_once(
     options: Sequence[Option] | None,
     message: str | None,
     hint: str | None,
+    recall: str | None = None,
 ) -> Any:
     import questionary
 
@@ -502,16 +535,59 @@ def _ask_once(
         answer = questionary.checkbox(text, box_choices, instruction=instruction).unsafe_ask()
         if answer is None:
             raise KeyboardInterrupt
-        return list(answer)
+        chosen_values = list(answer)
+        say(f"  → {', '.join(chosen_values) if chosen_values else 'none'}", "fg:ansicyan")
+        return chosen_values
+    suggestion = "" if default is None else _as_text(default)
+    typed = _text_prompt(text, hint, suggestion, recall, optional=question.optional)
+    if not typed or (question.optional and suggestion and typed == NONE_ANSWER):
+        return None if question.optional else ""
+    return _read_number(typed) if question.kind == "number" else typed
+
+
+def _text_prompt(
+    text: str, hint: str, suggestion: str, recall: str | None, *, optional: bool
+) -> str:
+    """Read one line; an empty line takes ``suggestion``, shown greyed until typing starts."""
+    import questionary
+    from prompt_toolkit.formatted_text import FormattedText
+    from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+
+    keys = KeyBindings()
+
+    @keys.add("enter", eager=True)
+    def _accept(event: KeyPressEvent) -> None:
+        buffer = event.current_buffer
+        if not buffer.text.strip() and suggestion:
+            buffer.text = suggestion  # so that the echoed answer shows what was taken
+        buffer.validate_and_handle()
+
+    @keys.add("tab")
+    def _edit(event: KeyPressEvent) -> None:
+        if not event.current_buffer.text:
+            event.current_buffer.insert_text(suggestion)
+
+    @keys.add("up")
+    def _recall(event: KeyPressEvent) -> None:
+        if recall and not event.current_buffer.text:
+            event.current_buffer.insert_text(recall)
+
+    parts = [hint] if hint else []
+    if suggestion:
+        parts.append("Enter takes the grey suggestion, Tab edits it")
+        if optional:
+            parts.append(f"{NONE_ANSWER} for none")
+    if recall:
+        parts.append("↑ brings back your answer")
     typed = questionary.text(
-        text, default="" if default is None else _as_text(default), instruction=instruction
+        text,
+        instruction=f"({'; '.join(parts)})" if parts else None,
+        placeholder=FormattedText([("fg:ansibrightblack", suggestion)]) if suggestion else None,
+        key_bindings=keys,
     ).unsafe_ask()
     if typed is None:
         raise KeyboardInterrupt
-    typed = typed.strip()
-    if not typed and question.optional:
-        return None
-    return _read_number(typed) if question.kind == "number" else typed
+    return str(typed).strip()
 
 
 def _as_text(value: Any) -> str:

@@ -5,12 +5,16 @@ the spec model: how a field is asked follows from its type (``_fields``), the fe
 cases are a table (``_special``). Every answer is checked with the model's own rules as it
 is given (``_checks``) and saved at once to a draft beside the target file (``_draft``). A
 run can resume a draft, or start from an existing, possibly partial spec and ask only what
-is missing or what the person wants to change. Only ``prompts`` touches the terminal.
+is missing or what the person wants to change. Before the spec is written, the review's
+verdict, blockers and questions are shown (``_verdict``); a spec that is not ready offers
+to revisit the section a blocker points at, to write anyway, or to stop with the draft kept.
+Only ``prompts`` touches the terminal.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -36,7 +40,9 @@ from generator.interview._fields import (
     question_for,
 )
 from generator.interview._special import Here, refused, special
+from generator.interview._verdict import RENDER, STOP, WRITE, WRITE_ONLY, choices, verdict_lines
 from generator.interview.prompts import Option, ask, say
+from generator.review import review_text
 from generator.spec import SCHEMA_VERSION, LoadedYaml, ProjectSpec, read_spec_data
 from generator.spec.shape import Section
 from generator.spec.wording import spec_error_lines
@@ -55,14 +61,31 @@ class InterviewInterrupted(GeneratorError):
     exit_code = 130
 
 
+class InterviewStopped(InterviewInterrupted):
+    """The person chose to stop at the verdict of a spec that is not ready; the draft is kept."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class InterviewResult:
+    """What the interview wrote, the review's verdict on it, and whether to render it next."""
+
+    path: Path
+    verdict: str
+    render: bool
+    """False when the person chose to write a spec that is not ready without rendering it."""
+
+
 def run_interview(
     target: Path = DEFAULT_SPEC,
     source: Path | None = None,
     *,
     require_tty: bool = True,
     model: type[ProjectSpec] = ProjectSpec,
-) -> Path:
-    """Interview the person, write the spec to ``target`` and return its path.
+    renders: bool = False,
+) -> InterviewResult:
+    """Interview the person, show the review's verdict, write the spec to ``target``.
 
     Args:
         target: the spec file to write; its draft lives beside it.
@@ -70,11 +93,14 @@ def run_interview(
         require_tty: refuse at once unless standard input is a terminal.
         model: the spec model whose fields are asked (a model derived from ``ProjectSpec``
             asks its added fields too).
+        renders: the project is rendered from the spec next (``new``): a spec that is not
+            ready asks whether to render it anyway.
 
     Raises:
         UsageError: no terminal, or ``target`` is a folder.
         SpecError: ``source`` is not readable YAML.
         InterviewInterrupted: Ctrl-C; the draft holds every answer given.
+        InterviewStopped: the person stopped at the verdict; the draft holds every answer.
         GeneratorError: the person chose not to replace an existing, different file.
     """
     if require_tty:
@@ -86,7 +112,7 @@ def run_interview(
     interview = Interview(Draft(draft_path(target), model), model)
     try:
         interview.start(target, source)
-        return interview.finish(target)
+        return interview.finish(target, renders=renders)
     except (KeyboardInterrupt, EOFError) as err:
         raise InterviewInterrupted(interview.interrupted_message()) from err
 
@@ -146,8 +172,38 @@ class Interview:
         self.progress.finished -= {(key,) for key in self.progress.change}
         self._save()
 
-    def finish(self, target: Path) -> Path:
-        """Ask until the spec is valid, then write it and remove the draft."""
+    def finish(self, target: Path, *, renders: bool = False) -> InterviewResult:
+        """Ask until the spec is valid, show the verdict, then write it and remove the draft.
+
+        Raises:
+            InterviewStopped: the spec is not ready and the person chose to stop.
+        """
+        while True:
+            text = self._complete(target)
+            report = review_text(text, str(target))
+            prompts.show(verdict_lines(report, str(target)))
+            if report.verdict == "ready":
+                choice = RENDER if renders else WRITE
+                break
+            choice = ask(prompts.CONTROL["not_ready"], options=choices(report, renders=renders))
+            if choice in (WRITE, RENDER, WRITE_ONLY):
+                break
+            if choice == STOP:
+                self._save()
+                raise InterviewStopped(
+                    f"Stopped before writing {target}; your answers are saved in "
+                    f"{self.draft.path}. Run the same command again to resume."
+                )
+            self.progress.change.add(choice)  # revisit the section, then judge again
+            self._opened = None
+            self._save()
+        self._confirm_replace(target, text)
+        write_atomic(target, text)
+        self.draft.discard()
+        return InterviewResult(target, report.verdict, render=choice == RENDER)
+
+    def _complete(self, target: Path) -> str:
+        """Walk the shape until the answers make a valid spec; return the spec's text."""
         for _ in range(ROUNDS):
             self._walk()
             try:
@@ -162,10 +218,7 @@ class Interview:
         text = dump_spec(self.data, model=self.model)
         if self.model.model_validate(read_spec_data(text, str(target)).data) != spec:
             raise RuntimeError("the spec text does not read back as answered; please report this")
-        self._confirm_replace(target, text)
-        write_atomic(target, text)
-        self.draft.discard()
-        return target
+        return text
 
     def _reopen(self, err: ValidationError) -> bool:
         """Drop the answers the final check refused, so that the next round asks them again."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator.catalog import load_catalog
 from generator.review._data import items, mapping, mappings
-from generator.review.readiness import Report, ReviewFormat
+from generator.review.readiness import READY_POINTS, Report, ReviewFormat
 from generator.review.rules import SEVERITIES
 from generator.spec import BusinessGoal, Monitoring, Owners, Regulatory
 from generator.spec.shape import label
@@ -82,8 +82,10 @@ def build_view(report: Report) -> dict[str, Any]:
         "title": clean(report.title) or clean(report.spec),
         "source": clean(report.source),
         "kind": clean(data.get("kind")),
+        "owner": clean(mapping(data.get("owners")).get("business")),
         "verdict": report.verdict,
         "score": report.score,
+        "band": score_band(report),
         "schema_valid": report.schema_valid,
         "counts": {s: report.count(s) for s in SEVERITIES},
         "summary": clean(data.get("summary")),
@@ -170,6 +172,12 @@ def build_view(report: Report) -> dict[str, Any]:
     }
 
 
+def score_band(report: Report) -> str:
+    """Say which range of scores the verdict allows, so that score and verdict read together."""
+    low, high = (READY_POINTS, 100) if report.verdict == "ready" else (0, READY_POINTS - 1)
+    return f"{report.verdict} scores {low}-{high}"
+
+
 def _regime(regime_id: Any) -> dict[str, str]:
     regime = load_catalog().regimes.get(regime_id) if isinstance(regime_id, str) else None
     return {
@@ -192,7 +200,14 @@ def render_report(report: Report, fmt: ReviewFormat = "md") -> str:
 
 def to_json(report: Report) -> str:
     """Render the report as JSON of the shape in DESIGN §4b (with a few extra keys)."""
-    document = {
+    return json.dumps(json_document(report), indent=2, ensure_ascii=False)
+
+
+def json_document(report: Report) -> dict[str, Any]:
+    """Return the report as the JSON document of DESIGN §4b (with a few extra keys)."""
+    owner = mapping(report.data.get("owners")).get("business")
+    kind = report.data.get("kind")
+    return {
         "spec": report.spec,
         "verdict": report.verdict,
         "score": report.score,
@@ -223,8 +238,9 @@ def to_json(report: Report) -> str:
         "title": report.title,
         "schema_valid": report.schema_valid,
         "counts": {s: report.count(s) for s in SEVERITIES},
+        "kind": kind if isinstance(kind, str) else None,
+        "owner": owner if isinstance(owner, str) else None,
     }
-    return json.dumps(document, indent=2, ensure_ascii=False)
 
 
 def to_markdown(report: Report) -> str:
@@ -234,7 +250,7 @@ def to_markdown(report: Report) -> str:
     lines = [
         f"## Readiness review: {md(view['title'])}",
         "",
-        f"**Verdict: {view['verdict']}** · score {view['score']}/100 · "
+        f"**Verdict: {view['verdict']}** · score {view['score']}/100 ({view['band']}) · "
         f"{counts['blocker']} blocker(s), {counts['warning']} warning(s), {counts['info']} note(s)"
         f" · spec {md(view['spec'])}",
         "",
@@ -278,7 +294,12 @@ def to_markdown(report: Report) -> str:
 
 def to_html(report: Report) -> str:
     """Render the report as one self-contained, printable HTML page."""
-    return _environment().get_template("review.html.j2").render(view=build_view(report))
+    return render_page("review.html.j2", view=build_view(report))
+
+
+def render_page(template: str, **values: Any) -> str:
+    """Render one of the HTML page templates in ``generator/data`` with ``values``."""
+    return _environment().get_template(template).render(**values)
 
 
 @cache

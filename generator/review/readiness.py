@@ -4,8 +4,11 @@ The review works on drafts. A spec that fails validation is still reviewed: ever
 problem becomes a blocking finding and the readiness rules run on the parsed data. Only a
 file that cannot be read at all is an error.
 
-Score: ``max(0, 100 - 25 x blockers - 8 x warnings - 2 x infos)``, and 0 for a file that
-is not even YAML. The verdict is "ready" only when there is no blocker, whatever the score.
+The verdict is "ready" only when there is no blocker. The score (0-100) agrees with it:
+half of it is the verdict (50 points for no blocker), the other half starts at 50 and each
+finding takes a share of what is left of it: 25% per blocker, 8% per warning, 2% per note.
+So a ready spec scores 50-100 and a spec that is not ready 0-49, however many warnings it
+has; more findings always mean a lower score; a file that is not even YAML scores 0.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ __all__ = [
     "ReviewFormat",
     "review_file",
     "review_text",
+    "unreadable_report",
     "write_report",
 ]
 
@@ -36,9 +40,13 @@ ReviewFormat = Literal["md", "html", "json"]
 FORMATS: tuple[ReviewFormat, ...] = ("md", "html", "json")
 
 SCORE_WEIGHTS: dict[str, int] = {"blocker": 25, "warning": 8, "info": 2}
-"""Points each finding of a severity takes off the score of 100."""
+"""The share (in percent) of the findings' half of the score each finding takes."""
+READY_POINTS = 50
+"""The half of the score that is the verdict: given when no finding blocks."""
 
 _LINE_RE = re.compile(r"^(\d+): (.*)$", re.DOTALL)
+_UNREADABLE = ("yaml", "file")
+"""The rules of findings that leave nothing to review: the file is not YAML or not there."""
 
 
 ControlRow = ControlInScope
@@ -65,11 +73,13 @@ class Report:
 
     @property
     def score(self) -> int:
-        """Return 0-100: 100 less the weight of every finding (see the module docstring)."""
-        if any(f.rule == "yaml" for f in self.findings):
+        """Return 0-100: 50-100 when ready, 0-49 when not (see the module docstring)."""
+        if any(f.rule in _UNREADABLE for f in self.findings):
             return 0
-        lost = sum(SCORE_WEIGHTS[f.severity] for f in self.findings)
-        return max(0, 100 - lost)
+        rest = float(100 - READY_POINTS)
+        for finding in self.findings:
+            rest *= 1 - SCORE_WEIGHTS[finding.severity] / 100
+        return (READY_POINTS if self.verdict == "ready" else 0) + round(rest)
 
     def count(self, severity: str) -> int:
         """Return how many findings have ``severity``."""
@@ -83,6 +93,12 @@ def review_file(path: Path) -> Report:
         SpecError: the file cannot be read (missing, a directory, no permission).
     """
     return review_text(read_file(path), str(path))
+
+
+def unreadable_report(source: str, lines: list[str]) -> Report:
+    """Return the report of a file that cannot be read: each error line is a blocker."""
+    findings = [_problem_finding(line, source, "file") for line in lines]
+    return _report(source, LoadedYaml(data={}), findings, schema_valid=False)
 
 
 def review_text(raw: bytes | str, source: str = "<spec>") -> Report:

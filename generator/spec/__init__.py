@@ -15,6 +15,7 @@ from generator.spec.loading import (
     validate_spec_data,
 )
 from generator.spec.model import (
+    DEFAULT_CAN,
     MAX_DRIFT_THRESHOLD,
     SCHEMA_VERSION,
     AcceptanceCriterion,
@@ -44,6 +45,7 @@ from generator.spec.schema import json_schema, schema_path, write_schema_file
 from generator.spec.wording import describe_error, spec_error_lines
 
 __all__ = [
+    "DEFAULT_CAN",
     "MAX_DRIFT_THRESHOLD",
     "SCHEMA_VERSION",
     "AcceptanceCriterion",

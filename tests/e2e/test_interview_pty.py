@@ -1,4 +1,7 @@
-"""The installed console script in a real pseudo-terminal: answer, Ctrl-C, resume.
+"""The installed console script in a real pseudo-terminal: answers, suggestions, verdict.
+
+Answer, Ctrl-C and resume; type over a suggested answer; see the review's verdict and
+blockers before the interview ends.
 
 Timeouts are generous for a loaded machine; every wait ends as soon as the expected
 text appears, so nothing sleeps needlessly.
@@ -22,14 +25,19 @@ TIMEOUT = 30
 SCRIPT = Path(sys.executable).parent / "new-ai-project"
 
 
-def _spawn(cwd: Path) -> pexpect.spawn:
-    """Start `new-ai-project spec new` in a pseudo-terminal."""
+ROOT = Path(__file__).resolve().parents[2]
+PLANTED = ROOT / "tests" / "fixtures" / "review" / "planted-problems.yaml"
+UP = "\x1b[A"
+
+
+def _spawn(cwd: Path, *args: str) -> pexpect.spawn:
+    """Start `new-ai-project spec new [ARGS]` in a pseudo-terminal."""
     command = str(SCRIPT) if SCRIPT.exists() else shutil.which("new-ai-project")
     if command is None:
         pytest.fail("the new-ai-project console script is not installed")
     child = pexpect.spawn(
         command,
-        ["spec", "new"],
+        ["spec", "new", *args],
         cwd=str(cwd),
         encoding="utf-8",
         timeout=TIMEOUT,
@@ -68,3 +76,44 @@ def test_answer_then_ctrl_c_keeps_the_answer_and_resumes(tmp_path: Path) -> None
     again.expect("kind of system")
     _interrupt(again)
     assert again.exitstatus == 130
+
+
+def test_typing_over_a_suggestion_replaces_it(tmp_path: Path) -> None:
+    """The slug suggested from the title shows; the name typed replaces it, not appends."""
+    child = _spawn(tmp_path)
+    child.expect("project called")
+    child.send("Invoice anomaly detection\r")
+    child.expect("kind of system")
+    child.send("\r")
+    child.expect("Short name")
+    child.expect("invoice-anomaly-detection")  # the suggestion, greyed in the empty answer
+    child.send("invoice-desk\r")
+    child.expect("one or two sentences")
+    _interrupt(child)
+    saved = Draft(tmp_path / "spec.draft.yaml").load()
+    assert saved is not None
+    assert saved[0]["name"] == "invoice-desk"
+
+
+def test_the_verdict_shows_before_the_interview_ends(tmp_path: Path) -> None:
+    """A flawed spec's verdict and blockers appear with a choice; stopping keeps the draft."""
+    child = _spawn(tmp_path, "out.yaml", "--from", str(PLANTED))
+    child.expect("Which parts do you want to change")
+    child.send("\r")
+    child.expect("upstream data sources")
+    child.send("n")
+    child.expect("typed data contract")
+    child.send("n")
+    child.expect("Verdict: not-ready")
+    child.expect("holds every owner role")  # a blocker, with what to change
+    child.expect("What now")
+    child.send(UP + "\r")  # the last choice: stop here and keep the draft
+    child.expect(pexpect.EOF)
+    child.close()
+    screen = str(child.logfile_read.getvalue())
+    assert (child.exitstatus, "Traceback" in screen) == (1, False)
+    assert "Stopped before writing out.yaml" in screen
+    assert (not (tmp_path / "out.yaml").exists(), (tmp_path / "out.draft.yaml").is_file()) == (
+        True,
+        True,
+    )

@@ -4,22 +4,21 @@ The page shows content, logs no console errors, and hostile spec text stays text
 script or image element reaches the DOM.
 
 Chromium comes from Debian's ``chromium`` package. Without it these tests skip, except
-under CI (the ``CI`` environment variable set), where a missing browser is a failure.
+under CI (the ``CI`` environment variable set), where a missing browser is a failure. The
+portfolio page and the print rendering are checked in ``test_review_pages_browser.py``.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import struct
 import subprocess
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from generator.review import render_report, review_file, write_report
+from tests.e2e.browser import chromium, distinct_colours
 
 pytestmark = pytest.mark.e2e
 
@@ -39,17 +38,6 @@ FLAGS = (
     "--window-size=1280,2000",
 )
 TIMEOUT_S = 120
-
-
-def _chromium() -> str:
-    """Return the Chromium executable, or skip (fail under CI) when it is missing."""
-    for name in ("chromium", "chromium-browser", "/usr/bin/chromium"):
-        found = shutil.which(name)
-        if found:
-            return found
-    if os.environ.get("CI"):
-        pytest.fail("chromium is not installed; CI must install Debian's chromium package")
-    pytest.skip("chromium is not installed (apt-get install chromium); CI runs this test")
 
 
 @dataclass(frozen=True)
@@ -78,7 +66,7 @@ def _run(binary: str, work: Path, *args: str) -> subprocess.CompletedProcess[str
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> BrowserRun:
     """Render the hostile spec's review page, then screenshot it and dump its DOM."""
-    binary = _chromium()
+    binary = chromium()
     work = tmp_path_factory.mktemp("browser")
     page = work / "review.html"
     write_report(page, render_report(review_file(HOSTILE_SPEC), "html"))
@@ -89,54 +77,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> BrowserRun:
     return BrowserRun(page, shot.read_bytes(), done.stderr, dom.stdout)
 
 
-def _png_rows(data: bytes, max_rows: int) -> tuple[int, list[bytes]]:
-    """Decode the first rows of an 8-bit RGB or RGBA PNG; return bytes per pixel and rows."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG file"
-    offset, idat, header = 8, b"", b""
-    while offset < len(data):
-        (length,) = struct.unpack(">I", data[offset : offset + 4])
-        kind = data[offset + 4 : offset + 8]
-        body = data[offset + 8 : offset + 8 + length]
-        if kind == b"IHDR":
-            header = body
-        elif kind == b"IDAT":
-            idat += body
-        offset += 12 + length
-    width, height, depth, color = struct.unpack(">IIBB", header[:10])
-    assert depth == 8 and color in (2, 6), f"unexpected PNG format depth={depth} color={color}"
-    bpp = 3 if color == 2 else 4
-    stride = width * bpp
-    raw = zlib.decompressobj().decompress(idat, (stride + 1) * min(height, max_rows))
-    rows: list[bytes] = []
-    previous = bytearray(stride)
-    for index in range(min(height, max_rows)):
-        kind_byte = raw[index * (stride + 1)]
-        line = bytearray(raw[index * (stride + 1) + 1 : (index + 1) * (stride + 1)])
-        for i in range(stride):
-            left = line[i - bpp] if i >= bpp else 0
-            up = previous[i]
-            if kind_byte == 1:
-                line[i] = (line[i] + left) & 0xFF
-            elif kind_byte == 2:
-                line[i] = (line[i] + up) & 0xFF
-            elif kind_byte == 3:
-                line[i] = (line[i] + (left + up) // 2) & 0xFF
-            elif kind_byte == 4:
-                corner = previous[i - bpp] if i >= bpp else 0
-                estimate = left + up - corner
-                pa, pb, pc = abs(estimate - left), abs(estimate - up), abs(estimate - corner)
-                pred = left if pa <= pb and pa <= pc else up if pb <= pc else corner
-                line[i] = (line[i] + pred) & 0xFF
-        rows.append(bytes(line))
-        previous = line
-    return bpp, rows
-
-
 def test_screenshot_is_not_blank(browser: BrowserRun) -> None:
     """The top of the page shows many colours (text, badge, rules): a near-empty page has few."""
-    bpp, rows = _png_rows(browser.screenshot, max_rows=400)
-    colours = {row[i : i + 3] for row in rows for i in range(0, len(row), bpp)}
-    assert len(colours) > 100, f"only {len(colours)} distinct colours: the page looks blank"
+    colours = distinct_colours(browser.screenshot)
+    assert colours > 100, f"only {colours} distinct colours: the page looks blank"
 
 
 def test_page_logs_no_console_messages(browser: BrowserRun) -> None:

@@ -1,4 +1,4 @@
-"""The interview from the command line: refusal without a terminal, spec new, Ctrl-C."""
+"""The interview from the command line: no terminal, spec new, Ctrl-C, the verdict, new."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from prompt_toolkit.output import DummyOutput
 
 from generator.cli import main
 from generator.spec import load_spec
-from tests.conftest import SPECS
-from tests.unit.interview_keys import CTRL_C, ENTER, happy_keys, line
+from tests.conftest import FIXTURES, SPECS
+from tests.unit.interview_keys import CTRL_C, ENTER, STOP, UP, happy_keys, line
+
+PLANTED = FIXTURES / "review" / "planted-problems.yaml"
 
 
 def _piped(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -82,3 +84,46 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path: Path, capsys: pytest.CaptureFi
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert str(tmp_path / "spec.draft.yaml") in err
+
+
+# --- the verdict before writing, and before rendering ------------------------------------
+
+
+def test_spec_new_stopped_at_the_verdict_exits_1_naming_the_draft(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stopping at a not-ready verdict exits 1 with one line naming the draft; no spec."""
+    target = tmp_path / "spec.yaml"
+    assert _cli(happy_keys(verdict=[STOP]), "spec", "new", str(target)) == 1
+    err = capsys.readouterr().err
+    assert (err.count("\n"), str(tmp_path / "spec.draft.yaml") in err) == (1, True)
+    assert not target.exists()
+
+
+def test_new_asks_before_rendering_a_spec_that_is_not_ready(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`new DEST` with a not-ready spec, "render later": the spec is written, DEST is not."""
+    dest = tmp_path / "claims"
+    assert _cli(happy_keys(verdict=[UP * 2 + ENTER]), "new", str(dest)) == 1
+    assert "Not rendered, as chosen: the spec is not ready." in capsys.readouterr().out
+    assert (dest.exists(), load_spec(tmp_path / "claims.spec.yaml").title) == (
+        False,
+        "Claims triage assistant",
+    )
+
+
+def test_new_renders_a_spec_that_is_not_ready_when_told_to(tmp_path: Path) -> None:
+    """`new DEST`, "render anyway": the project is rendered from the spec as answered."""
+    dest = tmp_path / "claims"
+    assert _cli(happy_keys(verdict=[UP * 3 + ENTER]), "new", str(dest), "--no-git") == 0
+    assert load_spec(dest / "spec.yaml").title == "Claims triage assistant"
+
+
+def test_new_with_a_spec_asks_nothing_and_prints_the_verdict(tmp_path: Path) -> None:
+    """`new DEST --spec FILE` from a pipe renders a not-ready spec with one verdict line."""
+    done = _piped("new", "demo", "--spec", str(PLANTED), "--no-git", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    first = done.stdout.splitlines()[0]
+    assert first.startswith(f"Review of {PLANTED}: not-ready, score ")
+    assert (tmp_path / "demo" / "spec.yaml").is_file()

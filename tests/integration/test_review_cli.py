@@ -1,4 +1,4 @@
-"""The review and diff commands, called in-process; diff against git references."""
+"""The review and diff commands, called in-process: one spec, a portfolio; diff against git."""
 
 from __future__ import annotations
 
@@ -82,6 +82,41 @@ def test_review_output_replaces_an_existing_file(tmp_path: Path) -> None:
     target.write_text("old", encoding="utf-8")
     main(["review", str(CLAIMS), "-o", str(target)])
     assert ([p.name for p in tmp_path.iterdir()], target.read_text()[:2]) == (["review.md"], "##")
+
+
+def test_several_specs_make_one_portfolio_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Several files write one page with a row per spec and say how many are ready."""
+    target = tmp_path / "meeting.html"
+    code = main(["review", str(CLAIMS), str(PLANTED), "--format", "html", "-o", str(target)])
+    out = capsys.readouterr().out
+    assert (code, "Wrote the review of 2 specs: 1 ready, 1 not ready" in out) == (0, True)
+    assert target.read_text(encoding="utf-8").count('<article id="spec-') == 2
+
+
+def test_an_invalid_spec_does_not_stop_the_portfolio(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An invalid draft and a missing file are rows of the page; the exit code is 1."""
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(CLAIMS.read_text(encoding="utf-8").replace("kind: service", "kind: robot"))
+    code = main(
+        ["review", str(CLAIMS), str(draft), str(tmp_path / "nope.yaml"), "--format", "json"]
+    )
+    document = json.loads(capsys.readouterr().out)
+    verdicts = [spec["verdict"] for spec in document["specs"]]
+    assert (code, verdicts) == (1, ["ready", "not-ready", "not-ready"])
+
+
+@pytest.mark.parametrize(
+    ("specs", "code"), [((CLAIMS, PLANTED), 1), ((CLAIMS, CLAIMS), 0)], ids=["blocker", "ready"]
+)
+def test_strict_portfolio_fails_when_any_spec_has_a_blocker(
+    specs: tuple[Path, ...], code: int, tmp_path: Path
+) -> None:
+    """--strict with several specs exits 1 when any of them has a blocker, else 0."""
+    assert main(["review", *map(str, specs), "--strict", "-o", str(tmp_path / "out.md")]) == code
 
 
 def test_unknown_format_is_a_usage_error() -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prompt_toolkit.application import create_app_session
+from prompt_toolkit.data_structures import Size
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output.plain_text import PlainTextOutput
 
@@ -19,18 +20,14 @@ UP = "\x1b[A"
 DOWN = "\x1b[B"
 SPACE = " "
 CTRL_C = "\x03"
-CLEAR = "\x15"
-"""Ctrl-U: empty a pre-filled text answer before typing a new one."""
+TAB = "\t"
+"""Put the suggested answer in the line, to edit it."""
+BACKSPACE = "\x7f"
 
 
 def line(text: str) -> str:
-    """Type a text answer and press Enter."""
+    """Type a text answer and press Enter (typing replaces a suggested answer)."""
     return text + ENTER
-
-
-def retype(text: str) -> str:
-    """Replace a pre-filled text answer."""
-    return CLEAR + text + ENTER
 
 
 ABOUT = [line("Claims triage assistant"), ENTER, ENTER, line("Routes claims to adjusters.")]
@@ -66,6 +63,12 @@ CRITERIA = [
     "n",
 ]
 NO_OPTIONAL = ["n", "n", "n", "n", "n"]
+WRITE_ANYWAY = UP + UP + ENTER
+"""At the verdict on a spec that is not ready: the option before "stop", write it anyway."""
+STOP = UP + ENTER
+"""At the verdict on a spec that is not ready: the last option, stop and keep the draft."""
+VERDICT = [WRITE_ANYWAY]
+"""The happy path's spec is not ready (a high-risk system with no operating boundary)."""
 
 
 def happy_keys(**replace: list[str]) -> list[str]:
@@ -79,9 +82,18 @@ def happy_keys(**replace: list[str]) -> list[str]:
         "regulatory": REGULATORY,
         "criteria": CRITERIA,
         "optional": NO_OPTIONAL,
+        "verdict": VERDICT,
     }
     parts.update(replace)
     return [key for part in parts.values() for key in part]
+
+
+class WideOutput(PlainTextOutput):
+    """A plain-text screen wide enough that no line of the interview wraps."""
+
+    def get_size(self) -> Size:
+        """Return a screen 400 columns wide (PlainTextOutput's own is 80)."""
+        return Size(rows=40, columns=400)
 
 
 @dataclass
@@ -91,6 +103,8 @@ class Run:
     path: Path | None
     error: GeneratorError | None
     output: str
+    render: bool = False
+    """Whether the person chose to render the written spec (with ``renders``)."""
 
 
 def drive(
@@ -98,15 +112,19 @@ def drive(
     target: Path,
     source: Path | None = None,
     model: type[ProjectSpec] = ProjectSpec,
+    *,
+    renders: bool = False,
 ) -> Run:
     """Run the interview with ``keys`` typed in advance; input ends after them (no hang)."""
     screen = io.StringIO()
     with create_pipe_input() as pipe:
         pipe.send_text("".join(keys))
         pipe.close()
-        with create_app_session(input=pipe, output=PlainTextOutput(screen)):
+        with create_app_session(input=pipe, output=WideOutput(screen)):
             try:
-                path = run_interview(target, source, require_tty=False, model=model)
+                result = run_interview(
+                    target, source, require_tty=False, model=model, renders=renders
+                )
             except GeneratorError as err:
                 return Run(None, err, screen.getvalue())
-    return Run(path, None, screen.getvalue())
+    return Run(result.path, None, screen.getvalue(), result.render)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.interview import InterviewInterrupted
+from generator.interview import InterviewInterrupted, InterviewStopped
 from generator.interview._draft import Draft, draft_path
 from generator.interview._special import suggest_name
 from generator.spec import load_spec
@@ -20,14 +20,17 @@ from tests.unit.interview_keys import (
     DOWN,
     ENTER,
     METRICS,
+    NO_OPTIONAL,
     REGULATORY,
     SPACE,
+    STOP,
+    TAB,
     UP,
     USERS,
+    WRITE_ANYWAY,
     drive,
     happy_keys,
     line,
-    retype,
 )
 
 
@@ -63,6 +66,7 @@ def test_happy_path_writes_a_valid_spec(target: Path) -> None:
     assert spec.regulatory.retention_days == 183
     assert spec.success_metrics[0].direction == "decrease"
     assert spec.acceptance_criteria[0].metric == "M-1"
+    assert spec.users[0].can == ["request", "read"]  # Enter keeps what an omitted `can` means
 
 
 def test_happy_path_removes_the_draft(target: Path) -> None:
@@ -80,7 +84,7 @@ def test_written_spec_explains_its_sections(target: Path) -> None:
 
 def test_non_number_target_is_asked_again_with_the_reason(target: Path) -> None:
     """A target that is not a number is refused with the spec's own message, then accepted."""
-    metrics = [line("Routing time"), line("hours"), line("48"), line("4 hours"), retype("4")]
+    metrics = [line("Routing time"), line("hours"), line("48"), line("4 hours"), line("4")]
     run = drive(happy_keys(metrics=[*metrics, ENTER, line("Weekly."), "n"]), target)
     assert '"4 hours" is not a number' in run.output
     assert load_spec(target).success_metrics[0].target == 4
@@ -91,8 +95,8 @@ def test_bad_slug_is_asked_again_with_the_reason(target: Path) -> None:
     about = [
         line("Claims triage"),
         ENTER,
-        retype("Claims Triage"),
-        retype("claims-desk"),
+        line("Claims Triage"),
+        line("claims-desk"),
         line("Routes."),
     ]
     run = drive(happy_keys(about=about), target)
@@ -102,7 +106,7 @@ def test_bad_slug_is_asked_again_with_the_reason(target: Path) -> None:
 
 def test_reserved_name_is_refused(target: Path) -> None:
     """A name whose package would shadow the standard library is refused."""
-    about = [line("Claims triage"), ENTER, retype("json"), retype("claims-json"), line("Routes.")]
+    about = [line("Claims triage"), ENTER, line("json"), line("claims-json"), line("Routes.")]
     run = drive(happy_keys(about=about), target)
     assert "reserved by Python" in run.output
 
@@ -117,7 +121,7 @@ def test_unacceptable_risk_tier_is_refused_and_explained(target: Path) -> None:
 
 def test_retention_below_the_regimes_minimum_is_refused(target: Path) -> None:
     """Retention shorter than the listed regimes require is refused with the citation."""
-    regulatory = [SPACE + ENTER, ENTER, ENTER, retype("30"), retype("400")]
+    regulatory = [SPACE + ENTER, ENTER, ENTER, line("30"), line("400")]
     run = drive(happy_keys(regulatory=regulatory), target)
     assert "below the 183 days" in run.output
     assert load_spec(target).regulatory.retention_days == 400
@@ -137,7 +141,7 @@ def test_repeated_user_role_is_refused(target: Path) -> None:
         *USERS[:-1],
         "y",
         line("adjuster"),
-        retype("auditor"),
+        line("auditor"),
         line("Audits."),
         ENTER,  # no needs
         ENTER,  # can: request and read
@@ -206,9 +210,10 @@ def test_resume_asks_only_what_is_left(target: Path) -> None:
 
 def test_resume_keeps_a_finished_list(target: Path) -> None:
     """A list the person finished before Ctrl-C is not offered again on resume."""
-    first = happy_keys()[: len(happy_keys(metrics=[], regulatory=[], criteria=[], optional=[]))]
-    drive([*first, CTRL_C], target)
-    run = drive([ENTER, *METRICS, *REGULATORY, *CRITERIA, "n", "n", "n", "n", "n"], target)
+    answered = happy_keys(metrics=[], regulatory=[], criteria=[], optional=[], verdict=[])
+    drive([*happy_keys()[: len(answered)], CTRL_C], target)
+    rest = [ENTER, *METRICS, *REGULATORY, *CRITERIA, *NO_OPTIONAL, WRITE_ANYWAY]
+    run = drive(rest, target)
     assert "Add another user role?" not in run.output
     assert run.error is None
 
@@ -237,7 +242,7 @@ def test_from_spec_reasks_an_invalid_value_with_the_reason(tmp_path: Path, targe
     data = _example_data()
     data["name"] = "Claims Triage"
     source = _write(tmp_path / "bad.yaml", data)
-    run = drive([ENTER, retype("claims-triage")], target, source)
+    run = drive([ENTER, line("claims-triage")], target, source)
     assert "is not allowed; use a slug" in run.output
     assert load_spec(target).name == "claims-triage"
 
@@ -246,7 +251,7 @@ def test_from_spec_changes_a_chosen_section(tmp_path: Path, target: Path) -> Non
     """Choosing a section to change re-asks its fields with the current answers as defaults."""
     source = _write(tmp_path / "full.yaml", _example_data())
     run = drive(
-        [DOWN * 2 + SPACE + ENTER, retype("Chief Claims Officer"), ENTER, ENTER], target, source
+        [DOWN * 2 + SPACE + ENTER, line("Chief Claims Officer"), ENTER, ENTER], target, source
     )
     assert run.error is None
     owners = load_spec(target).owners
@@ -310,3 +315,111 @@ def test_target_folder_is_refused(tmp_path: Path) -> None:
 def test_suggest_name_makes_a_slug_of_the_title(title: str, name: str | None) -> None:
     """The name offered by default is a valid slug made from the title, or nothing."""
     assert suggest_name(title) == name
+
+
+# --- suggestions: typing replaces them -------------------------------------------------
+
+
+def test_typing_over_the_suggested_name_replaces_it(target: Path) -> None:
+    """A name typed over the slug suggested from the title is the name, not appended to it."""
+    about = [line("Invoice anomaly detection"), ENTER, line("invoice-desk"), line("Flags.")]
+    drive(happy_keys(about=about), target)
+    assert load_spec(target).name == "invoice-desk"
+
+
+def test_typing_over_the_suggested_escalation_replaces_it(target: Path) -> None:
+    """An escalation route typed over the operations owner suggested is the route."""
+    boundary = ["y", line("0.8"), ENTER, line("AP team lead")]
+    drive(happy_keys(optional=[*boundary, "n", "n", "n", "n"]), target)
+    spec = load_spec(target)
+    assert spec.operating_boundary is not None
+    assert spec.operating_boundary.escalation == "AP team lead"
+
+
+def test_tab_puts_the_suggestion_in_the_line_to_edit(target: Path) -> None:
+    """Tab inserts the suggested name, which can then be edited."""
+    about = [line("Claims triage"), ENTER, TAB + "-eu" + ENTER, line("Routes.")]
+    drive(happy_keys(about=about), target)
+    assert load_spec(target).name == "claims-triage-eu"
+
+
+def test_checkbox_answers_echo_what_was_chosen(target: Path) -> None:
+    """The regimes chosen are named after the answer, not only counted."""
+    run = drive(happy_keys(), target)
+    assert "→ eu-ai-act, gdpr" in run.output
+
+
+# --- the verdict before the spec is written ----------------------------------------------
+
+
+def test_verdict_and_blockers_show_before_the_spec_is_written(target: Path) -> None:
+    """A flawed spec's verdict, blockers and questions appear, then a choice; nothing written."""
+    run = drive(happy_keys(verdict=[STOP]), target)
+    verdict = run.output.index("Verdict: not-ready")
+    assert "✗ Operating boundary (operating_boundary): a high-risk" in run.output[verdict:]
+    assert "Questions to settle before building:" in run.output[verdict:]
+    assert "What now? Stop here and keep the draft" in run.output[verdict:]
+    assert not target.exists()
+
+
+def test_stopping_at_the_verdict_keeps_the_draft(target: Path) -> None:
+    """Stopping exits 1 with a message naming the draft, which holds every answer."""
+    run = drive(happy_keys(verdict=[STOP]), target)
+    assert isinstance(run.error, InterviewStopped)
+    assert (run.error.exit_code, str(draft_path(target)) in str(run.error)) == (1, True)
+    saved = Draft(draft_path(target)).load()
+    assert saved is not None
+    assert saved[0]["title"] == "Claims triage assistant"
+
+
+def test_a_stopped_interview_resumes_at_the_verdict(target: Path) -> None:
+    """Run again after stopping: resume asks nothing but the verdict's choice."""
+    drive(happy_keys(verdict=[STOP]), target)
+    run = drive([ENTER, WRITE_ANYWAY], target)
+    assert "What is the project called?" not in run.output
+    assert load_spec(target).title == "Claims triage assistant"
+
+
+def test_writing_anyway_writes_the_spec_as_answered(target: Path) -> None:
+    """Choosing to write a spec that is not ready writes it and removes the draft."""
+    run = drive(happy_keys(verdict=[WRITE_ANYWAY]), target)
+    assert (run.error, run.path, draft_path(target).exists()) == (None, target, False)
+
+
+def test_revisiting_the_sections_blockers_point_at_makes_the_spec_ready(target: Path) -> None:
+    """Revisiting the boundary, then the users, fixes both blockers; a ready spec is written."""
+    boundary = [DOWN + ENTER, "y", line("0.8"), line("Rejecting a claim."), ENTER, ENTER]
+    users = [ENTER, DOWN + ENTER, ENTER, ENTER, ENTER, DOWN + DOWN + SPACE + ENTER, "n"]
+    run = drive(happy_keys(verdict=[*boundary, *users]), target)
+    assert "What now? Revisit Operating boundary (1 blocker)" in run.output
+    assert run.output.count("── Review ──") == 3
+    assert "Verdict: ready" in run.output.rsplit("── Review ──", 1)[1]
+    spec = load_spec(target)
+    assert (spec.operating_boundary is not None, spec.users[0].can) == (
+        True,
+        ["request", "read", "review"],  # the default, pre-checked, and review added
+    )
+
+
+def test_a_ready_spec_is_written_without_a_question(tmp_path: Path, target: Path) -> None:
+    """A ready spec shows its verdict and questions and is written at once."""
+    source = _write(tmp_path / "full.yaml", _example_data())
+    run = drive([ENTER], target, source)
+    assert ("Verdict: ready" in run.output, "What now?" in run.output) == (True, False)
+    assert target.exists()
+
+
+@pytest.mark.parametrize(
+    ("keys", "choice", "render"),
+    [
+        (UP * 3 + ENTER, "Write the spec and render the project anyway", True),
+        (UP * 2 + ENTER, "Write the spec, render later", False),
+    ],
+)
+def test_before_rendering_a_spec_that_is_not_ready_asks(
+    keys: str, choice: str, render: bool, target: Path
+) -> None:
+    """When the project is rendered next, the choice says whether to render it anyway."""
+    run = drive(happy_keys(verdict=[keys]), target, renders=True)
+    assert f"What now? {choice}" in run.output
+    assert (run.path, run.render) == (target, render)

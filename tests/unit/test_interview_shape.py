@@ -15,7 +15,7 @@ from generator.spec import Budget, Owners, ProjectSpec
 from generator.spec.model import Line
 from generator.spec.writer import dump_spec, model_of
 from tests.conftest import SPECS
-from tests.unit.interview_keys import DOWN, ENTER, OWNERS, drive, happy_keys, line, retype
+from tests.unit.interview_keys import DOWN, ENTER, OWNERS, drive, happy_keys, line
 
 
 class OwnersPlus(Owners):
@@ -78,7 +78,7 @@ def test_an_added_optional_field_left_empty_is_left_out(target: Path) -> None:
 
 def test_an_added_field_is_checked_by_its_model_rules(target: Path) -> None:
     """An answer the added field's type refuses is shown with the reason and asked again."""
-    owners = [*OWNERS, line("x" * 301), retype("Deputy")]
+    owners = [*OWNERS, line("x" * 301), line("Deputy")]
     run = drive(happy_keys(owners=owners), target, model=SpecPlus)
     assert "  ✗ " in run.output
     assert _written(target).owners.deputy == "Deputy"
@@ -106,7 +106,7 @@ def test_from_spec_tells_and_reasks_a_criterion_naming_no_metric(
 def test_from_spec_reasks_a_refused_optional_answer(tmp_path: Path, target: Path) -> None:
     """A refused optional answer in an otherwise complete section is asked again."""
     source = _example_source(tmp_path, {"operating_boundary.escalation": "on\acall"})
-    run = drive([ENTER, retype("oncall@example.com")], target, source)
+    run = drive([ENTER, line("oncall@example.com")], target, source)
     assert "control character U+0007" in run.output
     boundary = _written(target).operating_boundary
     assert boundary is not None

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output.plain_text import PlainTextOutput
 from pydantic import BaseModel
 
 from generator.errors import UsageError
@@ -17,7 +16,17 @@ from generator.interview import prompts
 from generator.interview.prompts import QUESTIONS, Option, Question, ask
 from generator.spec import ProjectSpec
 from generator.spec.writer import model_of
-from tests.unit.interview_keys import CTRL_C, DOWN, ENTER, SPACE, line, retype
+from tests.unit.interview_keys import (
+    BACKSPACE,
+    CTRL_C,
+    DOWN,
+    ENTER,
+    SPACE,
+    TAB,
+    UP,
+    WideOutput,
+    line,
+)
 
 NOT_FIELDS = {"more", "no_regimes"}
 
@@ -43,7 +52,7 @@ def _ask(keys: list[str], screen: io.StringIO, question: Question, **kwargs: Any
     with create_pipe_input() as pipe:
         pipe.send_text("".join(keys))
         pipe.close()
-        with create_app_session(input=pipe, output=PlainTextOutput(screen)):
+        with create_app_session(input=pipe, output=WideOutput(screen)):
             return ask(question, **kwargs)
 
 
@@ -80,7 +89,7 @@ def test_refused_answer_shows_the_reason_and_asks_again(screen: io.StringIO) -> 
     def check(value: Any) -> str | None:
         return None if value == "good" else f"{value!r} is not good"
 
-    answer = _ask([line("bad"), retype("good")], screen, QUESTIONS["title"], check=check)
+    answer = _ask([line("bad"), line("good")], screen, QUESTIONS["title"], check=check)
     assert answer == "good"
     assert "✗ 'bad' is not good" in screen.getvalue()
 
@@ -124,3 +133,83 @@ def test_require_terminal_refuses_piped_input(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     with pytest.raises(UsageError, match="--spec"):
         prompts.require_terminal()
+
+
+# --- suggested answers -----------------------------------------------------------------
+
+
+def test_enter_takes_the_suggested_answer(screen: io.StringIO) -> None:
+    """An empty answer takes the suggestion, which the echoed answer shows."""
+    answer = _ask([ENTER], screen, QUESTIONS["name"], default="claims-triage")
+    assert (answer, screen.getvalue().rstrip().endswith("claims-triage")) == (
+        "claims-triage",
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "suggestion", "typed"),
+    [
+        ("name", "invoice-anomaly-detection", "invoice-desk"),
+        ("operating_boundary.escalation", "Finance SRE on-call", "AP team lead"),
+    ],
+)
+def test_typing_replaces_the_suggestion(
+    key: str, suggestion: str, typed: str, screen: io.StringIO
+) -> None:
+    """Typed text is the answer: it replaces the suggestion and is never appended to it."""
+    assert _ask([line(typed)], screen, QUESTIONS[key], default=suggestion) == typed
+
+
+def test_tab_puts_the_suggestion_in_the_line(screen: io.StringIO) -> None:
+    """Tab inserts the suggestion so that it can be edited."""
+    answer = _ask(
+        [TAB + BACKSPACE * 6 + line("desk")], screen, QUESTIONS["name"], default="claims-triage"
+    )
+    assert answer == "claims-desk"
+
+
+def test_a_dash_answers_none_to_an_optional_suggestion(screen: io.StringIO) -> None:
+    """For an optional question with a suggestion, "-" answers none."""
+    question = QUESTIONS["operating_boundary.escalation"]
+    assert _ask([line("-")], screen, question, default="oncall@example.com") is None
+
+
+def test_a_suggested_number_is_read_as_a_number(screen: io.StringIO) -> None:
+    """Enter on a suggested number answers the number."""
+    assert _ask([ENTER], screen, QUESTIONS["regulatory.retention_days"], default=183) == 183
+
+
+def test_the_hint_says_how_to_take_or_edit_the_suggestion(screen: io.StringIO) -> None:
+    """A question with a suggestion says that Enter takes it and Tab edits it."""
+    _ask([ENTER], screen, QUESTIONS["name"], default="claims-triage")
+    assert "Enter takes the grey suggestion, Tab edits it" in screen.getvalue()
+
+
+def test_up_brings_back_a_refused_answer_to_correct(screen: io.StringIO) -> None:
+    """After a refusal the suggestion stays, and the up arrow recalls the refused answer."""
+
+    def check(value: Any) -> str | None:
+        return None if isinstance(value, int) else f'"{value}" is not a number'
+
+    keys = [line("4 hours"), UP + BACKSPACE * 6 + ENTER]
+    assert _ask(keys, screen, QUESTIONS["success_metrics.*.target"], check=check) == 4
+    assert "↑ brings back your answer" in screen.getvalue()
+
+
+def test_checkbox_echoes_the_values_chosen(screen: io.StringIO) -> None:
+    """The answer to a multi-select question is echoed by name, not only counted."""
+    options = [Option("a", "A"), Option("b", "B"), Option("c", "C")]
+    _ask(
+        [SPACE + DOWN + DOWN + SPACE + ENTER],
+        screen,
+        QUESTIONS["regulatory.regimes"],
+        options=options,
+    )
+    assert "→ a, c" in screen.getvalue()
+
+
+def test_checkbox_with_nothing_chosen_echoes_none(screen: io.StringIO) -> None:
+    """An empty multi-select answer is echoed as none."""
+    _ask([ENTER], screen, QUESTIONS["regulatory.data_classes"])
+    assert "→ none" in screen.getvalue()

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from generator.catalog import load_catalog
-from generator.review import render_report, review_file, review_text, write_report
+from generator.review import Finding, Report, render_report, review_file, review_text, write_report
+from generator.review.rules import Severity
 
 ROOT = Path(__file__).resolve().parents[2]
 CLAIMS = ROOT / "specs" / "claims-triage.yaml"
@@ -65,13 +66,51 @@ def test_findings_carry_their_yaml_line() -> None:
     assert line.strip().startswith("baseline:")
 
 
-def test_score_follows_the_documented_formula() -> None:
-    """Score is 100 less 25 per blocker, 8 per warning and 2 per note."""
-    report = review_file(PLANTED)
-    expected = (
-        100 - 25 * report.count("blocker") - 8 * report.count("warning") - 2 * report.count("info")
+def _report(blockers: int = 0, warnings: int = 0, infos: int = 0) -> Report:
+    """A report with that many findings of each severity."""
+    counts: tuple[tuple[Severity, int], ...] = (
+        ("blocker", blockers),
+        ("warning", warnings),
+        ("info", infos),
     )
-    assert report.score == max(0, expected)
+    findings = [Finding("r", s, "p", "m") for s, n in counts for _ in range(n)]
+    return Report("s", "s.yaml", "S", True, findings, [], [])
+
+
+def test_score_follows_the_documented_formula() -> None:
+    """50 for no blocker, plus a half of 50 that each finding shrinks by its share."""
+    report = review_file(PLANTED)
+    rest = (
+        50 * 0.75 ** report.count("blocker") * 0.92 ** report.count("warning")
+        * 0.98 ** report.count("info")
+    )  # fmt: skip
+    assert report.score == round(rest)
+
+
+@pytest.mark.parametrize("warnings", [0, 1, 7, 20, 60])
+def test_a_ready_spec_never_scores_below_50(warnings: int) -> None:
+    """However many warnings, "ready" sits beside a score of 50 or more, never 0/100."""
+    report = _report(warnings=warnings, infos=warnings)
+    assert (report.verdict, report.score >= 50) == ("ready", True)
+
+
+@pytest.mark.parametrize(("blockers", "warnings"), [(1, 0), (1, 20), (4, 0)])
+def test_a_spec_that_is_not_ready_scores_below_50(blockers: int, warnings: int) -> None:
+    """Any blocker puts the score under 50, so score and verdict never disagree."""
+    report = _report(blockers, warnings)
+    assert (report.verdict, report.score < 50) == ("not-ready", True)
+
+
+def test_each_finding_lowers_the_score() -> None:
+    """More findings of any severity mean a lower score (while the score can still drop)."""
+    scores = [_report(warnings=n).score for n in range(6)]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) == len(scores)
+
+
+def test_json_score_matches_the_verdict_band() -> None:
+    """The JSON keeps the design's keys; a ready verdict carries a score of 50 or more."""
+    document = json.loads(render_report(review_file(CLAIMS), "json"))
+    assert (document["verdict"], document["score"] >= 50) == ("ready", True)
 
 
 def test_schema_errors_become_blocking_findings() -> None:
@@ -171,11 +210,13 @@ def test_html_is_self_contained() -> None:
     assert re.search(r"\b(src|href)=|url\(|@import", page) is None
 
 
-def test_html_has_the_meeting_sections() -> None:
-    """The page has every section a planning meeting needs."""
+def test_html_opens_on_findings_and_questions_then_the_spec() -> None:
+    """The decisions come first: findings, questions, then every section of the spec."""
     page = render_report(review_file(CLAIMS), "html")
     sections = re.findall(r'<section id="([a-z]+)"', page)
     assert sections == [
+        "findings",
+        "questions",
         "goal",
         "users",
         "metrics",
@@ -183,14 +224,29 @@ def test_html_has_the_meeting_sections() -> None:
         "regulatory",
         "boundary",
         "owners",
-        "findings",
-        "questions",
     ]
 
 
-def test_html_prints_cleanly() -> None:
-    """The page has print styles."""
-    assert "@media print" in render_report(review_file(CLAIMS), "html")
+def test_html_shows_the_verdict_before_the_findings() -> None:
+    """The verdict, the score and what the score means for it head the page."""
+    page = render_report(review_file(CLAIMS), "html")
+    verdict = page.index('<span class="verdict ready">READY</span>')
+    assert verdict < page.index("ready scores 50-100") < page.index('<section id="findings">')
+
+
+def test_html_folds_the_controls_table() -> None:
+    """The controls table sits in a folded details element with its count in the summary."""
+    page = render_report(review_file(CLAIMS), "html")
+    rows = len(review_file(CLAIMS).controls)
+    assert f"<summary>Controls this scope brings ({rows})</summary>" in page
+    assert '<details class="controls">' in page
+
+
+def test_html_prints_on_a4_with_the_controls_unfolded() -> None:
+    """The print styles set an A4 page and show a folded controls table in full."""
+    page = render_report(review_file(CLAIMS), "html")
+    assert ("@page { size: A4;" in page, "@media print" in page) == (True, True)
+    assert "details.controls::details-content { content-visibility: visible;" in page
 
 
 def test_markdown_escapes_html_tags() -> None:
