@@ -55,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--spec",
         type=Path,
         metavar="FILE",
-        help="the spec file to render (without it, an interview writes DEST.spec.yaml first)",
+        help="the spec file to render; its review's verdict is printed, nothing is asked "
+        "(without it, an interview writes DEST.spec.yaml first and asks before rendering a spec "
+        "that is not ready)",
     )
     new.add_argument("--force", action="store_true", help="render into a non-empty DEST")
     new.add_argument("--no-git", action="store_true", help="skip git init and the first commit")
@@ -82,8 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Ask for the spec question by question, check each answer as it is "
         "given, and write FILE (default: spec.yaml in the current folder). Every answer is "
         "saved at once to a draft beside FILE (spec.yaml -> spec.draft.yaml); after Ctrl-C, "
-        "run the same command again to resume. Needs a terminal: in scripts, write the spec "
-        "file yourself and use `new DEST --spec FILE`.",
+        "run the same command again to resume. Before writing, it shows the review's verdict, "
+        "blockers and questions; a spec that is not ready offers to revisit a section, to "
+        "write it anyway, or to stop with the draft kept (exit 1). Needs a terminal: in "
+        "scripts, write the spec file yourself and use `new DEST --spec FILE`.",
     )
     spec_new.add_argument(
         "file",
@@ -117,10 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="judge whether a spec is ready to build (Markdown, HTML or JSON report)",
         description="Review a spec for a planning meeting: findings (blocker, warning, info), "
         "a verdict and score, the controls its regulatory scope brings, and questions to "
-        "settle. Drafts are fine: schema errors become blocking findings. Exit 1 when the "
-        "spec has schema errors (or, with --strict, any blocker); otherwise 0.",
+        "settle. Drafts are fine: schema errors become blocking findings. Several files make "
+        "one portfolio page: a row per spec (title, owner, kind, verdict, score, blockers) "
+        "linking to its full review; a file that is invalid or unreadable shows why and does "
+        "not stop the others. Exit 1 when a spec has schema errors (or, with --strict, any "
+        "blocker); otherwise 0.",
     )
-    review.add_argument("file", type=Path, metavar="FILE", help="the spec file to review")
+    review.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="the spec file(s) to review"
+    )
     review.add_argument("--format", choices=["md", "html", "json"], default="md")
     review.add_argument("-o", "--output", type=Path, metavar="OUT", help="write the report here")
     review.add_argument("--strict", action="store_true", help="exit 1 on any blocking finding")
@@ -158,6 +167,55 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--format", choices=["text", "json"], default="text")
     _template_options(update)
     update.set_defaults(handler=_update)
+
+    evidence = commands.add_parser(
+        "evidence",
+        help="build a release evidence pack from a generated repo's test results",
+        usage="%(prog)s [PROJECT] --junit FILE... [--traceability FILE] [-o DIR] "
+        "[--format json|html|md] [--strict]\n       %(prog)s verify DIR\n       %(prog)s schema",
+        description="Tie a release of a generated repository to its evidence: the spec's "
+        "SHA-256, template version and commit; each acceptance criterion with its test and "
+        "result (passed, failed, pending, skipped, missing); each control of each regime in "
+        "scope with its citation, evidence file and test result; and a readiness verdict. "
+        "With -o DIR, the pack (evidence.json, evidence.html, evidence.md, SHA256SUMS, and "
+        f"SHA256SUMS.sig when {_EVIDENCE_KEY} holds a key) is written atomically and a "
+        "summary is printed; without it, the report is printed in --format (default md). "
+        "`evidence verify DIR` checks a pack's digests and signature; `evidence schema` "
+        "prints the JSON Schema of evidence.json. Exit 1 on bad input, a tampered pack, or, "
+        "with --strict, a pack that is not ready.",
+    )
+    evidence.add_argument(
+        "words",
+        nargs="*",
+        metavar="PROJECT",
+        help="the generated repository (default: the current folder)",
+    )
+    evidence.add_argument(
+        "--junit",
+        nargs="+",
+        action="extend",
+        type=Path,
+        metavar="FILE",
+        help="JUnit XML reports of the repo's test run (pytest --junitxml=FILE)",
+    )
+    evidence.add_argument(
+        "--traceability",
+        type=Path,
+        metavar="FILE",
+        help="the acceptance traceability report (pytest --traceability-report=FILE)",
+    )
+    evidence.add_argument("-o", "--output", type=Path, metavar="DIR", help="write the pack here")
+    evidence.add_argument(
+        "--format",
+        choices=["json", "html", "md"],
+        help="print the report in this format (default: md without -o, a summary with it)",
+    )
+    evidence.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 while a criterion has not passed or a control's test failed or is missing",
+    )
+    evidence.set_defaults(handler=_evidence)
     return parser
 
 
@@ -178,9 +236,12 @@ def _new(args: argparse.Namespace) -> int:
         if not args.force and dest.exists() and (dest.is_file() or any(dest.iterdir())):
             # say so before the interview, not after the user has answered everything
             raise UsageError(f"{dest} is not empty; choose an empty folder or pass --force")
-        spec = _interview(dest.with_name(f"{dest.name}.spec.yaml"))
-        if spec is None:
-            return 130
+        written = _interview(dest.with_name(f"{dest.name}.spec.yaml"), renders=True)
+        if isinstance(written, int):
+            return written
+        spec = written
+    else:
+        _output.out(_verdict_line(spec))
     return _render(
         spec,
         args.dest,
@@ -212,24 +273,46 @@ def _render(
     return 0
 
 
-def _interview(target: Path, source: Path | None = None) -> Path | None:
-    """Run the interview; return the written spec, or None after Ctrl-C (message shown)."""
+def _verdict_line(spec: Path) -> str:
+    """The review's verdict on a spec file, in one line (``new --spec`` asks nothing)."""
+    from generator.review import review_file
+
+    report = review_file(spec)
+    return (
+        f"Review of {spec}: {report.verdict}, score {report.score}/100, "
+        f"{report.count('blocker')} blocker(s), {report.count('warning')} warning(s) "
+        f"(details: `new-ai-project review {spec}`)."
+    )
+
+
+def _interview(target: Path, source: Path | None = None, *, renders: bool = False) -> Path | int:
+    """Run the interview; return the spec to go on with, or the exit code to stop with.
+
+    With ``renders``, a spec the person chose to write without rendering stops with 1.
+    """
     from generator.interview import InterviewInterrupted, run_interview
 
     try:
-        path = run_interview(target, source)
-    except InterviewInterrupted as err:
+        result = run_interview(target, source, renders=renders)
+    except InterviewInterrupted as err:  # Ctrl-C (130), or stopped at the verdict (1)
         _output.err(str(err))
-        return None
-    _output.out(f"Wrote the spec to {path}.")
-    return path
+        return err.exit_code
+    _output.out(f"Wrote the spec to {result.path}.")
+    if renders and not result.render:
+        _output.out(
+            "Not rendered, as chosen: the spec is not ready. Settle its blockers "
+            f"(`new-ai-project review {result.path}`), then render it with "
+            f"`new-ai-project new DEST --spec {result.path}`."
+        )
+        return 1
+    return result.path
 
 
 def _interview_and_new(_args: argparse.Namespace) -> int:
     """No command: interview into ./spec.yaml, then render the project into ./NAME."""
-    spec_path = _interview(Path("spec.yaml"))
-    if spec_path is None:
-        return 130
+    spec_path = _interview(Path("spec.yaml"), renders=True)
+    if isinstance(spec_path, int):
+        return spec_path
     from generator.spec import load_spec
 
     return _render(spec_path, Path(load_spec(spec_path).name))
@@ -237,8 +320,8 @@ def _interview_and_new(_args: argparse.Namespace) -> int:
 
 def _spec_new(args: argparse.Namespace) -> int:
     path = _interview(args.file, args.source)
-    if path is None:
-        return 130
+    if isinstance(path, int):
+        return path
     _output.out(f"Next: `new-ai-project review {path}`, then `new DEST --spec {path}`.")
     return 0
 
@@ -268,21 +351,36 @@ def _spec_schema(args: argparse.Namespace) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
-    from generator.review import render_report, review_file, write_report
+    from generator.review import (
+        render_portfolio,
+        render_report,
+        review_file,
+        review_files,
+        write_report,
+    )
 
-    report = review_file(args.file)
-    text = render_report(report, args.format)
+    if len(args.files) == 1:
+        report = review_file(args.files[0])
+        reports, text = [report], render_report(report, args.format)
+        written = (
+            f"the review of {args.files[0]}: {report.verdict}, score {report.score}, "
+            f"{report.count('blocker')} blocker(s)"
+        )
+    else:
+        portfolio = review_files(args.files)
+        reports, text = portfolio.reports, render_portfolio(portfolio, args.format)
+        written = (
+            f"the review of {len(reports)} specs: {portfolio.ready} ready, "
+            f"{len(reports) - portfolio.ready} not ready, {portfolio.blockers} blocker(s)"
+        )
     if args.output is None:
         _output.out(text.rstrip("\n"))
     else:
         write_report(args.output, text)
-        _output.out(
-            f"Wrote the review of {args.file} to {args.output}: {report.verdict}, "
-            f"score {report.score}, {report.count('blocker')} blocker(s)."
-        )
-    if not report.schema_valid:
+        _output.out(f"Wrote {written} to {args.output}.")
+    if not all(report.schema_valid for report in reports):
         return 1
-    return 1 if args.strict and report.count("blocker") else 0
+    return 1 if args.strict and any(report.count("blocker") for report in reports) else 0
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -316,6 +414,49 @@ def _update(args: argparse.Namespace) -> int:
             _output.out(line)
         _output.out(report.summary_table(results))
     return exit_code(results)
+
+
+_EVIDENCE_KEY = "NEW_AI_PROJECT_EVIDENCE_KEY"  # evidence.KEY_VARIABLE; --help must not import it
+
+
+def _evidence(args: argparse.Namespace) -> int:
+    from generator import evidence
+
+    words: list[str] = args.words
+    building = args.junit or args.traceability or args.output or args.format or args.strict
+    if words[:1] in (["verify"], ["schema"]):
+        if building or len(words) != (2 if words[0] == "verify" else 1):
+            raise UsageError("use `evidence verify DIR` or `evidence schema`, without options")
+        if words[0] == "schema":
+            _output.out(evidence.schema_path().read_text(encoding="utf-8").rstrip("\n"))
+            return 0
+        checked = evidence.verify_pack(Path(words[1]), key=evidence.signing_key())
+        signature = "its HMAC signature is valid" if checked.signed else "it is not signed"
+        _output.out(
+            f"{checked.dest}: intact: {len(checked.files)} files match {evidence.MANIFEST}; "
+            f"{signature}. {checked.pack.identity.name}: {evidence.headline(checked.pack)}."
+        )
+        return 0
+    if len(words) > 1:
+        raise UsageError("give one PROJECT folder (see `new-ai-project evidence --help`)")
+    if not args.junit:
+        raise UsageError("--junit FILE is required: the repo's test results (--junitxml)")
+    project = Path(words[0]) if words else Path.cwd()
+    pack = evidence.build_evidence(project, args.junit, args.traceability)
+    if args.output is not None:
+        written = evidence.write_pack(pack, args.output, key=evidence.signing_key())
+        signed = "signed" if written.signed else f"not signed ({evidence.KEY_VARIABLE} unset)"
+        _output.out(
+            f"Wrote the evidence pack of {pack.identity.name} to {written.dest} "
+            f"({', '.join(written.files)}; {signed})."
+        )
+    if args.format is not None or args.output is None:
+        _output.out(evidence.render_evidence(pack, args.format or "md").rstrip("\n"))
+    else:
+        _output.out(evidence.headline(pack))
+        for blocker in pack.readiness.blockers:
+            _output.out(f"  blocker: {blocker}")
+    return 1 if args.strict and pack.readiness.verdict != "ready" else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

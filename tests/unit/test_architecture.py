@@ -13,7 +13,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "generator"
-SUBSYSTEMS = ("spec", "interview", "review", "render", "update")
+SUBSYSTEMS = ("spec", "interview", "review", "render", "update", "evidence")
 TOP_LEVEL = {"__init__", "__main__", "cli", "errors", "catalog", "_io", "_output"}
 
 
