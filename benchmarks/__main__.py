@@ -35,7 +35,11 @@ class Plan:
     fleet_repos: int
     service_reps: int
     service_requests: int
+    database_reps: int
+    database_requests: int
     green_reps: int
+    pipeline_reps: int
+    pipeline_rows: int
 
 
 FULL = Plan(
@@ -45,7 +49,11 @@ FULL = Plan(
     fleet_repos=20,
     service_reps=5,
     service_requests=2000,
+    database_reps=3,
+    database_requests=2000,
     green_reps=3,
+    pipeline_reps=3,
+    pipeline_rows=1_000_000,
 )
 QUICK = Plan(
     startup_reps=5,
@@ -54,9 +62,13 @@ QUICK = Plan(
     fleet_repos=4,
     service_reps=2,
     service_requests=300,
+    database_reps=1,
+    database_requests=300,
     green_reps=1,
+    pipeline_reps=1,
+    pipeline_rows=100_000,
 )
-FIGURE_KEYS = ("startup", "new", "fleet", "service", "green")
+FIGURE_KEYS = ("startup", "new", "fleet", "service", "database", "green", "pipeline")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,14 +119,16 @@ def machine() -> dict[str, Any]:
 
 def measurements(plan: Plan) -> dict[str, Callable[[], list[Figure]]]:
     """Each group of figures, measured lazily (each import stays out of the others)."""
-    from benchmarks import fleet, green, render, service, startup
+    from benchmarks import database, fleet, green, pipeline, render, service, startup
 
     return {
         "startup": lambda: startup.measure(plan.startup_reps),
         "new": lambda: render.measure(plan.render_reps),
         "fleet": lambda: fleet.measure(plan.fleet_reps, count=plan.fleet_repos),
         "service": lambda: service.measure(plan.service_reps, requests=plan.service_requests),
+        "database": lambda: database.measure(plan.database_reps, requests=plan.database_requests),
         "green": lambda: green.measure(plan.green_reps),
+        "pipeline": lambda: pipeline.measure(plan.pipeline_reps, rows=plan.pipeline_rows),
     }
 
 

@@ -13,9 +13,10 @@ keeps only the features it names, to see what each costs):
 
 The decision store, model, drift monitor and request validation stay as they are.
 
-``python -m benchmarks._service load PACKAGE PORT REQUESTS CONNECTIONS SECONDS`` posts
-decisions over keep-alive connections (one thread each) until REQUESTS are answered or
-SECONDS have passed, and prints one JSON line: requests, errors, seconds, rps.
+``python -m benchmarks._service load PACKAGE PORTS REQUESTS CONNECTIONS SECONDS`` posts
+decisions over keep-alive connections (one thread each, spread over the comma-separated
+PORTS: one server, or several replicas) until REQUESTS are answered or SECONDS have
+passed, and prints one JSON line: requests, errors, seconds, rps.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import http.client
 import importlib
 import json
+import math
 import sys
 import threading
 import time
@@ -90,11 +92,32 @@ def _role(package: str) -> str:
 
 
 def request_body(package: str) -> bytes:
-    """A valid decision request: every required input of the spec."""
+    """A valid decision request: every input of the spec's data contract, or its drift features."""
     project = importlib.import_module(f"{package}.project")
-    inputs: dict[str, Any] = dict.fromkeys(project.drift_features(), 50.0)
-    inputs["example_field"] = 1.0
+    contract = project.contract()
+    if contract["typed"]:
+        inputs = {item["name"]: _valid(item) for item in contract["inputs"]}
+    else:
+        inputs = dict.fromkeys(project.drift_features(), 50.0)
+        inputs["example_field"] = 1.0
     return json.dumps({"subject_id": "case-42", "inputs": inputs}).encode()
+
+
+def _valid(item: dict[str, Any]) -> Any:
+    """A value the data contract accepts for one input: near 50 where its bounds allow."""
+    kind = item["type"]
+    if kind in ("number", "integer"):
+        low = -1e12 if item.get("min") is None else float(item["min"])
+        high = 1e12 if item.get("max") is None else float(item["max"])
+        number = min(max(50.0, low), high)
+        if kind == "integer":
+            return int(min(max(round(number), math.ceil(low)), math.floor(high)))
+        return number
+    if kind == "category":
+        return item["values"][0]
+    if kind == "boolean":
+        return True
+    return f"{item['name']}-1"
 
 
 def serve(package: str, mode: str, port: int) -> None:
@@ -111,16 +134,19 @@ def serve(package: str, mode: str, port: int) -> None:
 
 
 def load(
-    package: str, port: int, requests: int, connections: int, seconds: float
+    package: str, ports: list[int], requests: int, connections: int, seconds: float
 ) -> dict[str, Any]:
-    """Post decisions until ``requests`` are answered or ``seconds`` pass; return the counts."""
+    """Post decisions until ``requests`` are answered or ``seconds`` pass; return the counts.
+
+    Connection ``n`` goes to ``ports[n % len(ports)]``: replicas share the load evenly.
+    """
     body = request_body(package)
     headers = {"Content-Type": "application/json", "X-API-Key": API_KEY}
     lock = threading.Lock()
     state = {"sent": 0, "ok": 0, "errors": 0}
     deadline = time.perf_counter() + seconds
 
-    def worker() -> None:
+    def worker(port: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         try:
             while time.perf_counter() < deadline:
@@ -137,7 +163,9 @@ def load(
             conn.close()
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    threads = [
+        threading.Thread(target=worker, args=(ports[n % len(ports)],)) for n in range(connections)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -158,8 +186,14 @@ def main(argv: list[str]) -> int:
     if argv[0] == "serve":
         serve(argv[1], argv[2], int(argv[3]))
         return 0
-    package, port, requests, connections, seconds = argv[1:6]
-    result = load(package, int(port), int(requests), int(connections), float(seconds))
+    package, ports, requests, connections, seconds = argv[1:6]
+    result = load(
+        package,
+        [int(port) for port in ports.split(",")],
+        int(requests),
+        int(connections),
+        float(seconds),
+    )
     sys.stdout.write(json.dumps(result) + "\n")
     return 0
 

@@ -1,10 +1,12 @@
 """Throughput of the generated service's decision endpoint: features on against off.
 
-A service project is rendered from claims-triage; each repetition starts a fresh uvicorn
-server on 127.0.0.1 (fresh databases), warms it up, then a load process posts decisions
-over keep-alive connections: a fixed number of requests within a time limit. "On" is
-the app as generated (API-key auth, durable audit log, Prometheus metrics); "off" is the
-same endpoint with them taken out (see ``benchmarks/_service.py``).
+A service project is rendered from claims-triage and installed, from its constraints, into
+an environment of its own; each repetition starts a fresh uvicorn server on 127.0.0.1
+(fresh databases), warms it up, then a load process posts valid decisions over keep-alive
+connections: a fixed number of requests within a time limit. "On" is the app as generated
+(API-key auth, durable audit log, Prometheus metrics); "off" is the same endpoint with them
+taken out (see ``benchmarks/_service.py``). The pieces are shared with
+``benchmarks/database.py``.
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from benchmarks._core import REPO_ROOT, SPEC, BenchError, Figure, interleaved, run, tool_command
 from benchmarks._service import API_KEY
+
+UV = Path(sys.executable).with_name("uv")
 
 DURABILITY = (
     "audit durability: each decision's audit record is committed (SQLite WAL, "
@@ -40,19 +45,18 @@ def measure(
     """Requests per second with the features on and off, alternated, medians."""
     with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp:
         work = Path(tmp)
-        project = work / "service"
-        run([*tool_command(), "new", project, "--spec", SPEC, "--no-git"])
-        package = _package(project)
+        service = prepare(work)
+        package = service.package
         audit_counts: dict[str, list[int]] = {"on": [], "off": []}
         errors: list[int] = []
 
         def measure_once(mode: str) -> float:
             data = work / f"data-{mode}-{time.monotonic_ns()}"
-            with _server(project, package, mode, data) as port:
-                _load(project, package, port, 50, connections, seconds)  # warm-up
-                result = _load(project, package, port, requests, connections, seconds)
+            with server(service, mode, data) as port:
+                load(service, [port], 50, connections, seconds)  # warm-up
+                result = load(service, [port], requests, connections, seconds)
             errors.append(int(result["errors"]))
-            audit_counts[mode].append(_audit_rows(data / "audit.sqlite3"))
+            audit_counts[mode].append(sqlite_audit_rows(data / "service.sqlite3"))
             return float(result["rps"])
 
         rates = interleaved(
@@ -83,6 +87,40 @@ def measure(
     ]
 
 
+@dataclass(frozen=True)
+class Service:
+    """A rendered service project and the environment it is installed in."""
+
+    project: Path
+    package: str
+    python: Path
+    name: str
+    """The project's name: its console scripts are ``name`` and ``name-audit``."""
+
+
+def prepare(work: Path) -> Service:
+    """Render claims-triage under ``work`` and install it from its constraints (uv).
+
+    Raises:
+        BenchError: the render or the install failed.
+    """
+    project = work / "service"
+    run([*tool_command(), "new", project, "--spec", SPEC, "--no-git"])
+    venv = work / "venv"
+    python = venv / "bin" / "python"
+    constraints = project / "constraints.txt"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
+    run([UV, "venv", "--quiet", "--python", sys.executable, venv], env=env)
+    run(
+        [UV, "pip", "install", "--quiet", "--python", python, "--constraint", constraints,
+         "--build-constraint", constraints, f"{project}[dev]"],
+        env=env,
+    )  # fmt: skip
+    package = _package(project)
+    name = json.loads((project / "src" / package / "project.json").read_text())["name"]
+    return Service(project=project, package=package, python=python, name=str(name))
+
+
 def _package(project: Path) -> str:
     packages = [p.name for p in (project / "src").iterdir() if (p / "app.py").is_file()]
     if len(packages) != 1:
@@ -90,20 +128,23 @@ def _package(project: Path) -> str:
     return packages[0]
 
 
-def _env(project: Path, package: str, data: Path) -> dict[str, str]:
-    prefix = package.upper() + "_"
-    permissions = json.loads((project / "src" / package / "project.json").read_text())[
-        "permissions"
-    ]
+def environment(service: Service, data: Path, database_url: str | None = None) -> dict[str, str]:
+    """The server's settings: one API key, and a SQLite file in ``data`` or the URL."""
+    prefix = service.package.upper() + "_"
+    project_json = service.project / "src" / service.package / "project.json"
+    permissions = json.loads(project_json.read_text())["permissions"]
     role = next(role for role, can in permissions.items() if "request" in can)
     key = {"sha256": hashlib.sha256(API_KEY.encode()).hexdigest(), "actor": "bench", "role": role}
-    return {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(project / "src"), str(REPO_ROOT)]),
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(prefix)},
+        "PYTHONPATH": os.pathsep.join([str(service.project / "src"), str(REPO_ROOT)]),
         f"{prefix}ENVIRONMENT": "test",
         f"{prefix}DATABASE": str(data / "service.sqlite3"),
         f"{prefix}API_KEYS": json.dumps([key]),
     }
+    if database_url is not None:
+        env[f"{prefix}DATABASE_URL"] = database_url
+    return env
 
 
 def _free_port() -> int:
@@ -113,13 +154,27 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(project: Path, package: str, mode: str, data: Path) -> Iterator[int]:
+def server(
+    service: Service, mode: str, data: Path, database_url: str | None = None
+) -> Iterator[int]:
     """Run the server in a child process; yield its port once it answers; stop it."""
-    data.mkdir(parents=True)
+    data.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    cmd = [sys.executable, "-m", "benchmarks._service", "serve", package, mode, str(port)]
+    cmd = [
+        str(service.python),
+        "-m",
+        "benchmarks._service",
+        "serve",
+        service.package,
+        mode,
+        str(port),
+    ]
     proc = subprocess.Popen(
-        cmd, cwd=data, env=_env(project, package, data), stderr=subprocess.PIPE, text=True
+        cmd,
+        cwd=data,
+        env=environment(service, data, database_url),
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -145,18 +200,21 @@ def _server(project: Path, package: str, mode: str, data: Path) -> Iterator[int]
             proc.wait()
 
 
-def _load(
-    project: Path, package: str, port: int, requests: int, connections: int, seconds: float
+def load(
+    service: Service, ports: list[int], requests: int, connections: int, seconds: float
 ) -> dict[str, float]:
-    cmd = [sys.executable, "-m", "benchmarks._service", "load", package, str(port)]
+    """Post ``requests`` decisions over ``connections``, spread over ``ports``; the counts."""
+    targets = ",".join(str(port) for port in ports)
+    cmd = [sys.executable, "-m", "benchmarks._service", "load", service.package, targets]
     done = run(
         [*cmd, str(requests), str(connections), str(seconds)],
-        env=_env(project, package, project),
+        env=environment(service, service.project),
     )
     return dict(json.loads(done.stdout))
 
 
-def _audit_rows(path: Path) -> int:
+def sqlite_audit_rows(path: Path) -> int:
+    """How many audit records a SQLite service database holds."""
     if not path.is_file():
         return 0
     with sqlite3.connect(path) as conn:
