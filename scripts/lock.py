@@ -10,9 +10,10 @@ release. It writes:
     with it as a constraints file, build backend included).
 ``templates/<kind>/constraints.txt``
     every package a generated repository of that kind installs for development and CI
-    (its dependencies, its ``dev`` extra, the build backend and the CI's pip-audit),
-    pinned. Generated repos install with it; our end-to-end tests install the rendered
-    repos with it and run their suites, so a pin lands only once those pass.
+    (its dependencies, its ``dev`` extra, the build backend and the CI's pip-audit; for a
+    pipeline also its ``airflow`` extra, resolved together with the rest), pinned.
+    Generated repos install with it; our end-to-end tests install the rendered repos with
+    it and run their suites, so a pin lands only once those pass.
 
 Resolution is universal (``uv pip compile --universal``): one file serves every platform
 and every Python from 3.11 on (the generated CI runs 3.12, this project 3.11).
@@ -32,9 +33,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON_FLOOR = "3.11"
 TEMPLATE_TOOLS = ("hatchling", "editables", "pip-audit")
 """Installed by a generated repo's build or CI besides its own requirements."""
+TEMPLATE_EXTRAS = {"service": ("dev",), "pipeline": ("dev", "airflow")}
+"""The extras of a generated repo that its constraints pin (a pipeline's Airflow DAG too)."""
 
 
-def _compile(inputs: list[Path], out: Path, *, extra: str, command: str, upgrade: bool) -> None:
+def _compile(
+    inputs: list[Path], out: Path, *, extras: tuple[str, ...], command: str, upgrade: bool
+) -> None:
     uv = Path(sys.executable).with_name("uv")
     subprocess.run(
         [
@@ -42,8 +47,7 @@ def _compile(inputs: list[Path], out: Path, *, extra: str, command: str, upgrade
             "pip",
             "compile",
             *map(str, inputs),
-            "--extra",
-            extra,
+            *(arg for extra in extras for arg in ("--extra", extra)),
             "--universal",
             "--python-version",
             PYTHON_FLOOR,
@@ -65,7 +69,7 @@ def lock_dev(*, upgrade: bool = False) -> Path:
     _compile(
         [ROOT / "pyproject.toml", ROOT / "requirements" / "dev.in"],
         out,
-        extra="dev",
+        extras=("dev",),
         command="./dev lock",
         upgrade=upgrade,
     )
@@ -86,7 +90,7 @@ def lock_template(kind: str, *, upgrade: bool = False) -> Path:
         _compile(
             [repo / "pyproject.toml", tools],
             out,
-            extra="dev",
+            extras=TEMPLATE_EXTRAS[kind],
             command="./dev lock (in new-ai-project: the pins this template's tests passed with)",
             upgrade=upgrade,
         )

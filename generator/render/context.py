@@ -11,9 +11,11 @@ import hashlib
 import json
 import re
 import zlib
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any, get_args, get_origin
 
 from generator.catalog import Feature, KindName, load_catalog
+from generator.render.deploy import deploy_context
 from generator.render.pipeline import pipeline_context
 from generator.render.samples import reference_sample
 from generator.spec import ProjectSpec, slug_to_identifier
@@ -28,6 +30,23 @@ DEFAULT_LATENCY_P95_MS = DEFAULTS["monitoring.latency_p95_ms"]
 DEFAULT_AVAILABILITY_PCT = DEFAULTS["monitoring.availability_pct"]
 DEFAULT_DRIFT_THRESHOLD = DEFAULTS["monitoring.drift_threshold"]
 ADMIN_ROLE = "admin"
+
+TOOL = "new-ai-project"
+
+
+def tool_requirement() -> str:
+    """The requirement generated workflows install this tool with: the version rendering now.
+
+    Pinned, so that a repository's CI reviews its spec and builds its evidence with the
+    generator that rendered it, and a package of the same name from elsewhere cannot stand
+    in for it unnoticed; ``update`` moves the pin. A source tree that was never installed
+    has no version to pin, and gets the bare name.
+    """
+    try:
+        return f"{TOOL}=={version(TOOL)}"
+    except PackageNotFoundError:
+        return TOOL
+
 
 _HANDLE = re.compile(r"^(@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 
@@ -73,10 +92,12 @@ def build_context(spec: ProjectSpec) -> dict[str, Any]:
         for name in features
     }
     floor = _retention_floor(regimes)
+    availability_pct = (monitoring and monitoring.availability_pct) or DEFAULT_AVAILABILITY_PCT
     roles = [u.role for u in spec.users]
     admin_role = ADMIN_ROLE if ADMIN_ROLE not in roles else f"{spec.name}-{ADMIN_ROLE}"
     return {
         "context_version": CONTEXT_VERSION,
+        "tool_requirement": tool_requirement(),
         "spec": spec_data(spec),
         "name": spec.name,
         "package": package,
@@ -120,8 +141,7 @@ def build_context(spec: ProjectSpec) -> dict[str, Any]:
         "retention_floor_days": floor,
         "slo": {
             "latency_p95_ms": (monitoring and monitoring.latency_p95_ms) or DEFAULT_LATENCY_P95_MS,
-            "availability_pct": (monitoring and monitoring.availability_pct)
-            or DEFAULT_AVAILABILITY_PCT,
+            "availability_pct": availability_pct,
         },
         "drift": {
             "features": list(monitoring.drift_features) if monitoring else [],
@@ -136,6 +156,7 @@ def build_context(spec: ProjectSpec) -> dict[str, Any]:
         ),
         "codeowners": _owner_handles(spec),
         "pipeline": pipeline_context(spec) if kind == "pipeline" else None,
+        "deploy": deploy_context(availability_pct),
     }
 
 

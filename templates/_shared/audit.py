@@ -1,13 +1,25 @@
-"""Append-only, hash-chained audit log in SQLite, with ``verify`` and ``purge`` commands.
+"""Append-only, hash-chained audit log, with ``verify``, ``checkpoint`` and ``purge`` commands.
 
-Durability: :meth:`AuditStore.record` returns only after the record is committed with
-``synchronous=FULL`` (the write-ahead log is synced to disk). Callers write the audit record
-before they answer, so nothing is reported done whose audit record could still be lost.
-Records are written through one connection per store and process, kept open: opening and
-closing a connection per record would checkpoint the write-ahead log every time. Records
-that arrive while a commit is being synced wait and are committed together by the next
-writer (group commit): one sync for many records, and still no record is returned before
-the commit that holds it is on disk.
+Where it lives: a :class:`Database`, the seam between the audit chain (and a service's
+state) and a backend. :class:`SQLiteDatabase` is the embedded file, one per process or
+host; PostgreSQL, for production, is in ``database.py``, with the migrations that make the
+tables. SQL here uses ``?`` and ``:name`` placeholders and reads rows by column name on every
+backend.
+
+Durability: :meth:`AuditStore.record` returns only after the record is committed (SQLite:
+``synchronous=FULL``, the write-ahead log is synced to disk; PostgreSQL: the commit waits
+for its WAL flush). Callers write the audit record before they answer, so nothing is
+reported done whose audit record could still be lost. Connections are kept open (SQLite:
+one per thread; opening one per record would checkpoint the write-ahead log every time).
+Records that arrive while a commit is being synced wait and are committed together by the
+next writer (group commit): one sync for many records, and still no record is returned
+before the commit that holds it is on disk.
+
+One chain, many writers: every append first takes the chain's lock
+(:meth:`Database.lock`: SQLite's ``BEGIN IMMEDIATE`` already makes a transaction the only
+writer; PostgreSQL takes a transaction-scoped advisory lock), so writers in several
+threads, processes or replicas take turns and each record links to the one committed
+before it.
 
 Tamper evidence: each record holds the hash of the previous one (``prev_hash``) and its own
 ``hash`` over all its fields. Triggers refuse UPDATE and DELETE; the only deletion is
@@ -37,14 +49,16 @@ import os
 import sqlite3
 import sys
 import threading
+import time
 import uuid
 import weakref
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol, cast
 
 from . import project
 from .privacy import fingerprint, pseudonymise, redact
@@ -172,6 +186,216 @@ def _dump(value: Any) -> str | None:
     return json.dumps(redact(value), sort_keys=True, ensure_ascii=False)
 
 
+CHAIN_LOCK = "audit-chain"
+"""The name every appender locks (:meth:`Database.lock`): one chain, one writer at a time."""
+
+
+class Cursor(Protocol):
+    """What a statement returns on every backend; rows are read by column name."""
+
+    @property
+    def rowcount(self) -> int:
+        """How many rows the statement changed."""
+        ...
+
+    def fetchone(self) -> Any:
+        """The next row, or None."""
+        ...
+
+    def fetchall(self) -> list[Any]:
+        """The remaining rows."""
+        ...
+
+
+class Connection(Protocol):
+    """A connection of any backend: SQL with ``?`` and ``:name`` placeholders."""
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open on this connection."""
+        ...
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Cursor:
+        """Run one statement with its parameters."""
+        ...
+
+
+class Database(ABC):
+    """Where the records live: the seam between the code that writes them and a backend.
+
+    Backends differ only in what is declared here: how connections are held, how a write
+    transaction starts, how writers of one thing take turns, how an inserted row's key
+    comes back and how a schema script runs. Everything else is the same SQL.
+    """
+
+    dialect: ClassVar[str]
+    """``sqlite`` or ``postgresql``: which migrations and which few statements apply."""
+
+    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
+        """Read the time from ``clock`` (the default is the system's, in UTC)."""
+        self._clock = clock
+
+    def now(self) -> str:
+        """Return the current time as an ISO 8601 UTC string."""
+        return self._clock().astimezone(UTC).strftime(TS_FORMAT)
+
+    @abstractmethod
+    def connect(self) -> AbstractContextManager[Connection]:
+        """A connection for reads: this thread's open transaction's, if it has one."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A write transaction: committed on success, rolled back on any error.
+
+        Inside another transaction of the same thread it joins it: the outer one commits.
+        """
+
+    @abstractmethod
+    def in_transaction(self) -> bool:
+        """Tell whether this thread has a transaction open on this database."""
+
+    @abstractmethod
+    def lock(self, conn: Connection, name: str) -> None:
+        """Make writers of ``name`` take turns until this transaction ends."""
+
+    @abstractmethod
+    def insert(self, conn: Connection, sql: str, parameters: Any, key: str) -> int:
+        """Run an ``INSERT`` and return the generated ``key`` of the new row."""
+
+    @abstractmethod
+    def table_exists(self, conn: Connection, name: str) -> bool:
+        """Tell whether the table ``name`` exists."""
+
+    @abstractmethod
+    def run_script(self, conn: Connection, script: str) -> None:
+        """Run a schema script (several statements) inside the caller's transaction."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Say where the database is, never with a password."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close every connection; the database is not used afterwards."""
+
+
+class SQLiteDatabase(Database):
+    """One SQLite file in WAL mode; each thread keeps its own connection to it.
+
+    Commits are synced to disk (``synchronous=FULL``). Write transactions start with
+    ``BEGIN IMMEDIATE``: writers, across threads and processes on one host, take turns.
+    """
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path, *, clock: Callable[[], datetime] = utc_now) -> None:
+        """Open (and create if needed) the file at ``path``."""
+        super().__init__(clock=clock)
+        self.path = Path(path)
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._opened_lock = threading.Lock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._finalizer = weakref.finalize(self, _close_all, self._opened)
+        _use_wal(self.connection())
+
+    def connection(self) -> sqlite3.Connection:
+        """Return this thread's connection (opened on first use, and again in a child process)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None or self._local.pid != os.getpid():
+            # used by this thread only (thread-local); closable by the finaliser from any thread
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn, self._local.pid = conn, os.getpid()
+            with self._opened_lock:
+                self._opened.append(conn)
+        return conn
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """Yield this thread's connection."""
+        yield self.connection()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """Run a write transaction (``BEGIN IMMEDIATE``); nested ones join the outer one."""
+        conn = self.connection()
+        if conn.in_transaction:  # nested: the outer transaction commits
+            yield conn
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def in_transaction(self) -> bool:
+        """Tell whether this thread's connection has a transaction open."""
+        return self.connection().in_transaction
+
+    def lock(self, conn: Connection, name: str) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` made this transaction the file's only writer."""
+
+    def insert(self, conn: Connection, sql: str, parameters: Any, key: str) -> int:
+        """Run an ``INSERT``; the new row's ``key`` is its rowid."""
+        return int(cast(sqlite3.Cursor, conn.execute(sql, parameters)).lastrowid or 0)
+
+    def table_exists(self, conn: Connection, name: str) -> bool:
+        """Look the table up in the schema."""
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return found is not None
+
+    def run_script(self, conn: Connection, script: str) -> None:
+        """Run each complete statement (``executescript`` would commit the transaction)."""
+        statement = ""
+        for line in script.splitlines(keepends=True):
+            statement += line
+            if sqlite3.complete_statement(statement):
+                conn.execute(statement)
+                statement = ""
+        if statement.strip():
+            conn.execute(statement)
+
+    def describe(self) -> str:
+        """The file's path."""
+        return str(self.path)
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        self._finalizer()
+
+
+def _use_wal(conn: sqlite3.Connection, *, within: float = 30.0) -> None:
+    """Put the file in WAL mode unless it is already.
+
+    Switching needs the file to itself, and SQLite refuses at once (no busy wait) while
+    another connection writes: a new file that several processes open together is retried
+    until one of them has switched it.
+    """
+    deadline = time.monotonic() + within
+    while conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _close_all(connections: Sequence[sqlite3.Connection]) -> None:
+    for conn in connections:
+        conn.close()
+
+
 @dataclass
 class _Pending:
     """A record waiting for the commit that makes it durable."""
@@ -182,50 +406,39 @@ class _Pending:
 
 
 class AuditStore:
-    """The audit log: append, read, verify and purge records in one SQLite file."""
+    """The audit log: append, read, verify and purge records in a :class:`Database`."""
 
     def __init__(
         self,
-        path: Path,
+        database: Database | Path,
         *,
         salt: str = DEFAULT_SALT,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        """Open (and create if needed) the audit database at ``path``."""
-        self.path = Path(path)
+        """Keep the log in ``database``, or in a SQLite file of its own at a path.
+
+        A :class:`Database` already holds the log's tables (its migrations made them); a
+        file of the store's own gets them here.
+        """
         self._salt = salt.encode("utf-8")
         self._clock = clock
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._queue_lock = threading.Lock()
         self._queue: list[_Pending] = []
-        self._writer: sqlite3.Connection | None = None
-        self._writer_pid = 0
-        with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA + _NO_DELETE)
-            columns = {row["name"] for row in conn.execute("PRAGMA table_info(audit_anchor)")}
-            if "seq" not in columns:  # a database made by an older template version
+        if isinstance(database, Database):
+            self.db = database
+        else:
+            self.db = SQLiteDatabase(Path(database), clock=clock)
+            self._create_schema()
+        self.path = self.db.path if isinstance(self.db, SQLiteDatabase) else None
+        """The SQLite file, or None on a server."""
+
+    def _create_schema(self) -> None:
+        with self.db.transaction() as conn:
+            self.db.run_script(conn, _SCHEMA + _NO_DELETE)
+            anchor = conn.execute("PRAGMA table_info(audit_anchor)").fetchall()
+            if "seq" not in {row["name"] for row in anchor}:  # made by an older template
                 conn.execute("ALTER TABLE audit_anchor ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as conn:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA synchronous=FULL")
-            yield conn
-
-    def _write_connection(self) -> sqlite3.Connection:
-        """The store's writing connection in this process (opened on first use; hold the lock)."""
-        if self._writer is None or self._writer_pid != os.getpid():
-            conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
-            )
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA synchronous=FULL")
-            weakref.finalize(self, conn.close)
-            self._writer, self._writer_pid = conn, os.getpid()
-        return self._writer
 
     def record(
         self,
@@ -260,6 +473,8 @@ class AuditStore:
                 details=details,
             )
         )
+        if self.db.in_transaction():
+            raise RuntimeError("record() commits by itself; inside a transaction use append()")
         with self._queue_lock:
             self._queue.append(pending)
         with self._lock:
@@ -271,12 +486,12 @@ class AuditStore:
             raise pending.error or RuntimeError("audit record was not committed")
         return pending.record
 
-    def append(self, conn: sqlite3.Connection, **fields: Any) -> AuditRecord:
+    def append(self, conn: Connection, **fields: Any) -> AuditRecord:
         """Append a record inside the caller's write transaction, to commit with it.
 
         For a state change and its audit record in one database: both commit together or
-        neither does. The caller's transaction must have been opened with ``BEGIN
-        IMMEDIATE`` on this store's database (writers take turns, so the chain stays one).
+        neither does. The caller's transaction must be one of this store's database
+        (:meth:`Database.transaction`); the chain's lock is held from here to its end.
 
         Raises:
             RuntimeError: ``conn`` holds no open transaction.
@@ -284,6 +499,7 @@ class AuditStore:
         if not conn.in_transaction:
             raise RuntimeError("append() needs the caller's open write transaction")
         values = self._fields(**fields)
+        self.db.lock(conn, CHAIN_LOCK)
         prev = self._last_hash(conn)
         row = {**values, "prev_hash": prev, "hash": record_hash(prev, values)}
         seq = self._insert(conn, row)
@@ -323,32 +539,29 @@ class AuditStore:
             "details": _dump(details),
         }
 
-    @staticmethod
-    def _insert(conn: sqlite3.Connection, row: dict[str, Any]) -> int:
+    def _insert(self, conn: Connection, row: dict[str, Any]) -> int:
         names = ", ".join(row)
         marks = ", ".join(f":{name}" for name in row)
-        cursor = conn.execute(f"INSERT INTO audit_log ({names}) VALUES ({marks})", row)  # noqa: S608 - column names are constants
-        return int(cursor.lastrowid or 0)
+        sql = f"INSERT INTO audit_log ({names}) VALUES ({marks})"  # noqa: S608 - column names are constants
+        return self.db.insert(conn, sql, row, "seq")
 
     def ping(self) -> None:
         """Raise when the audit log cannot be read (a lookup, never a scan)."""
-        with self._connect() as conn:
+        with self.db.connect() as conn:
             conn.execute("SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1").fetchall()
 
     def _commit(self, batch: list[_Pending]) -> None:
         """Chain and insert every waiting record in one transaction, then sync it once."""
-        conn = self._write_connection()
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            prev = self._last_hash(conn)
-            rows: list[tuple[_Pending, dict[str, Any], int]] = []
-            for item in batch:
-                fields = {**item.fields, "prev_hash": prev}
-                fields["hash"] = prev = record_hash(fields["prev_hash"], item.fields)
-                rows.append((item, fields, self._insert(conn, fields)))
-            conn.execute("COMMIT")
+            with self.db.transaction() as conn:
+                self.db.lock(conn, CHAIN_LOCK)
+                prev = self._last_hash(conn)
+                rows: list[tuple[_Pending, dict[str, Any], int]] = []
+                for item in batch:
+                    fields = {**item.fields, "prev_hash": prev}
+                    fields["hash"] = prev = record_hash(fields["prev_hash"], item.fields)
+                    rows.append((item, fields, self._insert(conn, fields)))
         except BaseException as err:
-            conn.execute("ROLLBACK")
             for item in batch:
                 item.error = err
             raise
@@ -360,7 +573,7 @@ class AuditStore:
         return pseudonymise(subject, self._salt)
 
     @staticmethod
-    def _last_hash(conn: sqlite3.Connection) -> str:
+    def _last_hash(conn: Connection) -> str:
         row = conn.execute("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
         if row is not None:
             return str(row["hash"])
@@ -379,28 +592,35 @@ class AuditStore:
         if resource is not None:
             query += " AND resource = ?"
             params.append(resource)
-        with self._connect() as conn:
+        with self.db.connect() as conn:
             rows = conn.execute(query + " ORDER BY seq", params).fetchall()
         return [AuditRecord(**dict(row)) for row in rows]
 
-    def verify(self) -> VerifyResult:
-        """Recompute the hash chain; report the first record that does not match."""
-        with self._connect() as conn:
+    def verify(self, *, batch: int = 1000) -> VerifyResult:
+        """Recompute the hash chain; report the first record that does not match.
+
+        Records are read ``batch`` at a time, so a long log never has to fit in memory.
+        """
+        with self.db.connect() as conn:
             anchor = conn.execute("SELECT prev_hash FROM audit_anchor WHERE id = 1").fetchone()
             expected = GENESIS if anchor is None else str(anchor["prev_hash"])
-            checked = 0
-            for row in conn.execute("SELECT * FROM audit_log ORDER BY seq"):
-                fields = dict(row)
-                if fields["prev_hash"] != expected:
-                    return VerifyResult(
-                        False, checked, fields["seq"], "link to the previous record broken"
-                    )
-                if record_hash(expected, fields) != fields["hash"]:
-                    return VerifyResult(
-                        False, checked, fields["seq"], "content does not match its hash"
-                    )
-                expected = fields["hash"]
-                checked += 1
+            checked, after = 0, -1
+            while rows := conn.execute(
+                "SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?", (after, batch)
+            ).fetchall():
+                for row in rows:
+                    fields = dict(row)
+                    if fields["prev_hash"] != expected:
+                        return VerifyResult(
+                            False, checked, fields["seq"], "link to the previous record broken"
+                        )
+                    if record_hash(expected, fields) != fields["hash"]:
+                        return VerifyResult(
+                            False, checked, fields["seq"], "content does not match its hash"
+                        )
+                    expected = fields["hash"]
+                    checked += 1
+                after = int(rows[-1]["seq"])
         return VerifyResult(True, checked)
 
     def checkpoint(self, key: bytes) -> dict[str, Any]:
@@ -411,11 +631,11 @@ class AuditStore:
         """
         if not key:
             raise CheckpointError(f"no checkpoint key: set {CHECKPOINT_KEY_ENV}")
-        with self._connect() as conn:
+        with self.db.connect() as conn:
             head = conn.execute(
                 "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
             ).fetchone()
-            count = int(conn.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0])
+            count = int(conn.execute("SELECT COUNT(*) AS n FROM audit_log").fetchone()["n"])
             anchor = conn.execute("SELECT prev_hash, seq FROM audit_anchor WHERE id = 1").fetchone()
         if head is None:
             seq, hash_ = (
@@ -453,7 +673,7 @@ class AuditStore:
         chain = self.verify()
         if not chain.ok:
             return chain
-        with self._connect() as conn:
+        with self.db.connect() as conn:
             row = conn.execute("SELECT hash FROM audit_log WHERE seq = ?", (seq,)).fetchone()
             anchor = conn.execute("SELECT prev_hash, seq FROM audit_anchor WHERE id = 1").fetchone()
         anchor_seq = 0 if anchor is None else int(anchor["seq"])
@@ -490,30 +710,25 @@ class AuditStore:
         cutoff = (
             (self._clock() - timedelta(days=retention_days)).astimezone(UTC).strftime(TS_FORMAT)
         )
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                last = conn.execute(
-                    "SELECT seq, hash FROM audit_log WHERE ts < ? ORDER BY seq DESC LIMIT 1",
-                    (cutoff,),
-                ).fetchone()
-                deleted = 0
-                if last is not None:
-                    conn.execute("DROP TRIGGER audit_no_delete")
-                    deleted = conn.execute(
-                        "DELETE FROM audit_log WHERE seq <= ?", (last["seq"],)
-                    ).rowcount
-                    conn.execute(_NO_DELETE)
-                    conn.execute(
-                        "INSERT INTO audit_anchor (id, prev_hash, seq) VALUES (1, ?, ?) "
-                        "ON CONFLICT (id) DO UPDATE SET prev_hash = excluded.prev_hash, "
-                        "seq = excluded.seq",
-                        (last["hash"], last["seq"]),
-                    )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        with self.db.transaction() as conn:
+            self.db.lock(conn, CHAIN_LOCK)
+            last = conn.execute(
+                "SELECT seq, hash FROM audit_log WHERE ts < ? ORDER BY seq DESC LIMIT 1",
+                (cutoff,),
+            ).fetchone()
+            deleted = 0
+            if last is not None:
+                self._allow_purge(conn, True)
+                deleted = conn.execute(
+                    "DELETE FROM audit_log WHERE seq <= ?", (last["seq"],)
+                ).rowcount
+                self._allow_purge(conn, False)
+                conn.execute(
+                    "INSERT INTO audit_anchor (id, prev_hash, seq) VALUES (1, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET prev_hash = excluded.prev_hash, "
+                    "seq = excluded.seq",
+                    (last["hash"], last["seq"]),
+                )
         self.record(
             actor=actor,
             role="system",
@@ -523,6 +738,13 @@ class AuditStore:
             details={"deleted": deleted, "cutoff": cutoff, "retention_days": retention_days},
         )
         return deleted
+
+    def _allow_purge(self, conn: Connection, allowed: bool) -> None:
+        """Lift (or restore) the refusal to delete records, for this purge transaction only."""
+        if self.db.dialect == "sqlite":
+            conn.execute(_NO_DELETE if not allowed else "DROP TRIGGER audit_no_delete")
+        else:  # PostgreSQL: the trigger lets a delete through while this is set (migrations)
+            conn.execute("SELECT set_config('audit.purge', ?, true)", ("on" if allowed else "off",))
 
 
 def _sign(body: Mapping[str, Any], key: bytes) -> str:
@@ -535,8 +757,23 @@ def record_as_dict(record: AuditRecord) -> dict[str, Any]:
     return asdict(record)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``<name>-audit verify|checkpoint|purge``; return the exit code."""
+@dataclass(frozen=True)
+class DatabaseOption:
+    """Where the audit command finds a database that may be more than a SQLite file."""
+
+    default: str
+    """The location when ``--db`` is not given (may hold a password: never shown)."""
+    help: str
+    """What ``--db`` takes and its default, for ``--help``."""
+    open: Callable[[str], Database]
+    """Open a location; raises OSError (nothing there) or ValueError (not usable)."""
+
+
+def main(argv: Sequence[str] | None = None, *, database: DatabaseOption | None = None) -> int:
+    """Run ``<name>-audit verify|checkpoint|purge``; return the exit code.
+
+    Without ``database`` the log is a SQLite file: ``--db PATH``, default ``$DB_ENV``.
+    """
     parser = argparse.ArgumentParser(
         prog=f"{project.name()}-audit",
         description="Verify the audit log's hash chain (against a signed checkpoint), write a "
@@ -544,9 +781,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--db",
-        type=Path,
-        default=Path(os.environ.get(DB_ENV, DEFAULT_DB)),
-        help=f"the audit database (default: ${DB_ENV} or {DEFAULT_DB})",
+        default=database.default if database else os.environ.get(DB_ENV, str(DEFAULT_DB)),
+        help=database.help
+        if database
+        else f"the audit database (default: ${DB_ENV} or {DEFAULT_DB})",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     verify = commands.add_parser(
@@ -571,10 +809,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"keep this many days (at least {RETENTION_DAYS}, the retention from spec.yaml)",
     )
     args = parser.parse_args(argv)
-    if not args.db.is_file():
-        sys.stderr.write(f"error: no audit database at {args.db}\n")
+    salt = os.environ.get(SALT_ENV, DEFAULT_SALT)
+    try:
+        if database is not None:
+            store = AuditStore(database.open(args.db), salt=salt)
+        elif Path(args.db).is_file():
+            store = AuditStore(Path(args.db), salt=salt)
+        else:
+            raise FileNotFoundError(f"no audit database at {args.db}")
+    except (OSError, ValueError) as err:
+        sys.stderr.write(f"error: {err}\n")
         return 2
-    store = AuditStore(args.db, salt=os.environ.get(SALT_ENV, DEFAULT_SALT))
+    try:
+        return _run(args, store)
+    finally:
+        store.db.close()
+
+
+def _run(args: argparse.Namespace, store: AuditStore) -> int:
     key = os.environ.get(CHECKPOINT_KEY_ENV, "").encode("utf-8")
     try:
         if args.command == "verify":

@@ -31,6 +31,7 @@ class RepoEnv:
     repo: Path
     root: Path
     home: Path
+    extras: tuple[str, ...] = ("dev",)
 
     @property
     def bin(self) -> Path:
@@ -49,6 +50,8 @@ class RepoEnv:
             env.pop(name, None)
         env["VIRTUAL_ENV"] = str(self.root)
         env["HOME"] = str(self.home)
+        if "airflow" in self.extras:  # installed: the repo's Airflow tests may not skip
+            env["AIRFLOW_REQUIRED"] = "1"
         return env
 
     def run(
@@ -79,8 +82,12 @@ def uv_env() -> dict[str, str]:
     return env
 
 
-def install_repo(repo: Path, base: Path) -> RepoEnv:
-    """Create a fresh environment under ``base`` and install ``repo`` from its constraints."""
+def install_repo(repo: Path, base: Path, extras: tuple[str, ...] = ("dev",)) -> RepoEnv:
+    """Create a fresh environment under ``base`` and install ``repo`` from its constraints.
+
+    ``extras`` are the package's extras to install (a pipeline's ``airflow`` too, when a
+    test runs its DAG).
+    """
     root = base / "venv"
     home = base / "home"
     home.mkdir(parents=True, exist_ok=True)
@@ -101,18 +108,22 @@ def install_repo(repo: Path, base: Path) -> RepoEnv:
             "--build-constraint",
             str(constraints),
             "--editable",
-            f"{repo}[dev]",
+            f"{repo}[{','.join(extras)}]",
         ],
     ):
         done = subprocess.run(
             args, env=env, capture_output=True, text=True, timeout=900, check=False
         )
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return RepoEnv(repo=repo, root=root, home=home)
+    return RepoEnv(repo=repo, root=root, home=home, extras=extras)
 
 
 def render_and_install(
-    spec: Path, tmp_path_factory: pytest.TempPathFactory, *, name: str | None = None
+    spec: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    name: str | None = None,
+    extras: tuple[str, ...] = ("dev",),
 ) -> RepoEnv:
     """Render ``spec`` (with git, as a user would) and install it into a fresh environment."""
     base = tmp_path_factory.mktemp(name or spec.stem)
@@ -125,7 +136,7 @@ def render_and_install(
         patch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
         patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
         render_project(spec, repo)
-    return install_repo(repo, base)
+    return install_repo(repo, base, extras)
 
 
 def check_jsonschema() -> str:

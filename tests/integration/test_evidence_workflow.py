@@ -90,7 +90,7 @@ def test_the_job_installs_the_tool_apart_from_the_project(repo: Path) -> None:
     """new-ai-project goes into its own environment, ignoring the project's constraints."""
     commands = "\n".join(str(step.get("run", "")) for step in _job(repo)["steps"])
     assert 'python -m venv "$RUNNER_TEMP/new-ai-project"' in commands
-    assert "-m pip install --isolated new-ai-project" in commands
+    assert '-m pip install --isolated "$REQUIREMENT"' in commands
 
 
 def test_the_job_uploads_the_pack_as_an_artifact(repo: Path) -> None:

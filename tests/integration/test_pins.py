@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.markers import Marker
 from packaging.requirements import Requirement
 
 from generator.render import render_project
@@ -27,10 +28,15 @@ KIND_EXAMPLES = {
 
 
 def pins(path: Path) -> dict[str, str]:
-    """The ``name==version`` pins of a lock or constraints file, by normalised name."""
+    """The ``name==version`` pins of a lock or constraints file, by normalised name.
+
+    A pin whose environment marker does not hold for this interpreter is left out.
+    """
     found = {}
     for line in path.read_text(encoding="utf-8").splitlines():
-        requirement = line.split("#", 1)[0].split(";", 1)[0].strip()
+        requirement, _, marker = (p.strip() for p in line.split("#", 1)[0].partition(";"))
+        if marker and not Marker(marker).evaluate():
+            continue
         if "==" in requirement:
             name, version = requirement.split("==", 1)
             found[_normal(name)] = version.strip()

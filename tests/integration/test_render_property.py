@@ -4,8 +4,9 @@ Specs are drawn by ``tests/strategies.py`` across the whole valid space (either 
 optional parts present, absent or null, any regimes, names at their limits, hostile text
 everywhere). Each is rendered with ``new DEST --spec FILE --no-git`` and must give: exit 0,
 Python that compiles, YAML, JSON and TOML that parse, ``ruff check`` and ``ruff format
---check`` clean under the repository's own configuration, and alert rules that
-``promtool check rules`` accepts. The seed is printed in the test run's header.
+--check`` clean under the repository's own configuration, alert rules that ``promtool
+check rules`` accepts, and Kubernetes overlays that ``kubectl kustomize`` builds, whose
+PrometheusRule is the alert rules. The seed is printed in the test run's header.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from hypothesis import HealthCheck, given, note, seed, settings
 
 from generator.cli import main
 from tests.conftest import PROPERTY_SEED
+from tests.manifests import OVERLAYS, build, resources
 from tests.strategies import valid_specs
 from tests.tools import find_tool, require_tool
 
 EXAMPLES = int(os.environ.get("NEW_AI_PROJECT_EXAMPLES", "100"))
 RUFF = str(Path(sys.executable).with_name("ruff"))
 PROMTOOL = find_tool("promtool")
+KUBECTL = find_tool("kubectl")
 
 
 def _check(args: list[str], repo: Path) -> None:
@@ -80,6 +83,21 @@ def test_every_valid_spec_renders_a_repository_its_tools_accept(data: dict[str, 
         _check([RUFF, "format", "--check", "--no-cache", "--quiet", "."], repo)
         if PROMTOOL:
             _check([PROMTOOL, "check", "rules", "ops/alerts.yml"], repo)
+        if KUBECTL:
+            _kustomize(repo)
+
+
+def _kustomize(repo: Path) -> None:
+    """Both overlays build, and their PrometheusRule holds exactly ops/alerts.yml."""
+    alerts = yaml.safe_load((repo / "ops" / "alerts.yml").read_text(encoding="utf-8"))
+    for overlay in OVERLAYS:
+        built = resources(build(str(KUBECTL), repo, overlay))
+        assert [r["spec"] for r in built if r["kind"] == "PrometheusRule"] == [alerts]
+
+
+def test_kubectl_builds_the_rendered_manifests() -> None:
+    """Kubectl is present, so the property above built every repo's overlays (CI needs it)."""
+    require_tool("kubectl")
 
 
 def test_promtool_checks_the_rendered_alert_rules() -> None:

@@ -19,6 +19,7 @@ import jinja2
 import pytest
 import yaml
 
+from generator.render.context import tool_requirement
 from generator.spec.writer import dump_spec
 from tests.conftest import ROOT, SPECS
 from tests.tools import require_tool
@@ -28,10 +29,16 @@ CLAIMS = SPECS / "claims-triage.yaml"
 
 
 def _rendered(kind: str) -> str:
-    """The workflow as a repository of ``kind`` gets it (it depends on no answer)."""
+    """The workflow as a repository of ``kind`` gets it (it depends on no spec answer)."""
     loader = jinja2.FileSystemLoader(ROOT)
-    environment = jinja2.Environment(loader=loader, keep_trailing_newline=True, autoescape=False)
-    return environment.get_template(f"templates/{kind}/{WORKFLOW}").render()
+    environment = jinja2.Environment(
+        loader=loader,
+        keep_trailing_newline=True,
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+    )
+    template = environment.get_template(f"templates/{kind}/{WORKFLOW}")
+    return template.render(project={"tool_requirement": tool_requirement()})
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,9 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
+from generator.render.context import tool_requirement
 from tests.conftest import EXAMPLE_SPECS, FIXTURES, ROOT
 from tests.integration.test_render_matrix import variant
 from tests.supply_chain import (
@@ -23,6 +25,7 @@ from tests.supply_chain import (
     secrets_job,
     unpinned_actions,
     workflow_schema,
+    workflows,
     write_spec,
     zizmor,
 )
@@ -34,9 +37,11 @@ CASES = [
     for kind in ("service", "pipeline")
 ]
 TEMPLATE_WORKFLOWS = [
-    ROOT / "templates" / "service" / ".github" / "workflows" / "ci.yml",
+    ROOT / "templates" / "service" / ".github" / "workflows" / "ci.yml.jinja",
     ROOT / "templates" / "pipeline" / ".github" / "workflows" / "ci.yml.jinja",
     ROOT / "templates" / "_shared" / "template-update.yml.jinja",
+    ROOT / "templates" / "_shared" / "spec-review.yml.jinja",
+    ROOT / "templates" / "_shared" / "release.yml.jinja",
 ]
 
 
@@ -68,6 +73,11 @@ def test_workflows_are_valid_against_githubs_schema(repo: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_spec_changes_are_reviewed_on_pull_requests(repo: Path) -> None:
+    """The repository carries the spec-review workflow, so the checks above cover it too."""
+    assert "spec-review.yml" in [path.name for path in workflows(repo)]
+
+
 def test_every_action_is_pinned_to_a_commit_sha_with_its_version(repo: Path) -> None:
     """Each ``uses:`` is ``owner/repo@<40 hex>`` followed by a ``# vX.Y.Z`` comment."""
     assert unpinned_actions(repo) == []
@@ -87,6 +97,29 @@ def test_ci_runs_gitleaks_over_the_whole_history(repo: Path) -> None:
     assert re.fullmatch(r"[0-9a-f]{64}", str(job["env"]["GITLEAKS_SHA256"]))
     assert "sha256sum --check --strict" in commands
     assert re.search(r"/gitleaks\" git --redact .*--exit-code 1", commands)
+
+
+def test_new_ai_project_is_installed_at_the_version_that_rendered_the_repo(repo: Path) -> None:
+    """Evidence and spec review install this generator pinned; a repository variable overrides.
+
+    Only the template-update check takes the newest release, as newer templates are what it
+    looks for. No step installs a bare name from the registry.
+    """
+    pinned = f"'{tool_requirement()}'"
+    installs: dict[str, str] = {}
+    for path in workflows(repo):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for job in document["jobs"].values():
+            for step in job.get("steps", []):
+                run = str(step.get("run", ""))
+                if "pip install" in run and "new-ai-project" in (run + str(step.get("name"))):
+                    assert '"$REQUIREMENT"' in run, f"{path.name}: {run}"
+                    installs[path.name] = str(step["env"]["REQUIREMENT"])
+    assert set(installs) == {"ci.yml", "spec-review.yml", "template-update.yml"}
+    for name in ("ci.yml", "spec-review.yml"):
+        assert installs[name] == f"${{{{ vars.NEW_AI_PROJECT_REQUIREMENT || {pinned} }}}}"
+    assert re.fullmatch(r"'new-ai-project==\d+\.\d+\.\d+.*'", pinned)
+    assert "NEW_AI_PROJECT_REQUIREMENT" in installs["template-update.yml"]
 
 
 def test_each_action_has_one_pin_in_every_template() -> None:

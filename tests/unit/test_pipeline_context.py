@@ -1,22 +1,19 @@
-"""Unit tests for the pipeline render context: contract parsing, types, task and sample data."""
+"""Unit tests for the pipeline render context: contract fields, types, task and sample data."""
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from generator.render.pipeline import (
-    SAMPLE_ROWS,
-    gate_entry,
-    infer_type,
-    label_scale,
-    parse_contract_names,
-    pipeline_context,
-)
-from generator.spec import load_spec
+from generator.render.contract import infer_type, parse_contract_names
+from generator.render.pipeline import gate_entry, label_scale, pipeline_context
+from generator.render.samples import SAMPLE_ROWS
+from generator.spec import ProjectSpec, load_spec
 from tests.conftest import FIXTURES, SPECS
 
 
@@ -142,3 +139,100 @@ def test_drift_features_join_the_contract() -> None:
     context = pipeline_context(load_spec(FIXTURES / "hostile-pipeline.yaml"))
     names = {f["name"]: f for f in context["fields"]}
     assert names["amount"]["type"] == "float" and names["class"]["role"] == "feature"
+
+
+def _spec(**changes: Any) -> ProjectSpec:
+    """The minimal pipeline spec with some sections replaced."""
+    data = load_spec(SPECS / "weekly-demand-forecast.yaml").model_dump(mode="json")
+    return ProjectSpec.model_validate({**data, **changes})
+
+
+def _rows(context: dict[str, Any]) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(context["sample_csv"])))
+
+
+def _dependency(contract: str) -> list[dict[str, str]]:
+    return [{"name": "extract", "owner": "Data team", "contract": contract}]
+
+
+@pytest.mark.parametrize("declared", ["float", "int", "bool", "date"])
+def test_keys_and_identifiers_are_text_whatever_the_contract_text_declares(declared: str) -> None:
+    """A key declared as a number still gets sample keys such as R00001, which pass as text."""
+    spec = _spec(data_dependencies=_dependency(f"CSV extract (patient_id {declared}, x: float)"))
+    context = pipeline_context(spec)
+    (key,) = [f for f in context["fields"] if f["role"] == "key"]
+    assert (key["name"], key["type"]) == ("patient_id", "str")
+    assert all(row["patient_id"] for row in _rows(context)[:SAMPLE_ROWS])
+
+
+def test_typed_inputs_make_the_contract() -> None:
+    """With inputs, the fields are the inputs (typed, bounded, listed, flagged), a key and a label."""
+    context = pipeline_context(load_spec(SPECS / "trial-safety-signals.yaml"))
+    fields = {f["name"]: f for f in context["fields"]}
+    assert list(fields) == [
+        "report_id",
+        "patient_id",
+        "age",
+        "drug_code",
+        "seriousness",
+        "onset_days",
+        "label",
+    ]
+    assert fields["report_id"]["role"] == "key"  # from the contract text: no input is a key
+    assert fields["patient_id"]["role"] == "identifier"
+    assert fields["patient_id"]["personal"] is True
+    assert (fields["age"]["type"], fields["age"]["min"], fields["age"]["max"]) == ("int", 0, 120)
+    assert fields["seriousness"]["values"] == [
+        "non-serious",
+        "serious",
+        "life-threatening",
+        "fatal",
+    ]
+    assert fields["onset_days"]["input_type"] == "integer"
+
+
+def test_the_sample_respects_types_bounds_and_categories() -> None:
+    """Every good sample row holds values its typed input accepts."""
+    spec = _spec(
+        inputs=[
+            {"name": "heart_rate", "type": "number", "min": 30, "max": 220},
+            {"name": "visits", "type": "integer", "min": 0, "max": 12},
+            {"name": "ward", "type": "category", "values": ["icu", "general", "day"]},
+            {"name": "urgent", "type": "boolean"},
+            {"name": "note", "type": "text", "required": False},
+        ]
+    )
+    context = pipeline_context(spec)
+    rows = _rows(context)[:SAMPLE_ROWS]
+    rates = [float(r["heart_rate"]) for r in rows]
+    assert all(30 <= v <= 220 and math.isfinite(v) for v in rates)
+    assert {int(r["visits"]) for r in rows} <= set(range(13))
+    assert {r["ward"] for r in rows} <= {"icu", "general", "day"}
+    assert {r["urgent"] for r in rows} == {"true", "false"}
+    assert any(r["note"] == "" for r in rows) and any(r["note"] for r in rows)
+    assert max(rates) - min(rates) > 20  # plausible spread, not a constant
+
+
+def test_the_sample_has_bad_rows_the_typed_contract_refuses() -> None:
+    """The three bad rows: a missing key, a value beyond its bound, a missing label."""
+    spec = _spec(inputs=[{"name": "heart_rate", "type": "number", "min": 30, "max": 220}])
+    context = pipeline_context(spec)
+    first, second, third = _rows(context)[SAMPLE_ROWS:]
+    assert first[context["key"]] == ""
+    assert float(second["heart_rate"]) > 220
+    assert third[context["label"]] == ""
+
+
+def test_inputs_without_signal_get_a_placeholder_feature() -> None:
+    """Identifiers alone cannot train a model: a numeric placeholder feature is added."""
+    context = pipeline_context(_spec(inputs=[{"name": "customer_id", "type": "text"}]))
+    roles = {f["name"]: f["role"] for f in context["fields"]}
+    assert roles["customer_id"] == "identifier" and roles["feature_a"] == "feature"
+
+
+def test_the_latency_objective_becomes_the_run_objective() -> None:
+    """monitoring.latency_p95_ms is how long a run may take, in seconds; absent, none."""
+    assert (
+        pipeline_context(_spec(monitoring={"latency_p95_ms": 90000}))["run_objective_seconds"] == 90
+    )
+    assert pipeline_context(_spec())["run_objective_seconds"] is None

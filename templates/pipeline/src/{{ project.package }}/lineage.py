@@ -1,8 +1,10 @@
 """Lineage: one record per run, appended to the hash-chained audit log.
 
-A run record holds the run id, UTC start and end, the OS account that ran it, the SHA-256
-of every input file, the code and model versions, the parameters, row counts, quarantined
-rows (line and reason only), the gate outcome and the outputs with their hashes.
+A run record holds the run id, UTC start and end, the OS account that ran it (and the
+Airflow DAG run, when Airflow ran it), the SHA-256 of every input file, the code, model and
+data-contract versions, the parameters, row counts, quarantined rows (line and reason only;
+the first :data:`QUARANTINE_LISTED`, with a count per reason), the gate outcome, drift, the
+outputs with their hashes and how long each stage took. :mod:`.run_events` sends the same run to OpenLineage.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 from .audit import AuditRecord, AuditStore
 
 RUN_ACTION = "pipeline.run"
+QUARANTINE_LISTED = 1000
+"""Quarantined rows listed by line and reason in a run record; quarantine.csv holds them all."""
 
 
 @dataclass
@@ -27,24 +31,35 @@ class RunRecord:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     started_at: str = field(default_factory=lambda: utc_iso())
     finished_at: str | None = None
+    source: str = ""
     inputs: dict[str, str] = field(default_factory=dict)
     code_version: str = "unknown"
+    contract_version: str = ""
     runner: str = "unknown"
+    orchestrator: dict[str, str] = field(default_factory=dict)
     model_version: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
     rows_in: int = 0
     rows_valid: int = 0
     rows_quarantined: int = 0
     quarantined: list[dict[str, Any]] = field(default_factory=list)
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
     gate: dict[str, Any] = field(default_factory=dict)
     drift: dict[str, float] = field(default_factory=dict)
+    drift_unseen: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
     outcome: str = "running"
     error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the record as JSON-able data."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunRecord:
+        """Read a record written by :meth:`as_dict` (unknown keys are refused)."""
+        return cls(**data)
 
 
 def utc_iso() -> str:

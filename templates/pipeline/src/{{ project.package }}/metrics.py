@@ -1,16 +1,18 @@
-"""Run metrics in the Prometheus text format, for a node-exporter textfile collector.
+"""Run metrics written with prometheus_client's textfile writer, for a textfile collector.
 
-Point the collector's ``--collector.textfile.directory`` at ``output/metrics`` (or push the
-file to a Pushgateway). The alert rules in ops/alerts.yml use these names.
+Point node-exporter's ``--collector.textfile.directory`` at ``output/metrics`` (or push the
+registry to a Pushgateway). The file is replaced atomically by ``write_to_textfile``. Drift
+metrics have the service's names, so one dashboard serves both kinds; the alert rules in
+ops/alerts.yml use these names.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Gauge, generate_latest, write_to_textfile
 
 from . import project
 
@@ -28,54 +30,63 @@ class RunMetrics:
     gate_passed: bool
     finished_at: float
     psi: Mapping[str, float] = field(default_factory=dict)
+    unseen: Mapping[str, float] = field(default_factory=dict)
     measures: Mapping[str, float] = field(default_factory=dict)
 
 
-def render(m: RunMetrics) -> str:
-    """Return the metrics as Prometheus text exposition format."""
-    lines: list[str] = []
+def registry(m: RunMetrics) -> CollectorRegistry:
+    """Return a registry holding one run's metrics."""
+    r = CollectorRegistry()
 
-    def gauge(name: str, help_text: str, samples: list[tuple[str, float]]) -> None:
-        # bools and ints are written as floats: Prometheus samples are floats
-        lines.append(f"# HELP {PREFIX}_{name} {help_text}")
-        lines.append(f"# TYPE {PREFIX}_{name} gauge")
-        lines.extend(f"{PREFIX}_{name}{labels} {float(value)!r}" for labels, value in samples)
+    def gauge(name: str, help_text: str, value: float) -> None:
+        Gauge(f"{PREFIX}_{name}", help_text, registry=r).set(value)
 
-    gauge("run_duration_seconds", "Duration of the last run.", [("", m.duration_seconds)])
-    gauge("rows_in", "Rows read by the last run.", [("", float(m.rows_in))])
-    gauge("rows_quarantined", "Rows quarantined by the last run.", [("", m.rows_quarantined)])
-    gauge("gate_passed", "1 if the last run passed the evaluation gate.", [("", m.gate_passed)])
-    gauge("last_run_timestamp_seconds", "Unix time the last run finished.", [("", m.finished_at)])
+    gauge("run_duration_seconds", "Duration of the last run.", m.duration_seconds)
+    gauge("rows_in", "Rows read by the last run.", m.rows_in)
+    gauge("rows_quarantined", "Rows quarantined by the last run.", m.rows_quarantined)
+    gauge("gate_passed", "1 if the last run passed the evaluation gate.", float(m.gate_passed))
+    gauge("last_run_timestamp_seconds", "Unix time the last run finished.", m.finished_at)
     if m.gate_passed:
         gauge(
-            "last_success_timestamp_seconds",
-            "Unix time of the last published run.",
-            [("", m.finished_at)],
+            "last_success_timestamp_seconds", "Unix time of the last published run.", m.finished_at
         )
-    if m.psi:
+    objective = project.pipeline().get("run_objective_seconds")
+    if objective is not None:
         gauge(
-            "drift_psi",
-            "Population stability index per drift feature.",
-            [('{feature="' + _label(k) + '"}', v) for k, v in sorted(m.psi.items())],
+            "run_duration_objective_seconds",
+            "The longest a run should take (spec.yaml monitoring.latency_p95_ms).",
+            float(objective),
         )
-    if m.measures:
-        gauge(
-            "evaluation_value",
-            "Measured value per gated success metric.",
-            [('{metric="' + _label(k) + '"}', v) for k, v in sorted(m.measures.items())],
-        )
-    return "\n".join(lines) + "\n"
+    gauge(
+        "drift_psi_threshold",
+        "PSI above which drift is alerted (spec.yaml).",
+        project.drift_threshold(),
+    )
+    labelled = (
+        ("drift_psi", "Population stability index per feature", "feature", m.psi),
+        (
+            "drift_unseen_share",
+            "Share of values of a category the reference sample never had",
+            "feature",
+            m.unseen,
+        ),
+        ("evaluation_value", "Measured value per gated success metric", "metric", m.measures),
+    )
+    for name, help_text, label, values in labelled:
+        if values:
+            metric = Gauge(f"{PREFIX}_{name}", help_text, [label], registry=r)
+            for key, value in sorted(values.items()):
+                metric.labels(key).set(value)
+    return r
 
 
-def write_textfile(path: Path, text: str) -> Path:
+def render(m: RunMetrics) -> str:
+    """Return the metrics in the Prometheus text exposition format."""
+    return generate_latest(registry(m)).decode("utf-8")
+
+
+def write_textfile(path: Path, m: RunMetrics) -> Path:
     """Write the metrics file atomically (collectors must never read half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".metrics-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    Path(tmp).replace(path)
+    write_to_textfile(str(path), registry(m))
     return path
-
-
-def _label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

@@ -24,7 +24,7 @@ from . import project
 from .audit import AuditStore
 from .credentials import Identity
 from .lineage import utc_iso
-from .model import Model
+from .model import Model, ModelFileError
 from .settings import authorize
 
 APPROVAL_REQUIRED = bool(project.pipeline()["approval_required"])
@@ -79,7 +79,7 @@ def find_candidate(output_dir: Path, model_version: str) -> Path:
     """
     if "/" in model_version or "\\" in model_version:
         raise PromotionError(f"not a model version: {model_version!r}")
-    matches = sorted((output_dir / "runs").glob(f"*/model-{model_version}.json"))
+    matches = sorted((output_dir / "runs").glob(f"*/model-{model_version}.skops"))
     if not matches:
         raise PromotionError(f"no published model {model_version} under {output_dir / 'runs'}")
     return matches[-1]
@@ -200,7 +200,10 @@ def _gated_model(model_path: Path) -> Model:
     gate_file = model_path.parent / "gate.json"
     if not gate_file.is_file() or not json.loads(gate_file.read_text(encoding="utf-8"))["passed"]:
         raise PromotionError("the model did not pass the evaluation gate; it cannot be promoted")
-    return Model.from_json(model_path.read_text(encoding="utf-8"))
+    try:
+        return Model.load(model_path)
+    except ModelFileError as err:
+        raise PromotionError(f"the model file cannot be promoted: {err}") from err
 
 
 def _refuse(store: AuditStore, by: Identity, request: PromotionRequest, why: str) -> NoReturn:

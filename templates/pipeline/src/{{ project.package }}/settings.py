@@ -13,11 +13,15 @@ and ``_``; the README lists them by full name):
 ``ENVIRONMENT``    ``development`` (default), ``test``, ``staging`` or ``production``
 ``INPUT``          the extract to process (default: the sample data)
 ``OUTPUT_DIR``     where outputs go (default: ``output``)
-``AUDIT_DB``       the audit database (default: ``var/audit.sqlite3``)
+``AUDIT_DB``       the audit log's SQLite file (default: ``var/audit.sqlite3``)
+``DATABASE_URL``   ``postgresql://...``: the audit log on PostgreSQL instead (a secret)
+``DATABASE_POOL_MIN``, ``_MAX``, ``_TIMEOUT``  PostgreSQL connections kept open (1), at most
+                   (10), and seconds to wait for one (30)
 ``PRIVACY_SALT``   key for pseudonyms; the default is refused outside development and test
 ``CODE_VERSION``   the deployed commit, recorded with each run
 
-No variable names an actor or a role: such a variable proves nothing.
+No variable names an actor or a role: such a variable proves nothing. The database URL may
+hold a password: it is never shown (the database is named by host and database only).
 """
 
 from __future__ import annotations
@@ -25,14 +29,17 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from . import project
-from .audit import DB_ENV, DEFAULT_DB, DEFAULT_SALT, SALT_ENV
+from .audit import DB_ENV, DEFAULT_DB, DEFAULT_SALT, SALT_ENV, AuditStore
 from .credentials import Identity
+from .database import open_database
 from .identity import AccessDenied, prove
 
 PREFIX = project.env_prefix()
@@ -52,9 +59,13 @@ ACTIONS: dict[str, str] = {
 }
 """The permission (``users[].can`` in spec.yaml) each privileged act needs."""
 DEFAULT_INPUT = Path("data/sample/sample.csv")
+DATABASE_URL_ENV = PREFIX + "DATABASE_URL"
+DATABASE_SCHEMES = ("postgresql", "postgres")
+"""What ``DATABASE_URL`` may name: a PostgreSQL server (the SQLite file is ``AUDIT_DB``)."""
 
 __all__ = [
     "ACTIONS",
+    "DATABASE_URL_ENV",
     "PREFIX",
     "RUNNER_ROLE",
     "AccessDenied",
@@ -77,8 +88,8 @@ class Settings:
     """Where the pipeline reads and writes, in which environment, and the OS account running it.
 
     Raises:
-        SettingsError: an unknown environment, or the default privacy salt outside
-            development and test.
+        SettingsError: an unknown environment, the default privacy salt outside development
+            and test, a database URL that is not PostgreSQL's, or pool bounds out of order.
     """
 
     input_path: Path
@@ -88,9 +99,18 @@ class Settings:
     runner: str
     environment: str = "development"
     code_version: str = "unknown"
+    database_url: str | None = field(default=None, repr=False)
+    """``postgresql://user:password@host:5432/name``: the audit log on PostgreSQL (a secret)."""
+    database_pool_min: int = 1
+    """PostgreSQL connections each process keeps open."""
+    database_pool_max: int = 10
+    """At most this many PostgreSQL connections per process."""
+    database_pool_timeout: float = 30.0
+    """Seconds to wait for a PostgreSQL connection (and for the server at start)."""
 
     def __post_init__(self) -> None:
-        """Refuse an unknown environment and the default salt where it is not allowed."""
+        """Refuse what is unknown or unsafe, naming the variable (never the URL's password)."""
+        self._check_database()
         if self.environment not in ENVIRONMENTS:
             raise SettingsError(
                 f"{PREFIX}ENVIRONMENT is {self.environment!r}; use one of {', '.join(ENVIRONMENTS)}"
@@ -101,12 +121,30 @@ class Settings:
                 f"and tests only, not for {self.environment}"
             )
 
+    def _check_database(self) -> None:
+        if self.database_url is not None:
+            scheme = urlsplit(self.database_url).scheme
+            if scheme not in DATABASE_SCHEMES:
+                raise SettingsError(
+                    f"{DATABASE_URL_ENV} must start with postgresql://, not "
+                    f"{scheme or 'no scheme'}:// (the SQLite file is {DB_ENV})"
+                )
+        if self.database_pool_min < 0 or self.database_pool_max < 1:
+            raise SettingsError(
+                f"{PREFIX}DATABASE_POOL_MIN must be 0 or more and {PREFIX}DATABASE_POOL_MAX "
+                "1 or more"
+            )
+        if self.database_pool_min > self.database_pool_max:
+            raise SettingsError(f"{PREFIX}DATABASE_POOL_MIN is above {PREFIX}DATABASE_POOL_MAX")
+        if not self.database_pool_timeout > 0:
+            raise SettingsError(f"{PREFIX}DATABASE_POOL_TIMEOUT must be above 0 seconds")
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read settings from the environment (``os.environ`` unless given).
 
         Raises:
-            SettingsError: see :class:`Settings`.
+            SettingsError: see :class:`Settings`; or a pool setting that is not a number.
         """
         env = os.environ if env is None else env
         return cls(
@@ -117,12 +155,50 @@ class Settings:
             runner=os_account(),
             environment=env.get(PREFIX + "ENVIRONMENT") or "development",
             code_version=env.get(PREFIX + "CODE_VERSION", "unknown"),
+            database_url=env.get(DATABASE_URL_ENV) or None,
+            database_pool_min=int(_number(env, "DATABASE_POOL_MIN", 1)),
+            database_pool_max=int(_number(env, "DATABASE_POOL_MAX", 10)),
+            database_pool_timeout=_number(env, "DATABASE_POOL_TIMEOUT", 30.0),
         )
 
     @property
     def salt(self) -> bytes:
         """Return the privacy salt as the key for :func:`.privacy.pseudonymise`."""
         return self.privacy_salt.encode("utf-8")
+
+    def database_location(self) -> str:
+        """The database URL when one is set, else the SQLite file's path (may hold a password)."""
+        return self.database_url if self.database_url is not None else str(self.audit_db)
+
+    @contextmanager
+    def audit_log(self) -> Iterator[AuditStore]:
+        """Open the audit log where these settings say, for the block; close it after.
+
+        The SQLite file is made and migrated on the spot; a PostgreSQL database must have
+        been migrated by ``<name> migrate``.
+
+        Raises:
+            DatabaseUnavailable: the PostgreSQL server cannot be reached.
+            DatabaseNotMigrated: the PostgreSQL database lacks a migration.
+        """
+        database = open_database(self)
+        try:
+            yield AuditStore(database, salt=self.privacy_salt)
+        finally:
+            database.close()
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    """Read a numeric setting; a value that is not a (whole, for ``int``) number is refused."""
+    raw = env.get(PREFIX + name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw) if isinstance(default, int) else float(raw)
+    except ValueError:
+        kind = "a whole number" if isinstance(default, int) else "a number"
+        raise SettingsError(f"{PREFIX}{name} is {raw!r}; give {kind}") from None
+    return value
 
 
 def permission_for(action: str) -> str:

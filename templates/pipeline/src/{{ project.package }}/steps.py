@@ -1,36 +1,47 @@
-"""The pipeline's steps as plain functions, each testable on its own.
+"""The pipeline's steps as plain functions over polars frames, each testable on its own.
 
-Ingest, validate, transform, train, score, evaluate (the gate) and publish; :mod:`.pipeline`
-chains them and records the run.
+Ingest, validate, transform, train, score, evaluate (the gate) and publish; :mod:`.stages`
+chains them into a run that the command line and the Airflow DAG share. Every step is
+vectorised: the extract is read and checked in chunks of :data:`CHUNK_ROWS` rows, so memory
+holds one raw chunk at a time plus the typed columns of the rows that passed.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
-import math
-from collections.abc import Sequence
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
 
 from . import drift, project
 from .contract import (
     FIELDS,
     KEY,
     LABEL,
-    Quarantined,
-    Record,
+    LINE,
+    NAMES,
+    REASON,
+    Checked,
+    ContractError,
+    check,
     check_header,
-    number,
-    validate_rows,
+    empty_quarantine,
 )
 from .model import Model, fit
 from .privacy import pseudonymise
 
+CHUNK_ROWS = 100_000
+"""Rows read, checked and scored at a time."""
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a cell as a formula."""
+THRESHOLD = 0.5
+"""A classification score at or above this is class 1."""
 
 
 class GateError(RuntimeError):
@@ -38,28 +49,52 @@ class GateError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Batch:
-    """Raw rows read from one input file, with the file's SHA-256."""
+class Extract:
+    """An input file whose header holds the contract's fields, with the file's SHA-256."""
 
     path: Path
     sha256: str
-    rows: list[tuple[int, dict[str, str | None]]]
+
+    def chunks(self, rows: int = CHUNK_ROWS) -> Iterator[pl.DataFrame]:
+        """Yield the contract's columns as raw text, ``rows`` at a time, each row with its line.
+
+        Raises:
+            ContractError: the file is not well-formed CSV.
+        """
+        lazy = (
+            pl.scan_csv(self.path, infer_schema=False, encoding="utf8")
+            .select(NAMES)
+            .with_row_index(LINE, offset=2)
+        )
+        try:
+            yield from lazy.collect_batches(chunk_size=rows)
+        except pl.exceptions.PolarsError as err:
+            # polars' message may quote the offending line, which can hold personal data
+            raise ContractError(
+                f"{self.path.name} is not well-formed CSV (check quoting and the number of "
+                f"fields per line): {type(err).__name__}"
+            ) from err
 
 
 @dataclass(frozen=True)
 class Validated:
-    """Records that passed the contract and rows that were quarantined."""
+    """Typed rows that passed the contract, and raw rows quarantined with their reasons."""
 
-    records: list[Record]
-    quarantined: list[Quarantined]
+    records: pl.DataFrame
+    quarantined: pl.DataFrame
+
+    @property
+    def rows_in(self) -> int:
+        """Return how many rows the extract held."""
+        return self.records.height + self.quarantined.height
 
 
 @dataclass(frozen=True)
 class Split:
     """Training records and held-out records for evaluation."""
 
-    train: list[Record]
-    holdout: list[Record]
+    train: pl.DataFrame
+    holdout: pl.DataFrame
 
 
 @dataclass(frozen=True)
@@ -103,63 +138,121 @@ class GateResult:
             "untested_metrics": self.untested_metrics,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GateResult:
+        """Read a result written by :meth:`as_dict`."""
+        return cls([Check(**c) for c in data["checks"]], list(data.get("untested_metrics", [])))
 
-def ingest(path: Path) -> Batch:
-    """Read a CSV extract and hash it; the header must hold every contract field.
+
+@dataclass(frozen=True)
+class DriftReport:
+    """PSI per drift feature, and per category feature the share of values never seen."""
+
+    psi: dict[str, float]
+    unseen: dict[str, float]
+
+
+def ingest(path: Path) -> Extract:
+    """Hash a CSV extract and check that its header holds every contract field.
 
     Raises:
         OSError: the file cannot be read.
-        ContractError: the header lacks contract fields.
+        ContractError: the header lacks contract fields or cannot be read.
     """
-    data = path.read_bytes()
-    text = data.decode("utf-8-sig")
-    reader = csv.DictReader(text.splitlines())
-    check_header(reader.fieldnames or [])
-    rows = [(reader.line_num, dict(row)) for row in reader]
-    return Batch(path=path, sha256=hashlib.sha256(data).hexdigest(), rows=rows)
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    try:
+        columns = pl.scan_csv(path, infer_schema=False, n_rows=0).collect_schema().names()
+    except pl.exceptions.PolarsError as err:
+        raise ContractError(f"{path.name} has no readable CSV header") from err
+    check_header(columns)
+    return Extract(path=path, sha256=digest.hexdigest())
 
 
-def validate(batch: Batch) -> Validated:
-    """Check every row against the contract; quarantine the bad ones with the reason."""
-    records, quarantined = validate_rows(batch.rows)
-    return Validated(records, quarantined)
+def validate(extract: Extract, rows: int = CHUNK_ROWS) -> Validated:
+    """Check every row against the contract, chunk by chunk; quarantine bad ones with the reason.
+
+    A repeated key is quarantined too: the first row with a key wins.
+    """
+    passed: list[pl.DataFrame] = []
+    refused: list[pl.DataFrame] = [empty_quarantine()]
+    for chunk in extract.chunks(rows):
+        checked: Checked = check(chunk)
+        passed.append(checked.valid)
+        refused.append(checked.quarantined)
+    if not passed:
+        return Validated(records=_empty_records(), quarantined=empty_quarantine())
+    records = pl.concat(passed)
+    first = records.get_column(KEY).is_first_distinct()
+    if not first.all():
+        duplicates = records.filter(~first)
+        refused.append(
+            duplicates.select(
+                pl.col(LINE),
+                pl.lit(f"{KEY}: duplicate key").alias(REASON),
+                *(pl.col(name).cast(pl.String) for name in NAMES),
+            )
+        )
+        records = records.filter(first)
+    quarantined = pl.concat(refused).sort(LINE)
+    return Validated(records=records.drop(LINE), quarantined=quarantined)
 
 
-def transform(records: Sequence[Record], holdout_every: int | None = None) -> Split:
+def _empty_records() -> pl.DataFrame:
+    return pl.DataFrame(schema={f.name: f.dtype for f in FIELDS})
+
+
+def transform(records: pl.DataFrame, holdout_every: int | None = None) -> Split:
     """Split records deterministically: every n-th record is held out for evaluation."""
     every = holdout_every or int(project.pipeline()["holdout_every"])
-    train = [r for i, r in enumerate(records) if (i + 1) % every]
-    holdout = [r for i, r in enumerate(records) if not (i + 1) % every]
-    return Split(train, holdout)
+    held = (pl.int_range(pl.len()) + 1) % every == 0
+    return Split(records.filter(~held), records.filter(held))
 
 
-def train(records: Sequence[Record], task: str | None = None) -> Model:
-    """Fit the baseline model and profile the drift features as its reference sample."""
-    model = fit(records, task or str(project.pipeline()["task"]))
-    model.reference = {name: drift.profile([r[name] for r in records]) for name in drift_features()}
-    return model
+def train(records: pl.DataFrame, task: str | None = None) -> Model:
+    """Fit the model and profile the drift features as its reference sample."""
+    reference = {name: drift.profile(records.get_column(name)) for name in drift_features()}
+    return fit(records, task or str(project.pipeline()["task"]), reference=reference)
 
 
-def score(model: Model, records: Sequence[Record]) -> list[dict[str, Any]]:
+def predict(model: Model, records: pl.DataFrame, rows: int = CHUNK_ROWS) -> npt.NDArray[np.float64]:
+    """Predict every record, ``rows`` at a time (the encoded matrices stay small)."""
+    if records.is_empty():
+        return np.empty(0, dtype=np.float64)
+    return np.concatenate(
+        [model.predict(records.slice(start, rows)) for start in range(0, records.height, rows)]
+    )
+
+
+def score(model: Model, records: pl.DataFrame) -> pl.DataFrame:
     """Score records: the record key and the model's score (a probability or a value)."""
-    return [{KEY: str(r[KEY]), "score": round(model.predict(r), 6)} for r in records]
+    return pl.DataFrame(
+        {
+            KEY: records.get_column(KEY),
+            "score": np.round(predict(model, records), 6),
+        }
+    )
 
 
-def measure(name: str, model: Model, records: Sequence[Record]) -> float:
-    """Compute one evaluation measure of ``model`` on labelled ``records``."""
-    predictions = [model.predict(r) for r in records]
-    truth = [number(r[LABEL]) for r in records]
+def measure(
+    name: str, predictions: npt.NDArray[np.float64], truth: npt.NDArray[np.float64]
+) -> float:
+    """Compute one evaluation measure of predictions against the known outcomes."""
     if name in {"mape", "mae", "rmse"}:
-        errors = [p - t for p, t in zip(predictions, truth, strict=True)]
+        errors = predictions - truth
         if name == "mae":
-            return sum(abs(e) for e in errors) / len(errors)
+            return float(np.mean(np.abs(errors)))
         if name == "rmse":
-            return math.sqrt(sum(e * e for e in errors) / len(errors))
-        return sum(abs(e) / abs(t) for e, t in zip(errors, truth, strict=True) if t) / len(errors)
-    threshold = 0.5
-    tp = sum(1 for p, t in zip(predictions, truth, strict=True) if p >= threshold and t == 1)
-    fp = sum(1 for p, t in zip(predictions, truth, strict=True) if p >= threshold and t == 0)
-    fn = sum(1 for p, t in zip(predictions, truth, strict=True) if p < threshold and t == 1)
+            return float(np.sqrt(np.mean(errors * errors)))
+        nonzero = truth != 0
+        return float(np.sum(np.abs(errors[nonzero]) / np.abs(truth[nonzero])) / len(errors))
+    predicted = predictions >= THRESHOLD
+    actual = truth == 1
+    tp = int(np.sum(predicted & actual))
+    fp = int(np.sum(predicted & ~actual))
+    fn = int(np.sum(~predicted & actual))
     tn = len(truth) - tp - fp - fn
     if name == "recall":
         return tp / (tp + fn) if tp + fn else 1.0
@@ -172,15 +265,18 @@ def measure(name: str, model: Model, records: Sequence[Record]) -> float:
     raise ValueError(f"unknown measure: {name}")
 
 
-def naive_measure(task: str, train: Sequence[Record], holdout: Sequence[Record]) -> float:
-    """The naive predictor's error to beat: majority class accuracy, or the mean's MAE."""
-    labels = [number(r[LABEL]) for r in train]
-    truth = [number(r[LABEL]) for r in holdout]
+def naive_measure(task: str, train: pl.DataFrame, holdout: pl.DataFrame) -> float:
+    """The naive predictor's score to beat: majority class accuracy, or the mean's MAE."""
+    labels = _labels(train)
+    truth = _labels(holdout)
     if task == "classification":
-        majority = 1.0 if sum(labels) * 2 > len(labels) else 0.0
-        return sum(1 for t in truth if t == majority) / len(truth)
-    mean = sum(labels) / len(labels)
-    return sum(abs(t - mean) for t in truth) / len(truth)
+        majority = 1.0 if float(np.sum(labels)) * 2 > len(labels) else 0.0
+        return float(np.mean(truth == majority))
+    return float(np.mean(np.abs(truth - np.mean(labels))))
+
+
+def _labels(records: pl.DataFrame) -> npt.NDArray[np.float64]:
+    return records.get_column(LABEL).cast(pl.Float64).to_numpy()
 
 
 def evaluate(model: Model, split: Split) -> GateResult:
@@ -189,40 +285,51 @@ def evaluate(model: Model, split: Split) -> GateResult:
     Targets and directions are read from the spec at run time; metrics the pipeline
     cannot measure itself are listed as untested (they are measured in production).
     """
-    if not split.holdout:
+    if split.holdout.is_empty():
         return GateResult([Check("holdout", None, 0.0, 1.0, "increase", False)])
+    predictions = predict(model, split.holdout)
+    truth = _labels(split.holdout)
     checks: list[Check] = []
     gated = {g["metric"]: g for g in project.pipeline()["gate"]}
     for metric_id, entry in gated.items():
         spec_metric = project.metric(metric_id)
         name = str(entry["measure"])
-        value = measure(name, model, split.holdout)
+        value = measure(name, predictions, truth)
         target = float(spec_metric["target"]) * float(entry["scale"])  # "95 %" is 0.95
         direction = str(spec_metric["direction"])
         ok = value >= target if direction == "increase" else value <= target
         checks.append(Check(name, metric_id, value, target, direction, ok))
     naive = naive_measure(model.task, split.train, split.holdout)
     if model.task == "classification":
-        value = measure("accuracy", model, split.holdout)
+        value = measure("accuracy", predictions, truth)
         checks.append(Check("accuracy-vs-naive", None, value, naive, "increase", value >= naive))
     else:
-        value = measure("mae", model, split.holdout)
+        value = measure("mae", predictions, truth)
         checks.append(Check("mae-vs-naive", None, value, naive, "decrease", value <= naive))
     untested = [m["id"] for m in project.spec()["success_metrics"] if m["id"] not in gated]
     return GateResult(checks, untested)
 
 
-def drift_report(model: Model, records: Sequence[Record]) -> dict[str, float]:
-    """PSI of each drift feature in ``records`` against the model's reference sample."""
-    return {
-        name: round(drift.psi(reference, [r[name] for r in records]), 6)
-        for name, reference in model.reference.items()
-    }
+def drift_report(model: Model, records: pl.DataFrame) -> DriftReport:
+    """PSI of each drift feature against the model's reference, and unseen category shares."""
+    psi: dict[str, float] = {}
+    unseen: dict[str, float] = {}
+    for name, reference in model.reference.items():
+        if name not in records.columns:
+            continue
+        values = records.get_column(name).drop_nulls()
+        if values.is_empty():
+            continue
+        psi[name] = round(drift.psi(reference, values), 6)
+        share = drift.unseen_share(reference, values)
+        if share is not None:
+            unseen[name] = round(share, 6)
+    return DriftReport(psi, unseen)
 
 
 def drift_features() -> list[str]:
     """The drift features from the spec that are fields of the contract."""
-    names = {f.name for f in FIELDS}
+    names = set(NAMES)
     return [str(n) for n in project.drift_features() if n in names]
 
 
@@ -231,14 +338,14 @@ def publish(
     *,
     gate: GateResult,
     model: Model,
-    scores: Sequence[dict[str, Any]],
-    quarantined: Sequence[Quarantined],
+    scores: pl.DataFrame,
+    quarantined: pl.DataFrame,
     salt: bytes,
 ) -> list[Path]:
     """Write the scores, the candidate model and the quarantine file; refuse if the gate failed.
 
     The quarantine file goes to the data's owners and is opened in spreadsheets, so it holds
-    no raw identifier and no formula (see :func:`quarantine_row`).
+    no raw identifier or personal value and no formula (see :func:`quarantine_rows`).
 
     Raises:
         GateError: the gate did not pass; nothing is written.
@@ -247,42 +354,45 @@ def publish(
         raise GateError("evaluation gate failed: " + "; ".join(gate.failures()))
     out_dir.mkdir(parents=True, exist_ok=True)
     scores_path = out_dir / "scores.csv"
-    with scores_path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=[KEY, "score"])
-        writer.writeheader()
-        writer.writerows(scores)
-    model_path = out_dir / f"model-{model.version}.json"
-    model_path.write_text(model.to_json(), encoding="utf-8")
+    scores.write_csv(scores_path)
+    model_path = model.save(out_dir / f"model-{model.version}.skops")
     quarantine_path = out_dir / "quarantine.csv"
-    with quarantine_path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["line", "reason", *[f.name for f in FIELDS]])
-        writer.writeheader()
-        writer.writerows(quarantine_row(q, salt) for q in quarantined)
+    quarantine_rows(quarantined, salt).write_csv(quarantine_path)
     gate_path = out_dir / "gate.json"
     gate_path.write_text(json.dumps(gate.as_dict(), indent=2), encoding="utf-8")
     return [scores_path, model_path, quarantine_path, gate_path]
 
 
-def quarantine_row(row: Quarantined, salt: bytes) -> dict[str, str]:
-    """Return a quarantined row as written: identifiers pseudonymised, every cell inert.
+def quarantine_rows(quarantined: pl.DataFrame, salt: bytes) -> pl.DataFrame:
+    """Return quarantined rows as written: identifying and personal values pseudonymised, inert.
 
-    Values of identifying fields (role ``key`` or ``identifier``) become keyed pseudonyms
-    (the same value gives the same pseudonym, so owners can still match duplicates); the
-    line number and the reason stay, so the source's owner can find and fix the row.
+    Values of identifying fields (role ``key`` or ``identifier``) and personal inputs become
+    keyed pseudonyms (the same value gives the same pseudonym, so owners can still match
+    duplicates); the line and the reason stay, so the source's owner can find and fix the row.
     """
-    cells = {"line": str(row.line), "reason": row.reason}
-    for f in FIELDS:
-        value = row.row.get(f.name)
-        if value and f.identifying:
-            value = pseudonymise(value, salt)
-        cells[f.name] = value or ""
-    return {name: neutralise(value) for name, value in cells.items()}
+    hidden = {f.name for f in FIELDS if f.hidden}
+    cells = [pl.col(LINE).cast(pl.String), pl.col(REASON)]
+    for name in NAMES:
+        value = pl.col(name).cast(pl.String)
+        if name in hidden:
+            seen = quarantined.get_column(name).cast(pl.String).drop_nulls().unique().to_list()
+            pseudonyms = {cell: pseudonymise(cell, salt) for cell in seen if cell}
+            value = value.replace(list(pseudonyms), list(pseudonyms.values()))
+        cells.append(value.fill_null("").alias(name))
+    written = quarantined.select(cells)
+    return written.with_columns(neutralised(pl.col(c)).alias(c) for c in written.columns)
 
 
-def neutralise(cell: str) -> str:
-    """Return a cell a spreadsheet shows as text: a leading ``'`` before formula characters.
+def neutralised(cell: pl.Expr) -> pl.Expr:
+    """Cells a spreadsheet shows as text: a leading ``'`` before formula characters.
 
     A value starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run as a
     formula by spreadsheet software (CSV injection); the apostrophe makes it plain text.
     """
+    formula = pl.any_horizontal(cell.str.starts_with(start) for start in FORMULA_STARTS)
+    return pl.when(formula).then(pl.lit("'") + cell).otherwise(cell)
+
+
+def neutralise(cell: str) -> str:
+    """Return one cell as :func:`neutralised` writes it."""
     return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).parents[2]
@@ -37,6 +38,15 @@ def test_ci_runs_lint_types_every_test_layer_and_the_dependency_audit() -> None:
     assert {"lint", "types", "unit", "integration", "e2e", "acceptance", "dependency-audit"} <= set(
         jobs
     )
+
+
+@pytest.mark.parametrize("layer", ["integration", "e2e"])
+def test_ci_runs_the_tests_on_a_real_postgresql(layer: str) -> None:
+    """The job has a PostgreSQL service and the URL the test fixtures take it from."""
+    job = _load(ROOT / ".github" / "workflows" / "ci.yml")["jobs"][layer]
+    assert str(job["services"]["postgres"]["image"]).startswith("postgres:")
+    url = next(step["env"]["TEST_DATABASE_URL"] for step in job["steps"] if "env" in step)
+    assert url.startswith("postgresql://")
 
 
 def test_ci_lints_and_checks_formatting() -> None:

@@ -1,4 +1,7 @@
-"""The service's command: serve the API, make an API key, check evaluation results."""
+"""The service's commands: serve, migrate the database, make an API key, check evaluations.
+
+``<name>-audit`` (:func:`audit`) runs the audit log's commands on the configured database.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from . import project
+from .audit import DB_ENV, DEFAULT_DB, DatabaseOption
+from .audit import main as audit_main
 from .auth import hash_key
 from .evaluation import evaluate
-from .settings import ENV_PREFIX
+from .settings import ENV_PREFIX, DatabaseSettings
 
 PROG = project.name()
 APP = f"{__package__}.app:create_app"
@@ -25,6 +32,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="serve the API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    migrations = commands.add_parser(
+        "migrate",
+        help=f"apply the database's pending schema migrations (${ENV_PREFIX}DATABASE_URL, "
+        f"else ${DB_ENV})",
+    )
+    migrations.add_argument(
+        "--check", action="store_true", help="only list pending migrations; exit 1 if any"
+    )
     key = commands.add_parser(
         "hash-key", help="make a new API key and print it with the SHA-256 digest to configure"
     )
@@ -40,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         uvicorn.run(APP, factory=True, host=args.host, port=args.port)
         return 0
+    if args.command == "migrate":
+        return _migrate(check=args.check)
     if args.command == "hash-key":
         new_key = secrets.token_urlsafe(32)
         entry = {"sha256": hash_key(new_key), "actor": args.actor, "role": args.role}
@@ -55,6 +72,61 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"measured {result.measured})\n"
         )
     return 0 if all(result.met for result in results) else 1
+
+
+def _migrate(*, check: bool) -> int:
+    """Apply (or with ``check`` only list) the pending migrations of the configured database."""
+    from .database import StartupRefused, connect
+    from .migrate import migrate, pending
+
+    try:
+        settings = DatabaseSettings()
+        database = connect(settings.database_location(), settings=settings)
+    except ValidationError as err:
+        sys.stderr.write(f"error: {_first_error(err)}\n")
+        return 2
+    except StartupRefused as err:
+        sys.stderr.write(f"{err.code}\n")
+        return 1
+    try:
+        where = database.describe()
+        if check:
+            missing = pending(database)
+            for migration in missing:
+                sys.stdout.write(f"pending: {migration.label}\n")
+            sys.stdout.write(f"{where}: {len(missing) or 'no'} pending migrations\n")
+            return 1 if missing else 0
+        done = migrate(database)
+    finally:
+        database.close()
+    for migration in done:
+        sys.stdout.write(f"applied: {migration.label}\n")
+    sys.stdout.write(f"{where}: up to date ({len(done)} applied now)\n")
+    return 0
+
+
+def audit(argv: Sequence[str] | None = None) -> int:
+    """Run ``<name>-audit`` on the service database: a SQLite file or a PostgreSQL URL."""
+    from .database import open_location
+
+    try:
+        settings = DatabaseSettings()
+    except ValidationError as err:
+        sys.stderr.write(f"error: {_first_error(err)}\n")
+        return 2
+    option = DatabaseOption(
+        default=settings.database_location(),
+        help=f"a SQLite file or a postgresql:// URL (default: ${ENV_PREFIX}DATABASE_URL, "
+        f"else ${DB_ENV}, else {DEFAULT_DB})",
+        open=lambda location: open_location(location, settings=settings),
+    )
+    return audit_main(argv, database=option)
+
+
+def _first_error(err: ValidationError) -> str:
+    first = err.errors()[0]
+    field = ".".join(str(part) for part in first["loc"])
+    return f"{ENV_PREFIX}{field.upper()}: {first['msg']}" if field else str(first["msg"])
 
 
 if __name__ == "__main__":

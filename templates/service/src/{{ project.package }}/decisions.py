@@ -5,7 +5,8 @@ A result whose confidence is below the review threshold of spec.yaml is stored w
 review.py). The decision and its audit record (model version, a hash of the inputs, the
 subject pseudonymised, the data contract's version) commit in one transaction; no input
 value is written, only a keyed digest of them. With an ``Idempotency-Key`` header a
-retried request returns the decision it made the first time instead of a second one.
+retried request returns the decision it made the first time instead of a second one, also
+when the retry reaches another replica while the first is still being stored.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from __future__ import annotations
 import json
 import math
 import re
-import sqlite3
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, status
 
 from . import project
+from .audit import Connection
 from .auth import Permission, Principal, require
 from .schemas import Decision, DecisionRequest
 from .services import Services, get_services, request_id
@@ -108,6 +109,8 @@ def decide(
     inputs_sha256 = services.audit.pseudonym(json.dumps(inputs, sort_keys=True, default=str))
     with services.db.transaction() as conn:
         if idempotency_key is not None:  # a concurrent retry may have committed meanwhile
+            # retries with one key take turns, on every replica, until the first commits
+            services.db.lock(conn, f"idempotency:{principal.actor}:{idempotency_key}")
             replay = _replay(services, principal, idempotency_key, request_sha256, conn)
             if replay is not None:
                 response.headers[REPLAYED_HEADER] = "true"
@@ -167,12 +170,13 @@ def _replay(
     principal: Principal,
     key: str,
     request_sha256: str,
-    conn: sqlite3.Connection | None = None,
+    conn: Connection | None = None,
 ) -> Decision | None:
     """The decision an earlier request with this key made, or None; 422 if it asked otherwise."""
-    remembered = services.decisions.remembered(
-        conn or services.db.connection(), principal.actor, key
-    )
+    if conn is None:
+        with services.db.connect() as fresh:
+            return _replay(services, principal, key, request_sha256, fresh)
+    remembered = services.decisions.remembered(conn, principal.actor, key)
     if remembered is None:
         return None
     earlier_sha256, decision_id = remembered

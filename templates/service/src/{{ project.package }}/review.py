@@ -68,7 +68,7 @@ def _change(
 ) -> Decision:
     """Move a decision if it is still in ``allowed_from``; audit it in the same transaction."""
     with services.db.transaction() as conn:
-        before = services.decisions.get(decision_id, conn)
+        before = services.decisions.get(decision_id, conn, for_update=True)
         if before is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such decision")
         label = before["label"] if final_label == "" else final_label

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, cast
 
 from fastapi import Request
 
-from .audit import AuditStore
+from .audit import AuditStore, Database
 from .drift import DriftMonitor
 from .metrics import Metrics
 from .model import Model
 from .settings import Settings
-from .store import Database, DecisionStore
+from .store import DecisionStore
 
 if TYPE_CHECKING:
     from .auth import DenialSummary

@@ -1,7 +1,8 @@
 """Settings, read from the environment (prefix :data:`ENV_PREFIX`) or a ``.env`` file.
 
 Secrets are never defaults: API keys are configured by their SHA-256 digest only, and the
-JWT key, JWKS URL and privacy salt come from the deployment's secret store.
+JWT key, JWKS URL, database URL and privacy salt come from the deployment's secret store.
+:class:`DatabaseSettings` are the few that the ``migrate`` and audit commands need.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 from functools import cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +25,8 @@ reversible by anyone who has read this code."""
 ENV_PREFIX = project.env_prefix()
 """The package name in capitals and ``_``, such as ``CLAIMS_TRIAGE_``."""
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+DATABASE_SCHEMES = ("postgresql", "postgres", "sqlite")
+"""What ``DATABASE_URL`` may name: a PostgreSQL server, or a SQLite file (``sqlite:///path``)."""
 _ALLOWED_ALGORITHMS = {
     "RS256",
     "RS384",
@@ -55,14 +59,57 @@ class ApiKey(BaseModel):
         return value
 
 
-class Settings(BaseSettings):
-    """Service settings; every field can be set as ``<ENV_PREFIX><FIELD>`` (upper case)."""
+class DatabaseSettings(BaseSettings):
+    """Where the service's one database is: every field is ``<ENV_PREFIX><FIELD>``.
+
+    Decisions, review queue, kill switch, signatures and the audit chain live in it, so a
+    state change and its audit record commit together.
+    """
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
-    environment: Literal["development", "test", "staging", "production"] = "development"
     database: Path = Path("var/service.sqlite3")
-    """Decisions, review queue, kill switch, signatures and the audit chain: one database."""
+    """The embedded SQLite file: one process, no setup (used when no URL is set)."""
+    database_url: SecretStr | None = None
+    """``postgresql://user:password@host:5432/name``: the production store, shared by replicas."""
+    database_pool_min: int = Field(default=1, ge=0)
+    """PostgreSQL connections each process keeps open."""
+    database_pool_max: int = Field(default=10, ge=1)
+    """At most this many PostgreSQL connections per process; more requests wait."""
+    database_pool_timeout: float = Field(default=30.0, gt=0)
+    """Seconds to wait for a connection (at start-up, and per request when all are busy)."""
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            scheme = urlsplit(value.get_secret_value()).scheme
+            if scheme not in DATABASE_SCHEMES:
+                raise ValueError(
+                    f"{ENV_PREFIX}DATABASE_URL must start with postgresql:// (or sqlite:///PATH),"
+                    f" not {scheme or 'no scheme'}://"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _pool(self) -> DatabaseSettings:
+        if self.database_pool_min > self.database_pool_max:
+            raise ValueError(
+                f"{ENV_PREFIX}DATABASE_POOL_MIN is above {ENV_PREFIX}DATABASE_POOL_MAX"
+            )
+        return self
+
+    def database_location(self) -> str:
+        """The URL when one is set, else the SQLite file's path (may hold a password)."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return str(self.database)
+
+
+class Settings(DatabaseSettings):
+    """Service settings; every field can be set as ``<ENV_PREFIX><FIELD>`` (upper case)."""
+
+    environment: Literal["development", "test", "staging", "production"] = "development"
     privacy_salt: SecretStr = SecretStr(DEFAULT_SALT)
     signing_credentials: Path | None = None
     """JSON file of each signer's own signing credential hash (never the API key or JWT)."""

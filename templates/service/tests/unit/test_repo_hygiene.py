@@ -53,6 +53,14 @@ def test_ci_runs_each_test_layer() -> None:
     assert layers == ["unit", "integration", "e2e"]
 
 
+def test_ci_runs_the_tests_on_a_real_postgresql() -> None:
+    """The test jobs have a PostgreSQL service and the URL the test fixtures take it from."""
+    job = _workflow()["jobs"]["tests"]
+    assert str(job["services"]["postgres"]["image"]).startswith("postgres:")
+    url = next(step["env"]["TEST_DATABASE_URL"] for step in job["steps"] if "env" in step)
+    assert url.startswith("postgresql://")
+
+
 def test_ci_publishes_the_traceability_report() -> None:
     """CI runs the acceptance tests with the traceability report."""
     assert "--traceability-report" in _commands("acceptance")

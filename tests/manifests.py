@@ -1,0 +1,132 @@
+"""Checks of a rendered repository's Kubernetes manifests, shared by integration and e2e tests.
+
+The field's own tools do the checking: ``kubectl kustomize`` builds each overlay, with every
+kubectl at hand (the one on PATH, and Debian's 1.20, whose kustomize v2.0 reads far fewer
+fields, see ``tests/tools.py``); ``kubernetes-validate --strict`` checks every resource
+offline against the API schemas of the oldest Kubernetes the manifests support and of the
+newest it knows; ``promtool`` checks the PrometheusRule's groups, which no Kubernetes schema
+holds; ``shellcheck`` checks the release script.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.supply_chain import tool
+from tests.tools import kubectl_clients, require_tool
+
+OVERLAYS = ("staging", "production")
+OLDEST_KUBERNETES = "1.27"
+"""The oldest Kubernetes the generated manifests support (a CronJob's ``timeZone``)."""
+CUSTOM_KINDS = frozenset({"PrometheusRule"})
+WORKLOADS = {"service": {"Deployment", "Job"}, "pipeline": {"CronJob"}}
+_HASHED = re.compile(r"-config-[a-z0-9]{10}\b")
+
+
+def _run(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+
+
+def build(kubectl: str, repo: Path, overlay: str) -> str:
+    """Build one overlay with one kubectl; fail with kubectl's message if it cannot."""
+    done = _run([kubectl, "kustomize", str(repo / "deploy" / "overlays" / overlay)])
+    assert done.returncode == 0, f"{kubectl} kustomize {overlay}:\n{done.stderr}"
+    return done.stdout
+
+
+def resources(text: str) -> list[dict[str, Any]]:
+    """The resources of a built overlay."""
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+def canonical(text: str) -> list[str]:
+    """A built overlay in a form two kustomize versions agree on.
+
+    The generated ConfigMap's hash suffix (each version computes its own) is removed and
+    the resources are put in a fixed order.
+    """
+    return sorted(
+        _HASHED.sub("-config-HASH", json.dumps(doc, sort_keys=True)) for doc in resources(text)
+    )
+
+
+def builds(repo: Path) -> dict[str, str]:
+    """Each overlay built with the first kubectl; checks every other kubectl agrees."""
+    clients = kubectl_clients()
+    built = {overlay: build(clients[0], repo, overlay) for overlay in OVERLAYS}
+    for kubectl in clients[1:]:
+        for overlay in OVERLAYS:
+            other = build(kubectl, repo, overlay)
+            assert canonical(other) == canonical(built[overlay]), f"{kubectl}: {overlay} differs"
+    return built
+
+
+def validate(text: str, scratch: Path) -> None:
+    """kubernetes-validate --strict passes every resource; only custom kinds go unchecked."""
+    manifest = scratch / "manifest.yaml"
+    manifest.write_text(text, encoding="utf-8")
+    builtin = [r for r in resources(text) if r["kind"] not in CUSTOM_KINDS]
+    for version in (OLDEST_KUBERNETES, None):
+        versions = ["--kubernetes-version", version] if version else []
+        done = _run([tool("kubernetes-validate"), "--strict", *versions, str(manifest)])
+        assert done.returncode == 0, done.stdout + done.stderr
+        lines = done.stdout.splitlines()
+        passed = [line for line in lines if line.startswith("INFO") and " passed " in line]
+        assert len(passed) == len(builtin), done.stdout
+        unchecked = [line for line in lines if line.startswith("WARN")]
+        assert all(any(f"kind {kind} " in line for kind in CUSTOM_KINDS) for line in unchecked)
+
+
+def check_alert_rules(text: str, repo: Path, scratch: Path) -> None:
+    """The PrometheusRule holds ops/alerts.yml exactly, and promtool accepts its groups."""
+    (rule,) = [r for r in resources(text) if r["kind"] == "PrometheusRule"]
+    assert rule["apiVersion"] == "monitoring.coreos.com/v1"
+    alerts = yaml.safe_load((repo / "ops" / "alerts.yml").read_text(encoding="utf-8"))
+    assert rule["spec"] == alerts
+    rules = scratch / "rules.yml"
+    rules.write_text(yaml.safe_dump(rule["spec"], allow_unicode=True), encoding="utf-8")
+    done = _run([require_tool("promtool"), "check", "rules", str(rules)])
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def check_workloads(text: str, kind: str, name: str) -> None:
+    """The kind's workloads are there, run its commands and hold no secret value."""
+    found = resources(text)
+    kinds = {r["kind"] for r in found}
+    assert WORKLOADS[kind] <= kinds and "Secret" not in kinds, kinds
+    if kind == "service":
+        assert {"Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"} <= kinds
+        (job,) = [r for r in found if r["kind"] == "Job"]
+        (migrate,) = job["spec"]["template"]["spec"]["containers"]
+        assert migrate["command"] == [name, "migrate"]
+    else:
+        (cronjob,) = [r for r in found if r["kind"] == "CronJob"]
+        pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        (pipeline,) = pod["containers"]
+        assert pipeline["args"] == ["run"]
+        (migrate,) = pod["initContainers"]
+        assert migrate["args"] == ["migrate"]
+        assert cronjob["spec"]["schedule"]
+
+
+def check_all(repo: Path, kind: str, name: str, scratch: Path) -> None:
+    """Every check above on both overlays, and shellcheck on the release script."""
+    for overlay, text in builds(repo).items():
+        folder = scratch / overlay
+        folder.mkdir(parents=True, exist_ok=True)
+        validate(text, folder)
+        check_alert_rules(text, repo, folder)
+        check_workloads(text, kind, name)
+    done = shellcheck(repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def shellcheck(repo: Path) -> subprocess.CompletedProcess[str]:
+    """Run shellcheck on the repository's release script."""
+    return _run([tool("shellcheck"), "deploy/release.sh"], cwd=repo)
