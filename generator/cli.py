@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="render a new project repository from a spec",
         description="Render a production-ready repository from a spec file into DEST: "
         "spec.yaml, .copier-answers.yml, code, tests, CI and docs; then git init and a first "
-        "commit. Rendering is atomic: on failure or Ctrl-C nothing is left behind.",
+        "commit. A spec with blocking findings is refused (exit 1) unless --draft is given. "
+        "Rendering is atomic: on failure or Ctrl-C nothing is left behind.",
     )
     new.add_argument("dest", type=Path, metavar="DEST", help="the folder to create")
     new.add_argument(
@@ -61,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     new.add_argument("--force", action="store_true", help="render into a non-empty DEST")
     new.add_argument("--no-git", action="store_true", help="skip git init and the first commit")
+    new.add_argument(
+        "--draft",
+        action="store_true",
+        help="render a spec that has blocking findings (it is refused otherwise); the "
+        "repository's CI gets a readiness job that fails until they are gone",
+    )
     _template_options(new)
     new.set_defaults(handler=_new)
 
@@ -240,8 +247,10 @@ def _new(args: argparse.Namespace) -> int:
         if isinstance(written, int):
             return written
         spec = written
+        draft = True  # the person saw the verdict and chose to render
     else:
         _output.out(_verdict_line(spec))
+        draft = args.draft
     return _render(
         spec,
         args.dest,
@@ -249,6 +258,7 @@ def _new(args: argparse.Namespace) -> int:
         vcs_ref=args.vcs_ref,
         force=args.force,
         git=not args.no_git,
+        draft=draft,
     )
 
 
@@ -260,11 +270,20 @@ def _render(
     vcs_ref: str | None = None,
     force: bool = False,
     git: bool = True,
+    draft: bool = False,
 ) -> int:
     from generator.render import render_project
 
-    result = render_project(spec, dest, template=template, vcs_ref=vcs_ref, force=force, git=git)
+    result = render_project(
+        spec, dest, template=template, vcs_ref=vcs_ref, force=force, git=git, draft=draft
+    )
     _output.out(f"Rendered the {result.kind} project into {result.dest} ({result.files} files).")
+    if result.blockers:
+        _output.out(
+            f"It is a draft: the spec has {result.blockers} blocking finding(s), and the "
+            "repository's CI readiness job fails until they are gone "
+            "(`new-ai-project review spec.yaml --strict`)."
+        )
     if result.commit:
         _output.out(f"Made the first commit {result.commit}.")
     _output.out("Next steps:")
@@ -315,7 +334,7 @@ def _interview_and_new(_args: argparse.Namespace) -> int:
         return spec_path
     from generator.spec import load_spec
 
-    return _render(spec_path, Path(load_spec(spec_path).name))
+    return _render(spec_path, Path(load_spec(spec_path).name), draft=True)
 
 
 def _spec_new(args: argparse.Namespace) -> int:

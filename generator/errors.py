@@ -30,3 +30,9 @@ class RenderError(GeneratorError):
     """A project could not be rendered; nothing was written to the destination."""
 
     exit_code = 1
+
+
+class NotReadyError(RenderError):
+    """A spec with blocking findings was to be rendered without ``--draft``; nothing was written."""
+
+    exit_code = 1

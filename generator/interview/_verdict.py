@@ -57,8 +57,16 @@ def choices(report: Report, *, renders: bool) -> list[Option]:
             options.append(Option(key, f"Revisit {section.title} ({count})", messages))
     if renders:
         options += [
-            Option(RENDER, "Write the spec and render the project anyway"),
-            Option(WRITE_ONLY, "Write the spec, render later", "then fix it and run new --spec"),
+            Option(
+                RENDER,
+                "Write the spec and render a draft anyway",
+                "its CI fails until the blockers are gone",
+            ),
+            Option(
+                WRITE_ONLY,
+                "Write the spec, render later",
+                "then settle the blockers and run new --spec",
+            ),
         ]
     else:
         options.append(Option(WRITE, "Write the spec anyway"))

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import zlib
+from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, get_args, get_origin
 
@@ -51,8 +52,15 @@ def tool_requirement() -> str:
 _HANDLE = re.compile(r"^(@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 
 
-def build_context(spec: ProjectSpec) -> dict[str, Any]:
-    """Compute the template context for a spec (plain JSON-able data)."""
+def build_context(
+    spec: ProjectSpec, *, blockers: Sequence[Mapping[str, str]] = ()
+) -> dict[str, Any]:
+    """Compute the template context for a spec (plain JSON-able data).
+
+    ``blockers`` are the review's blocking findings of a spec rendered with ``--draft``
+    (rule, path, message): the repository's CI gets a readiness job that fails until the
+    spec has none.
+    """
     catalog = load_catalog()
     kind: KindName = "service" if spec.kind == "service" else "pipeline"
     regimes = [str(r) for r in spec.regulatory.regimes]
@@ -97,6 +105,7 @@ def build_context(spec: ProjectSpec) -> dict[str, Any]:
     admin_role = ADMIN_ROLE if ADMIN_ROLE not in roles else f"{spec.name}-{ADMIN_ROLE}"
     return {
         "context_version": CONTEXT_VERSION,
+        "blockers": [dict(b) for b in blockers],
         "tool_requirement": tool_requirement(),
         "spec": spec_data(spec),
         "name": spec.name,

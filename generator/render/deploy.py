@@ -21,6 +21,9 @@ DEFAULT_SCHEDULE = "0 2 * * *"
 """When a pipeline runs (cron, in :data:`SCHEDULE_TIME_ZONE`) while the spec names no
 schedule: daily at 02:00, inside the two days after which ``PipelineRunStale`` pages."""
 SCHEDULE_TIME_ZONE = "Etc/UTC"
+CHECKPOINT_SCHEDULE = "23 * * * *"
+"""When the audit chain's signed checkpoint is taken (cron, in :data:`SCHEDULE_TIME_ZONE`):
+hourly, so at most an hour of records is vouched for by the chain alone."""
 
 
 def deploy_context(availability_pct: float) -> dict[str, Any]:
@@ -33,4 +36,5 @@ def deploy_context(availability_pct: float) -> dict[str, Any]:
         },
         "schedule": DEFAULT_SCHEDULE,
         "time_zone": SCHEDULE_TIME_ZONE,
+        "checkpoint_schedule": CHECKPOINT_SCHEDULE,
     }

@@ -19,8 +19,11 @@ HOLDOUT_EVERY = 4
 """Every n-th labelled row is held out for evaluation."""
 
 _CLASSIFICATION_MEASURES = {
-    "recall": ("recall", "sensitivity"),
-    "precision": ("precision",),
+    "recall": ("recall", "sensitivity", "true positive rate", "tpr", "detection rate"),
+    "precision": ("precision", "ppv", "positive predictive value"),
+    "specificity": ("specificity", "true negative rate", "tnr"),
+    "npv": ("npv", "negative predictive value"),
+    "auroc": ("auroc", "auc", "roc auc", "area under the roc curve", "area under the curve"),
     "f1": ("f1", "f-score", "f score"),
     "accuracy": ("accuracy",),
 }
@@ -29,6 +32,8 @@ _REGRESSION_MEASURES = {
     "rmse": ("rmse", "root mean squared"),
     "mae": ("mae", "mean absolute error"),
 }
+"""What the pipeline measures on held-out records, and the words that name each in a metric
+(whole words: "roc" in "process" names nothing)."""
 _PERCENT_UNIT = re.compile(r"%|percent|pct", re.IGNORECASE)
 _RATIO_MEASURES = frozenset(_CLASSIFICATION_MEASURES)
 ERROR_TARGET_RANGE = (1e-6, 1e9)
@@ -59,6 +64,7 @@ def pipeline_context(spec: ProjectSpec) -> dict[str, Any]:
         "approval_required": bool(
             spec.operating_boundary and spec.operating_boundary.requires_approval
         ),
+        "criteria_metrics": criteria_metrics(spec, task, gate),
         "holdout_every": HOLDOUT_EVERY,
         "run_objective_seconds": latency / 1000 if latency is not None else None,
         "sample_csv": sample_csv(
@@ -86,9 +92,7 @@ def _task_and_gate(spec: ProjectSpec) -> tuple[str, list[dict[str, Any]]]:
             (_REGRESSION_MEASURES, regression),
             (_CLASSIFICATION_MEASURES, classification),
         ):
-            measure = next(
-                (m for m, words in measures.items() if any(w in text for w in words)), None
-            )
+            measure = next((m for m, words in measures.items() if _names(text, words)), None)
             if measure:
                 direction = str(metric.direction)
                 entry = gate_entry(metric.id, measure, metric.target, direction, metric.unit)
@@ -98,6 +102,71 @@ def _task_and_gate(spec: ProjectSpec) -> tuple[str, list[dict[str, Any]]]:
     if regression:
         return "regression", regression
     return "classification", classification
+
+
+def _names(text: str, words: tuple[str, ...]) -> bool:
+    """Tell whether ``text`` holds one of ``words`` as whole words (a plural ``s`` allowed)."""
+    return any(re.search(rf"(?<![\w-]){re.escape(w)}s?(?![\w-])", text) for w in words)
+
+
+def measure_of(name: str, unit: str, metric_id: str = "") -> str | None:
+    """The measure the pipeline computes that a metric names, or None."""
+    text = f"{metric_id} {name} {unit}".lower()
+    for measures in (_REGRESSION_MEASURES, _CLASSIFICATION_MEASURES):
+        found = next((m for m, words in measures.items() if _names(text, words)), None)
+        if found:
+            return found
+    return None
+
+
+def gate_of(spec: ProjectSpec) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
+    """The pipeline's task, its gate, and the metrics acceptance criteria name (see below)."""
+    task, gate = _task_and_gate(spec)
+    return task, gate, criteria_metrics(spec, task, gate)
+
+
+def criteria_metrics(
+    spec: ProjectSpec, task: str, gate: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each success metric an acceptance criterion names: its criteria, and whether it is gated.
+
+    The gate enforces every target a criterion names. One it cannot (the pipeline does not
+    compute the measure, or the target cannot mean it) carries the reason; the review makes
+    it a blocker, so only a ``--draft`` render holds one.
+    """
+    gated = {entry["metric"] for entry in gate}
+    named: dict[str, list[str]] = {}
+    for criterion in spec.acceptance_criteria:
+        if criterion.metric:
+            named.setdefault(criterion.metric, []).append(criterion.id)
+    metrics = {m.id: m for m in spec.success_metrics}
+    out = []
+    for metric_id, criteria in named.items():
+        metric = metrics[metric_id]
+        reason = None
+        if metric_id not in gated:
+            reason = ungated_reason(task, measure_of(metric.name, metric.unit, metric.id))
+        out.append(
+            {"metric": metric_id, "criteria": criteria, "gated": reason is None, "reason": reason}
+        )
+    return out
+
+
+def ungated_reason(task: str, measure: str | None) -> str:
+    """Why the pipeline's gate cannot enforce a metric's target (one clause)."""
+    if measure is None:
+        return (
+            "it names no measure the pipeline computes on held-out records (recall or "
+            "sensitivity, precision, specificity, NPV, AUROC, F1, accuracy, MAE, RMSE, MAPE)"
+        )
+    family = "regression" if measure in _REGRESSION_MEASURES else "classification"
+    if family != task:
+        return f"the pipeline is a {task}, and {measure} measures a {family}"
+    direction = "increase" if family == "classification" else "decrease"
+    return (
+        f"a {measure} target must {direction} towards a value the measure can take "
+        "(check the target, unit and direction)"
+    )
 
 
 def gate_entry(

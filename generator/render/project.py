@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator._io import GitError, read_file, run_git
-from generator.errors import RenderError, UsageError
+from generator.errors import NotReadyError, RenderError, UsageError
 from generator.render.context import build_context
 from generator.render.sources import TemplateSource, resolve_template
 from generator.spec import parse_spec
@@ -36,6 +36,8 @@ class RenderResult:
     commit: str | None
     template: str
     next_steps: list[str] = field(default_factory=list)
+    blockers: int = 0
+    """Blocking findings of a spec rendered as a draft (its CI fails until they are gone)."""
 
 
 def render_project(
@@ -46,19 +48,32 @@ def render_project(
     vcs_ref: str | None = None,
     force: bool = False,
     git: bool = True,
+    draft: bool = False,
 ) -> RenderResult:
     """Render the repository a spec describes into ``dest``.
 
+    A spec with blocking findings (the review's) is refused unless ``draft``: then the
+    repository is rendered with a readiness job in its CI that fails until they are gone.
     Rendering happens in a temporary folder beside ``dest`` that is moved into place only
     when everything succeeded, so a failure or Ctrl-C leaves nothing behind.
 
     Raises:
         SpecError: the spec is not valid.
+        NotReadyError: the spec has blocking findings and ``draft`` was not given.
         UsageError: ``dest`` is not empty and ``force`` was not given.
         RenderError: Copier or git failed; nothing was written.
     """
     spec_bytes = read_file(spec_path)
     spec = parse_spec(spec_bytes, str(spec_path))
+    blockers = blocking_findings(spec_bytes, str(spec_path))
+    if blockers and not draft:
+        shown = "; ".join(f"{b['rule']} at {b['path']}" for b in blockers[:3])
+        more = f" and {len(blockers) - 3} more" if len(blockers) > 3 else ""
+        raise NotReadyError(
+            f"{spec_path} is not ready: {len(blockers)} blocking finding(s) ({shown}{more}); "
+            f"settle them (`new-ai-project review {spec_path}`), or render a draft with --draft, "
+            "whose CI fails until they are gone"
+        )
     dest = dest.expanduser().absolute()
     existing = dest.exists() and (not dest.is_dir() or any(dest.iterdir()))
     if dest.exists() and not dest.is_dir():
@@ -66,7 +81,7 @@ def render_project(
     if existing and not force:
         raise UsageError(f"{dest} is not empty; choose an empty folder or pass --force")
     source = resolve_template(template, vcs_ref)
-    context = build_context(spec)
+    context = build_context(spec, blockers=blockers)
     dest.parent.mkdir(parents=True, exist_ok=True)
     commit = None
     with _scratch_dir(dest.parent, dest.name) as scratch:
@@ -91,7 +106,20 @@ def render_project(
         commit=commit,
         template=source.display,
         next_steps=_next_steps(dest, str(spec.kind), spec.name, spec.package),
+        blockers=len(blockers),
     )
+
+
+def blocking_findings(spec_bytes: bytes, source: str) -> list[dict[str, str]]:
+    """The review's blocking findings of a spec, as the render context keeps them."""
+    from generator.review import review_text  # the review is only needed here
+
+    report = review_text(spec_bytes, source)
+    return [
+        {"rule": f.rule, "path": f.path, "message": f.message}
+        for f in report.findings
+        if f.severity == "blocker"
+    ]
 
 
 @contextmanager
@@ -166,7 +194,10 @@ def _next_steps(dest: Path, kind: str, name: str, package: str) -> list[str]:
         "pytest                      # every layer, with the acceptance traceability report",
     ]
     if kind == "pipeline":
-        steps.append(f"{name} run    # the whole pipeline on the sample data")
+        steps.append(
+            f"{package.upper()}_ENVIRONMENT=development {name} run    # on the sample data: "
+            "trains a candidate (scores once a second person approves a model)"
+        )
     else:
         steps.append(f"uvicorn --factory {package}.app:create_app    # serve the API")
     steps.append("edit spec.yaml, then `new-ai-project update` to bring the change in")

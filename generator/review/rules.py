@@ -345,13 +345,20 @@ def separation_of_duties(data: dict[str, Any]) -> Iterator[Finding]:
     service_reviews = _text(data.get("kind")) != "pipeline" and not (
         isinstance(threshold, int | float) and not isinstance(threshold, bool) and threshold <= 0
     )
-    approvals = bool(strings(boundary.get("requires_approval")))
+    pipeline = _text(data.get("kind")) == "pipeline"
+    approvals = pipeline or bool(strings(boundary.get("requires_approval")))
     if (
         users
         and (service_reviews or approvals)
         and not any("review" in _can(user) for _, user in users)
     ):
-        waits = "decisions below the review threshold wait" if service_reviews else "approvals wait"
+        waits = (
+            "decisions below the review threshold wait"
+            if service_reviews
+            else "a model scores only once a second person approves it; approvals wait"
+            if pipeline
+            else "approvals wait"
+        )
         yield Finding(
             rule="no-reviewer",
             severity="blocker",
@@ -385,6 +392,33 @@ def separation_of_duties(data: dict[str, Any]) -> Iterator[Finding]:
                 question=f"Are there always two {_label(user, index, 'role')} users, so one "
                 "can check the other?",
             )
+
+
+def gated_criteria(data: dict[str, Any]) -> Iterator[Finding]:
+    """A pipeline's gate enforces every success-metric target an acceptance criterion names."""
+    if _text(data.get("kind")) != "pipeline":
+        return
+    from generator.render.pipeline import gate_of  # the gate the pipeline will have
+    from generator.spec import ProjectSpec
+
+    try:
+        spec = ProjectSpec.model_validate(data)
+    except ValueError:  # an invalid spec: its schema errors are findings already
+        return
+    criteria = {c.id: index for index, c in enumerate(spec.acceptance_criteria)}
+    for entry in gate_of(spec)[2]:
+        if entry["gated"]:
+            continue
+        first = entry["criteria"][0]
+        yield Finding(
+            rule="criterion-metric-ungated",
+            severity="blocker",
+            path=f"acceptance_criteria.{criteria[first]}.metric",
+            message=f"{', '.join(entry['criteria'])} name(s) metric {entry['metric']}, whose "
+            f"target the pipeline's evaluation gate cannot enforce: {entry['reason']}; name a "
+            "measure it computes in the metric, or drop `metric` from the criterion",
+            question=f"How is {entry['metric']} measured before a model goes live?",
+        )
 
 
 def data_contract(data: dict[str, Any]) -> Iterator[Finding]:
@@ -560,6 +594,7 @@ RULES: tuple[Rule, ...] = (
     regime_data_classes,
     high_risk_oversight,
     separation_of_duties,
+    gated_criteria,
     data_contract,
     owners,
     budget,

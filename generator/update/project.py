@@ -143,6 +143,7 @@ def _update(path: Path, *, check: bool, template: str | None, vcs_ref: str | Non
 
 
 def _read_project(path: Path) -> _Project:
+    from generator.render import blocking_findings
     from generator.render.context import build_context
     from generator.spec import YamlProblem, load_spec, parse_yaml
 
@@ -161,7 +162,8 @@ def _read_project(path: Path) -> _Project:
     if not spec_path.is_file():
         raise _Refused("it has no spec.yaml, the source of truth of a generated project")
     spec = load_spec(spec_path)
-    context = json.loads(json.dumps(build_context(spec)))
+    blockers = blocking_findings(spec_path.read_bytes(), str(spec_path))
+    context = json.loads(json.dumps(build_context(spec, blockers=blockers)))
     commit = answers.get("_commit")
     return _Project(
         path=path,

@@ -1,4 +1,4 @@
-"""Append-only, hash-chained audit log, with ``verify``, ``checkpoint`` and ``purge`` commands.
+"""Append-only audit log whose records are chained by a keyed MAC, with verify and purge.
 
 Where it lives: a :class:`Database`, the seam between the audit chain (and a service's
 state) and a backend. :class:`SQLiteDatabase` is the embedded file, one per process or
@@ -21,19 +21,22 @@ writer; PostgreSQL takes a transaction-scoped advisory lock), so writers in seve
 threads, processes or replicas take turns and each record links to the one committed
 before it.
 
-Tamper evidence: each record holds the hash of the previous one (``prev_hash``) and its own
-``hash`` over all its fields. Triggers refuse UPDATE and DELETE; the only deletion is
-:meth:`AuditStore.purge`, which removes records older than the retention period, keeps the
-hash of the last removed record as the chain's anchor and writes a ``purge`` record.
-``<name>-audit verify`` recomputes the chain and names the first tampered record.
+Tamper evidence that survives an insider: each record holds the previous record's hash
+(``prev_hash``) and its own ``hash``, an HMAC-SHA-256 over both and every field, under a key
+kept outside the database (:data:`AUDIT_KEY_ENV`). Whoever can write the database but lacks
+the key cannot add, change or re-link a record without ``verify`` naming it. The database
+refuses UPDATE and DELETE besides, and the service's own role holds no privilege that could
+lift that (``<name> migrate --app-role``). Only :meth:`AuditStore.purge`, run under the
+tables' owner's credential, deletes: records older than the retention period, in one
+transaction with the anchor (the last deleted record's sequence number and hash, from which
+the rest still verifies) and a keyed ``purge`` record that vouches for that anchor, so a
+moved anchor is named too. Signed checkpoints (``checkpoint.py``) catch what no chain can
+show by itself: records cut off at either end, or the whole log replaced.
 
-A chain alone cannot show that its tail was cut off or that the whole log was rewritten by
-someone who can write the database. ``<name>-audit checkpoint --out FILE`` writes the head
-(sequence number, hash, time, count) signed with HMAC-SHA-256 under a key kept outside the
-database (:data:`CHECKPOINT_KEY_ENV`); keep checkpoints in write-once storage (object lock,
-WORM). ``<name>-audit verify --checkpoint FILE`` then fails when a record the checkpoint
-covers is missing, changed or rewritten. Purging past retention keeps the chain
-verifiable: the anchor keeps the sequence number and hash of the last purged record.
+Records written before the chain was keyed (templates 0.4 and earlier) keep their SHA-256
+hashes: the first keyed record after them is an ``audit.seal`` record that vouches for them
+(their count and the anchor), so they verify as they did, and every record after the seal
+must be keyed. :meth:`AuditStore.seal` writes it when a store is opened for writing.
 
 Privacy: secrets in ``before``/``after``/``details`` are redacted and the ``subject`` (the
 person a record is about) is pseudonymised with a keyed hash before it is written.
@@ -41,19 +44,17 @@ person a record is about) is pseudonymised with a keyed hash before it is writte
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
 import json
 import os
 import sqlite3
-import sys
 import threading
 import time
 import uuid
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -71,10 +72,19 @@ _IN_SERVICE_DATABASE = project.kind() == "service"
 """A service keeps its audit chain in its own database, beside the state it records."""
 DB_ENV = project.env_prefix() + ("DATABASE" if _IN_SERVICE_DATABASE else "AUDIT_DB")
 SALT_ENV = project.env_prefix() + "PRIVACY_SALT"
+AUDIT_KEY_ENV = project.env_prefix() + "AUDIT_KEY"
+"""The secret the chain's MACs are made with; never stored in the database it protects."""
 CHECKPOINT_KEY_ENV = project.env_prefix() + "AUDIT_CHECKPOINT_KEY"
 """The secret that signs checkpoints; never stored in the database it vouches for."""
 DEFAULT_DB = Path("var/service.sqlite3" if _IN_SERVICE_DATABASE else "var/audit.sqlite3")
 DEFAULT_SALT = "development-only-salt"
+DEFAULT_AUDIT_KEY = "development-only-audit-key"
+"""The chain key for development and tests; refused anywhere else (see environment.py)."""
+KEYED = "hmac-sha256:"
+"""How a keyed record's ``hash`` starts; records before the key have a bare SHA-256."""
+SEAL_ACTION = "audit.seal"
+"""The first keyed record after records written before the chain was keyed."""
+PURGE_ACTION = "purge"
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 _SCHEMA = """
@@ -155,9 +165,35 @@ class AuditRecord:
         raw = getattr(self, name)
         return None if raw is None else json.loads(raw)
 
+    @property
+    def keyed(self) -> bool:
+        """Tell whether the record's hash is a keyed MAC (not a record from before the key)."""
+        return self.hash.startswith(KEYED)
+
 
 class CheckpointError(ValueError):
     """A checkpoint file is unreadable, unsigned, or signed with another key."""
+
+
+class PurgeRefused(PermissionError):
+    """The credential in use may not purge (only the tables' owner may)."""
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where the chain starts: the last purged record (sequence 0 and genesis: none purged)."""
+
+    seq: int
+    hash: str
+
+    @property
+    def genesis(self) -> bool:
+        """Tell whether nothing was ever purged."""
+        return self.seq == 0 and self.hash == GENESIS
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the anchor as JSON-able data."""
+        return {"seq": self.seq, "hash": self.hash}
 
 
 @dataclass(frozen=True)
@@ -168,6 +204,8 @@ class VerifyResult:
     checked: int
     first_bad_seq: int | None = None
     problem: str | None = None
+    unkeyed: int = 0
+    """Records from before the chain was keyed, vouched for by its seal."""
 
 
 def utc_now() -> datetime:
@@ -175,9 +213,17 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def record_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    """Return the hash of a record: SHA-256 over the previous hash and the record's fields."""
-    return fingerprint([prev_hash, [fields[name] for name in _HASHED]])
+def record_hash(prev_hash: str, fields: dict[str, Any], key: bytes | None = None) -> str:
+    """Return a record's hash: an HMAC-SHA-256 under ``key`` over the previous hash and its fields.
+
+    Without a key: the bare SHA-256 that records had before the chain was keyed (only
+    :meth:`AuditStore.verify` still computes it, for those records).
+    """
+    values = [prev_hash, [fields[name] for name in _HASHED]]
+    if key is None:
+        return fingerprint(values)
+    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return KEYED + hmac.new(key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _dump(value: Any) -> str | None:
@@ -413,14 +459,22 @@ class AuditStore:
         database: Database | Path,
         *,
         salt: str = DEFAULT_SALT,
+        key: str = DEFAULT_AUDIT_KEY,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         """Keep the log in ``database``, or in a SQLite file of its own at a path.
 
-        A :class:`Database` already holds the log's tables (its migrations made them); a
-        file of the store's own gets them here.
+        ``key`` makes each record's MAC (:data:`AUDIT_KEY_ENV`); ``salt`` the pseudonyms. A
+        :class:`Database` already holds the log's tables (its migrations made them); a file
+        of the store's own gets them here.
+
+        Raises:
+            ValueError: ``key`` is empty.
         """
+        if not key:
+            raise ValueError(f"no audit key: set {AUDIT_KEY_ENV}")
         self._salt = salt.encode("utf-8")
+        self._key = key.encode("utf-8")
         self._clock = clock
         self._lock = threading.Lock()
         self._queue_lock = threading.Lock()
@@ -439,6 +493,10 @@ class AuditStore:
             anchor = conn.execute("PRAGMA table_info(audit_anchor)").fetchall()
             if "seq" not in {row["name"] for row in anchor}:  # made by an older template
                 conn.execute("ALTER TABLE audit_anchor ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
+
+    def now(self) -> str:
+        """Return the current time as an ISO 8601 UTC string (this store's clock)."""
+        return self._clock().astimezone(UTC).strftime(TS_FORMAT)
 
     def record(
         self,
@@ -501,7 +559,7 @@ class AuditStore:
         values = self._fields(**fields)
         self.db.lock(conn, CHAIN_LOCK)
         prev = self._last_hash(conn)
-        row = {**values, "prev_hash": prev, "hash": record_hash(prev, values)}
+        row = {**values, "prev_hash": prev, "hash": record_hash(prev, values, self._key)}
         seq = self._insert(conn, row)
         return AuditRecord(seq=seq, **row)
 
@@ -524,7 +582,7 @@ class AuditStore:
         """The stored fields of a new record: subject pseudonymised, secrets redacted."""
         return {
             "event_id": str(uuid.uuid4()),
-            "ts": self._clock().astimezone(UTC).strftime(TS_FORMAT),
+            "ts": self.now(),
             "actor": actor,
             "role": role,
             "action": action,
@@ -559,7 +617,7 @@ class AuditStore:
                 rows: list[tuple[_Pending, dict[str, Any], int]] = []
                 for item in batch:
                     fields = {**item.fields, "prev_hash": prev}
-                    fields["hash"] = prev = record_hash(fields["prev_hash"], item.fields)
+                    fields["hash"] = prev = record_hash(prev, item.fields, self._key)
                     rows.append((item, fields, self._insert(conn, fields)))
         except BaseException as err:
             for item in batch:
@@ -572,13 +630,52 @@ class AuditStore:
         """Return the pseudonym that records about ``subject`` carry."""
         return pseudonymise(subject, self._salt)
 
+    def authentic(self, record: AuditRecord) -> bool:
+        """Tell whether a record carries a MAC made with this store's key over its content.
+
+        For a reader that acts on one record (a promotion, say): a record someone without
+        the key inserted or changed is refused, also before a full :meth:`verify`.
+        """
+        fields = asdict(record)
+        return record.keyed and hmac.compare_digest(
+            record_hash(record.prev_hash, fields, self._key), record.hash
+        )
+
     @staticmethod
     def _last_hash(conn: Connection) -> str:
         row = conn.execute("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
         if row is not None:
             return str(row["hash"])
-        anchor = conn.execute("SELECT prev_hash FROM audit_anchor WHERE id = 1").fetchone()
-        return GENESIS if anchor is None else str(anchor["prev_hash"])
+        return anchor_of(conn).hash
+
+    def seal(self) -> AuditRecord | None:
+        """Vouch for records written before the chain was keyed; return the seal, if one was due.
+
+        When the chain's last record is not keyed (a log from templates 0.4 or earlier), a
+        keyed ``audit.seal`` record is appended: it counts the unkeyed records and names the
+        anchor they start from, so :meth:`verify` accepts them as they are and refuses any
+        unkeyed record after it. Several processes may call this at once: one seals.
+        """
+        with self.db.transaction() as conn:
+            self.db.lock(conn, CHAIN_LOCK)
+            last = conn.execute("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+            if last is None or str(last["hash"]).startswith(KEYED):
+                return None
+            unkeyed = int(
+                conn.execute(
+                    "SELECT COUNT(*) AS n FROM audit_log WHERE hash NOT LIKE ?", (KEYED + "%",)
+                ).fetchone()["n"]
+            )
+            return self.append(
+                conn,
+                actor="system",
+                role="system",
+                action=SEAL_ACTION,
+                resource="audit_log",
+                outcome="success",
+                reason="the chain is keyed from here on",
+                details={"anchor": anchor_of(conn).as_dict(), "unkeyed": unkeyed},
+            )
 
     def records(
         self, *, action: str | None = None, resource: str | None = None
@@ -596,112 +693,49 @@ class AuditStore:
             rows = conn.execute(query + " ORDER BY seq", params).fetchall()
         return [AuditRecord(**dict(row)) for row in rows]
 
-    def verify(self, *, batch: int = 1000) -> VerifyResult:
-        """Recompute the hash chain; report the first record that does not match.
+    def anchor(self) -> Anchor:
+        """Return where the chain starts (the last purged record, or genesis)."""
+        with self.db.connect() as conn:
+            return anchor_of(conn)
 
-        Records are read ``batch`` at a time, so a long log never has to fit in memory.
+    def verify(self, *, batch: int = 1000) -> VerifyResult:
+        """Check the whole chain; report the first record, or the anchor, that is wrong.
+
+        Each record must link to the one before it (the first to the anchor) and carry a
+        MAC, under this store's key, over its content. Records from before the chain was
+        keyed pass with their SHA-256 only before the seal that vouches for them, in the
+        number it counted. The anchor must be the one the latest keyed purge (or seal)
+        record names: an anchor moved to hide records deleted at the start is named. Records
+        are read ``batch`` at a time, so a long log never has to fit in memory.
         """
         with self.db.connect() as conn:
-            anchor = conn.execute("SELECT prev_hash FROM audit_anchor WHERE id = 1").fetchone()
-            expected = GENESIS if anchor is None else str(anchor["prev_hash"])
-            checked, after = 0, -1
+            anchor = anchor_of(conn)
+            walk = _Walk(self._key, anchor)
+            after = -1
             while rows := conn.execute(
                 "SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?", (after, batch)
             ).fetchall():
                 for row in rows:
-                    fields = dict(row)
-                    if fields["prev_hash"] != expected:
-                        return VerifyResult(
-                            False, checked, fields["seq"], "link to the previous record broken"
-                        )
-                    if record_hash(expected, fields) != fields["hash"]:
-                        return VerifyResult(
-                            False, checked, fields["seq"], "content does not match its hash"
-                        )
-                    expected = fields["hash"]
-                    checked += 1
+                    problem = walk.step(AuditRecord(**dict(row)))
+                    if problem is not None:
+                        return VerifyResult(False, walk.checked, int(row["seq"]), problem)
                 after = int(rows[-1]["seq"])
-        return VerifyResult(True, checked)
+        problem = walk.finish()
+        if problem is not None:
+            return VerifyResult(False, walk.checked, None, problem, walk.unkeyed)
+        return VerifyResult(True, walk.checked, unkeyed=walk.unkeyed)
 
-    def checkpoint(self, key: bytes) -> dict[str, Any]:
-        """Return a signed statement of the chain's head, to keep outside the database.
-
-        Raises:
-            CheckpointError: the key is empty.
-        """
-        if not key:
-            raise CheckpointError(f"no checkpoint key: set {CHECKPOINT_KEY_ENV}")
-        with self.db.connect() as conn:
-            head = conn.execute(
-                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
-            count = int(conn.execute("SELECT COUNT(*) AS n FROM audit_log").fetchone()["n"])
-            anchor = conn.execute("SELECT prev_hash, seq FROM audit_anchor WHERE id = 1").fetchone()
-        if head is None:
-            seq, hash_ = (
-                (0, GENESIS) if anchor is None else (int(anchor["seq"]), anchor["prev_hash"])
-            )
-        else:
-            seq, hash_ = int(head["seq"]), str(head["hash"])
-        body: dict[str, Any] = {
-            "version": 1,
-            "seq": seq,
-            "hash": hash_,
-            "count": count,
-            "ts": self._clock().astimezone(UTC).strftime(TS_FORMAT),
-        }
-        return {**body, "signature": _sign(body, key)}
-
-    def verify_checkpoint(self, checkpoint: Mapping[str, Any], key: bytes) -> VerifyResult:
-        """Verify the chain, then that it still holds what ``checkpoint`` vouches for.
-
-        Fails when the checkpoint's signature does not match ``key``, when the record at
-        its head is missing (the tail was cut off) or differs (the chain was rewritten),
-        and when records it covers were purged before their retention ended.
-
-        Raises:
-            CheckpointError: the checkpoint lacks a field.
-        """
-        try:
-            body = {name: checkpoint[name] for name in ("version", "seq", "hash", "count", "ts")}
-            signature = str(checkpoint["signature"])
-            seq = int(body["seq"])
-        except (KeyError, TypeError, ValueError) as err:
-            raise CheckpointError(f"not a checkpoint: {err}") from err
-        if not key or not hmac.compare_digest(_sign(body, key), signature):
-            return VerifyResult(False, 0, None, "the checkpoint's signature does not match its key")
-        chain = self.verify()
-        if not chain.ok:
-            return chain
-        with self.db.connect() as conn:
-            row = conn.execute("SELECT hash FROM audit_log WHERE seq = ?", (seq,)).fetchone()
-            anchor = conn.execute("SELECT prev_hash, seq FROM audit_anchor WHERE id = 1").fetchone()
-        anchor_seq = 0 if anchor is None else int(anchor["seq"])
-        if row is not None:
-            if str(row["hash"]) != body["hash"]:
-                return VerifyResult(False, chain.checked, seq, "rewritten since the checkpoint")
-            return chain
-        if seq == 0 or (
-            anchor is not None and seq == anchor_seq and anchor["prev_hash"] == body["hash"]
-        ):
-            return chain
-        if seq < anchor_seq:
-            cutoff = self._clock() - timedelta(days=RETENTION_DAYS)
-            taken = datetime.strptime(str(body["ts"]), TS_FORMAT).replace(tzinfo=UTC)
-            if taken <= cutoff:
-                return chain  # purged past retention: the anchor carries the chain on
-            return VerifyResult(
-                False, chain.checked, seq, "records the checkpoint covers were purged early"
-            )
-        return VerifyResult(
-            False, chain.checked, seq, "records the checkpoint covers are missing (truncated)"
-        )
-
-    def purge(self, *, retention_days: int = RETENTION_DAYS, actor: str = "system") -> int:
+    def purge(self, *, actor: str, role: str, retention_days: int = RETENTION_DAYS) -> int:
         """Delete records older than the retention period; return how many were deleted.
+
+        One transaction holds the deletion, the new anchor and a keyed ``purge`` record
+        naming that anchor, who purged (``actor`` under ``role``) and how many records went.
+        On PostgreSQL it needs the tables' owner's credential: only the owner can lift the
+        trigger that refuses deletes, and for this transaction only.
 
         Raises:
             ValueError: ``retention_days`` is shorter than the retention the spec requires.
+            PurgeRefused: the credential in use is not the owner's.
         """
         if retention_days < RETENTION_DAYS:
             raise ValueError(
@@ -718,38 +752,137 @@ class AuditStore:
             ).fetchone()
             deleted = 0
             if last is not None:
-                self._allow_purge(conn, True)
+                self._lift_delete_refusal(conn)
                 deleted = conn.execute(
                     "DELETE FROM audit_log WHERE seq <= ?", (last["seq"],)
                 ).rowcount
-                self._allow_purge(conn, False)
+                self._restore_delete_refusal(conn)
                 conn.execute(
                     "INSERT INTO audit_anchor (id, prev_hash, seq) VALUES (1, ?, ?) "
                     "ON CONFLICT (id) DO UPDATE SET prev_hash = excluded.prev_hash, "
                     "seq = excluded.seq",
                     (last["hash"], last["seq"]),
                 )
-        self.record(
-            actor=actor,
-            role="system",
-            action="purge",
-            resource="audit_log",
-            outcome="success",
-            details={"deleted": deleted, "cutoff": cutoff, "retention_days": retention_days},
-        )
+            self.append(
+                conn,
+                actor=actor,
+                role=role,
+                action=PURGE_ACTION,
+                resource="audit_log",
+                outcome="success",
+                details={
+                    "anchor": anchor_of(conn).as_dict(),
+                    "deleted": deleted,
+                    "cutoff": cutoff,
+                    "retention_days": retention_days,
+                },
+            )
         return deleted
 
-    def _allow_purge(self, conn: Connection, allowed: bool) -> None:
-        """Lift (or restore) the refusal to delete records, for this purge transaction only."""
+    def _lift_delete_refusal(self, conn: Connection) -> None:
+        """Let this transaction delete records (the trigger is back before it commits).
+
+        Raises:
+            PurgeRefused: on PostgreSQL, the role in use does not own the audit table.
+        """
         if self.db.dialect == "sqlite":
-            conn.execute(_NO_DELETE if not allowed else "DROP TRIGGER audit_no_delete")
-        else:  # PostgreSQL: the trigger lets a delete through while this is set (migrations)
-            conn.execute("SELECT set_config('audit.purge', ?, true)", ("on" if allowed else "off",))
+            conn.execute("DROP TRIGGER audit_no_delete")
+            return
+        owner = conn.execute(
+            "SELECT pg_has_role(current_user, c.relowner, 'USAGE') AS owns "
+            "FROM pg_class c WHERE c.oid = to_regclass('audit_log')"
+        ).fetchone()
+        if owner is None or not owner["owns"]:
+            raise PurgeRefused(
+                "purging needs the database owner's credential (the role that ran "
+                f"`{project.name()} migrate`); the service's own role may not delete audit "
+                "records"
+            )
+        # only the table's owner may; the lock it takes keeps writers waiting until commit
+        conn.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_no_delete")
+
+    def _restore_delete_refusal(self, conn: Connection) -> None:
+        if self.db.dialect == "sqlite":
+            conn.execute(_NO_DELETE)
+        else:
+            conn.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_no_delete")
 
 
-def _sign(body: Mapping[str, Any], key: bytes) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    return hmac.new(key, canonical, hashlib.sha256).hexdigest()
+def anchor_of(conn: Connection) -> Anchor:
+    """Read the chain's anchor on ``conn`` (genesis when nothing was ever purged)."""
+    row = conn.execute("SELECT prev_hash, seq FROM audit_anchor WHERE id = 1").fetchone()
+    return Anchor(0, GENESIS) if row is None else Anchor(int(row["seq"]), str(row["prev_hash"]))
+
+
+class _Walk:
+    """The rules :meth:`AuditStore.verify` applies, record by record, then at the end."""
+
+    def __init__(self, key: bytes, anchor: Anchor) -> None:
+        self.key = key
+        self.anchor = anchor
+        self.expected = anchor.hash
+        self.checked = 0
+        self.unkeyed = 0
+        self.keyed = False
+        self.vouched: tuple[str, dict[str, Any]] | None = None
+        """The latest keyed purge or seal record's action and details."""
+
+    def step(self, record: AuditRecord) -> str | None:
+        fields = asdict(record)
+        if record.prev_hash != self.expected:
+            return "link to the previous record broken (a record before it was removed or added)"
+        if record.keyed:
+            if not hmac.compare_digest(
+                record_hash(record.prev_hash, fields, self.key), record.hash
+            ):
+                return (
+                    "its MAC does not match its content (changed, or written without the "
+                    f"key; is {AUDIT_KEY_ENV} the key the chain was written with?)"
+                )
+            if self.unkeyed and not self.keyed and record.action != SEAL_ACTION:
+                return "records from before the chain was keyed are not sealed"
+            self.keyed = True
+            if record.action in (PURGE_ACTION, SEAL_ACTION):
+                details = record.value("details") or {}
+                if isinstance(details, dict) and isinstance(details.get("anchor"), dict):
+                    self.vouched = (record.action, details)
+        else:
+            if self.keyed:
+                return "a record without a MAC after keyed records (added without the key)"
+            if record_hash(record.prev_hash, fields) != record.hash:
+                return "content does not match its hash"
+            self.unkeyed += 1
+        self.expected = record.hash
+        self.checked += 1
+        return None
+
+    def finish(self) -> str | None:
+        if self.unkeyed and not self.keyed:
+            return (
+                f"{self.unkeyed} records have no MAC and no seal vouches for them (written "
+                "before the chain was keyed, or without the key); the service, or the next "
+                f"run, seals them when it starts with {AUDIT_KEY_ENV} set"
+            )
+        if self.vouched is None:
+            if self.anchor.genesis:
+                return None
+            return (
+                f"the chain starts after record {self.anchor.seq}, but no purge record "
+                "vouches for that anchor (records at the start were deleted)"
+            )
+        action, details = self.vouched
+        stated = details["anchor"]
+        if (stated.get("seq"), stated.get("hash")) != (self.anchor.seq, self.anchor.hash):
+            return (
+                f"the anchor (record {self.anchor.seq}) is not the one the last {action} "
+                f"record names (record {stated.get('seq')}): it was moved"
+            )
+        if action == SEAL_ACTION and details.get("unkeyed") != self.unkeyed:
+            return (
+                f"{self.unkeyed} records from before the chain was keyed, but the seal "
+                f"counted {details.get('unkeyed')}"
+            )
+        return None
 
 
 def record_as_dict(record: AuditRecord) -> dict[str, Any]:
@@ -770,115 +903,10 @@ class DatabaseOption:
 
 
 def main(argv: Sequence[str] | None = None, *, database: DatabaseOption | None = None) -> int:
-    """Run ``<name>-audit verify|checkpoint|purge``; return the exit code.
+    """Run ``<name>-audit verify|checkpoint|purge``; return the exit code (see audit_command.py)."""
+    from .audit_command import main as command
 
-    Without ``database`` the log is a SQLite file: ``--db PATH``, default ``$DB_ENV``.
-    """
-    parser = argparse.ArgumentParser(
-        prog=f"{project.name()}-audit",
-        description="Verify the audit log's hash chain (against a signed checkpoint), write a "
-        "checkpoint, or purge records past retention (an operator proven by their secret).",
-    )
-    parser.add_argument(
-        "--db",
-        default=database.default if database else os.environ.get(DB_ENV, str(DEFAULT_DB)),
-        help=database.help
-        if database
-        else f"the audit database (default: ${DB_ENV} or {DEFAULT_DB})",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    verify = commands.add_parser(
-        "verify", help="check the hash chain; exit 1 naming the first bad record"
-    )
-    verify.add_argument(
-        "--checkpoint",
-        type=Path,
-        metavar="FILE",
-        help=f"also check what a signed checkpoint vouches for (key: ${CHECKPOINT_KEY_ENV})",
-    )
-    checkpoint = commands.add_parser(
-        "checkpoint", help=f"write the signed head of the chain (key: ${CHECKPOINT_KEY_ENV})"
-    )
-    checkpoint.add_argument("--out", type=Path, required=True, metavar="FILE")
-    purge = commands.add_parser("purge", help="delete records older than the retention period")
-    purge.add_argument("--actor", required=True, help="the operator; their secret is asked for")
-    purge.add_argument(
-        "--days",
-        type=int,
-        default=RETENTION_DAYS,
-        help=f"keep this many days (at least {RETENTION_DAYS}, the retention from spec.yaml)",
-    )
-    args = parser.parse_args(argv)
-    salt = os.environ.get(SALT_ENV, DEFAULT_SALT)
-    try:
-        if database is not None:
-            store = AuditStore(database.open(args.db), salt=salt)
-        elif Path(args.db).is_file():
-            store = AuditStore(Path(args.db), salt=salt)
-        else:
-            raise FileNotFoundError(f"no audit database at {args.db}")
-    except (OSError, ValueError) as err:
-        sys.stderr.write(f"error: {err}\n")
-        return 2
-    try:
-        return _run(args, store)
-    finally:
-        store.db.close()
-
-
-def _run(args: argparse.Namespace, store: AuditStore) -> int:
-    key = os.environ.get(CHECKPOINT_KEY_ENV, "").encode("utf-8")
-    try:
-        if args.command == "verify":
-            return _verify(store, args.checkpoint, key)
-        if args.command == "checkpoint":
-            data = json.dumps(store.checkpoint(key), indent=2) + "\n"
-            _write_new(args.out, data)
-            sys.stdout.write(f"checkpoint written to {args.out}; keep it in write-once storage\n")
-            return 0
-        from .identity import AccessDenied, prove
-
-        if args.days < RETENTION_DAYS:  # refuse before asking anyone for a secret
-            raise ValueError(
-                f"retention of {args.days} days is below the required {RETENTION_DAYS} days"
-            )
-        try:
-            operator = prove(args.actor, "operate")
-        except AccessDenied as err:
-            sys.stderr.write(f"error: {err}\n")
-            return 1
-        deleted = store.purge(retention_days=args.days, actor=operator.actor)
-    except (CheckpointError, ValueError, OSError) as err:
-        sys.stderr.write(f"error: {err}\n")
-        return 2
-    sys.stdout.write(f"purged {deleted} records older than {args.days} days\n")
-    return 0
-
-
-def _verify(store: AuditStore, checkpoint: Path | None, key: bytes) -> int:
-    if checkpoint is None:
-        result = store.verify()
-    else:
-        if not key:
-            raise CheckpointError(f"set {CHECKPOINT_KEY_ENV} to check a checkpoint")
-        result = store.verify_checkpoint(json.loads(checkpoint.read_text(encoding="utf-8")), key)
-    if result.ok:
-        against = f", matching {checkpoint}" if checkpoint is not None else ""
-        sys.stdout.write(f"ok: {result.checked} records, hash chain intact{against}\n")
-        return 0
-    where = f"record {result.first_bad_seq}: " if result.first_bad_seq is not None else ""
-    sys.stdout.write(
-        f"tampered: {where}{result.problem} ({result.checked} records before it are intact)\n"
-    )
-    return 1
-
-
-def _write_new(path: Path, text: str) -> None:
-    """Write a file that must not exist yet (a checkpoint is never overwritten)."""
-    with path.open("x", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
+    return command(argv, database=database)
 
 
 if __name__ == "__main__":

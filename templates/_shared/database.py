@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import project
 from .audit import Connection, Database, SQLiteDatabase, utc_now
-from .migrate import migrate, pending
+from .migrate import migrate, pending, privilege_problem
 
 if TYPE_CHECKING:
     from psycopg import Connection as PgConnection
@@ -78,6 +78,24 @@ class DatabaseUnavailable(StartupRefused):
 
 class DatabaseNotMigrated(StartupRefused):
     """The PostgreSQL database lacks migrations this version needs."""
+
+
+class DatabaseRoleRefused(StartupRefused):
+    """Production connected as a role that could change or delete audit records."""
+
+
+def least_privilege(database: Database) -> Database:
+    """Refuse a database role that could change or delete audit records (production does).
+
+    Raises:
+        DatabaseRoleRefused: the role is a superuser, owns the tables, or holds UPDATE,
+            DELETE or TRUNCATE on an audit table (see :func:`.migrate.privilege_problem`).
+    """
+    problem = privilege_problem(database)
+    if problem is not None:
+        database.close()
+        raise DatabaseRoleRefused(f"error: {problem}")
+    return database
 
 
 def connect(location: str, *, settings: ConnectionSettings | None = None) -> Database:

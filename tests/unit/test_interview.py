@@ -412,7 +412,7 @@ def test_a_ready_spec_is_written_without_a_question(tmp_path: Path, target: Path
 @pytest.mark.parametrize(
     ("keys", "choice", "render"),
     [
-        (UP * 3 + ENTER, "Write the spec and render the project anyway", True),
+        (UP * 3 + ENTER, "Write the spec and render a draft anyway", True),
         (UP * 2 + ENTER, "Write the spec, render later", False),
     ],
 )

@@ -1,7 +1,9 @@
 """The integration tests run on both backends: the SQLite file and a real PostgreSQL server.
 
 The PostgreSQL variant of a test skips, saying why, when no server can be found or
-started (see ``tests/postgres.py``); each of its tests has a migrated schema of its own.
+started (see ``tests/postgres.py``); each of its tests has a migrated schema of its own,
+and connects as an application role granted exactly what ``migrate --app-role`` grants,
+never as the tables' owner (``owner_url`` is the owner's, for the tests that play one).
 """
 
 from __future__ import annotations
@@ -14,11 +16,23 @@ from tests import postgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    """None for the SQLite file, or the URL of a fresh, migrated PostgreSQL schema."""
+def backend(request: pytest.FixtureRequest) -> Iterator[tuple[str | None, str | None]]:
+    """(application URL, owner URL): both None for the SQLite file, else a fresh schema."""
     if request.param == "sqlite":
-        yield None
+        yield None, None
         return
     server: str = request.getfixturevalue("postgres_server")
-    with postgres.schema(server) as url:
-        yield url
+    with postgres.schema(server) as owner, postgres.app_role(owner) as app:
+        yield app, owner
+
+
+@pytest.fixture
+def database_url(backend: tuple[str | None, str | None]) -> str | None:
+    """The URL the code under test connects with: the application role's (None: SQLite)."""
+    return backend[0]
+
+
+@pytest.fixture
+def owner_url(backend: tuple[str | None, str | None]) -> str | None:
+    """The tables' owner's URL (None: the SQLite file, which has no roles)."""
+    return backend[1]

@@ -47,6 +47,9 @@ _TRUE = ("true", "1", "yes", "y")
 _FALSE = ("false", "0", "no", "n")
 _SHOWN = 40
 """How much of a refused value a reason shows (never for identifying or personal fields)."""
+HEALTH_DATA = "health" in (project.spec()["regulatory"].get("data_classes") or [])
+"""Every value of a health record is protected health information: with health data in
+spec.yaml no reason and no quarantine file shows any raw value, only lines and reasons."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,11 @@ class Field:
     def hidden(self) -> bool:
         """Tell whether values of the field are never shown raw (identifying or personal)."""
         return self.identifying or self.personal
+
+    @property
+    def withheld(self) -> bool:
+        """Tell whether a refused value of the field is left out of reasons and quarantine."""
+        return self.hidden or HEALTH_DATA
 
     @property
     def dtype(self) -> pl.DataType:
@@ -217,7 +225,7 @@ def _typed(field: Field) -> pl.Expr:
 def _reason(field: Field, message: str, value: pl.Expr) -> pl.Expr:
     """``<field>: <message>`` and, unless the field is hidden, the start of the bad value."""
     head = pl.lit(f"{field.name}: {message}")
-    if field.hidden:
+    if field.withheld:
         return head.alias(REASON)
     shown = value.cast(pl.String).str.slice(0, _SHOWN)
     return pl.concat_str(head, pl.lit(": '"), shown, pl.lit("'")).alias(REASON)
@@ -269,7 +277,7 @@ def _schema_breaches(cases: pl.DataFrame) -> pl.DataFrame:
     found = cases.filter(pl.col("index").is_not_null()).join(order, on="column", how="inner")
     missing = pl.col("check") == "not_nullable"
     messages = pl.when(missing).then(pl.lit("missing value")).otherwise(pl.col("check"))
-    hidden = [f.name for f in FIELDS if f.hidden]
+    hidden = [f.name for f in FIELDS if f.withheld]
     shown = pl.col("failure_case").cast(pl.String).str.slice(0, _SHOWN)
     reason = pl.concat_str(
         pl.col("column"),

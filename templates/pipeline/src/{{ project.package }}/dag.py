@@ -19,7 +19,10 @@ With ``<PREFIX>DATABASE_URL`` every task writes to the one audit chain on Postgr
 - Failures page the operations owner from spec.yaml: an audit record and
   ``output/alerts/airflow-*.json`` (for the alert routing that reads them), and an e-mail
   through Airflow's SMTP connection when the owner is an e-mail address.
-- The kill switch skips the run; nothing is recorded, as for ``<name> run``.
+- The kill switch skips the run; the refusal is audited, as for ``<name> run``.
+- A run scores only with the model a second person approved: with none approved yet the
+  publish task is skipped (its candidate waits for promotion) and the run fails, as
+  ``<name> run`` exits 3.
 
 Airflow is an optional extra: ``pip install -e '.[airflow]'`` (see README.md).
 """
@@ -45,8 +48,10 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from . import project, stages
 from .contract import ContractError
 from .database import DatabaseNotMigrated, DatabaseUnavailable
-from .pipeline import stopped
+from .pipeline import refuse, stopped
+from .promote import PromotionError
 from .settings import PREFIX, RUNNER_ROLE, Settings, SettingsError
+from .stages import AwaitingApproval
 from .steps import GateError
 
 SCHEDULE_ENV = PREFIX + "SCHEDULE"
@@ -62,7 +67,7 @@ RUN_TIMEOUT = timedelta(hours=12)
 TASK_FAILED_ACTION = "alert.task-failed"
 RUN_LATE_ACTION = "alert.run-late"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_REFUSALS = (ContractError, GateError, SettingsError)
+_REFUSALS = (ContractError, GateError, PromotionError, SettingsError)
 """Failures a retry cannot change."""
 
 
@@ -113,6 +118,8 @@ def _stage(name: str, run: str) -> str:
     try:
         with _database():
             step(settings, run)
+    except AwaitingApproval as err:
+        raise AirflowSkipException(str(err)) from err
     except _REFUSALS as err:
         raise AirflowFailException(f"{type(err).__name__}: {err}") from err
     return run
@@ -121,11 +128,11 @@ def _stage(name: str, run: str) -> str:
 def start() -> str:
     """Open the run (skipped while the kill switch is on); return its id for the next tasks."""
     settings = _settings()
-    reason = stopped(settings)
-    if reason:
-        raise AirflowSkipException(f"the kill switch is on ({reason}); nothing was run")
-    with _database(), settings.audit_log():
-        pass  # a run starts only where its records can be kept
+    with _database(), settings.audit_log() as store:  # a run starts only where records are kept
+        reason = stopped(settings, store)
+        if reason:
+            refuse(settings, store, f"kill switch: {reason}")
+            raise AirflowSkipException(f"the kill switch is on ({reason}); nothing was run")
     context = get_current_context()
     dag_run = context.get("dag_run")
     orchestrator = {
@@ -142,12 +149,12 @@ def validate(run: str) -> str:
 
 
 def train(run: str) -> str:
-    """Split, fit, evaluate the gate (a failed gate fails the task) and measure drift."""
+    """Split, fit the candidate and evaluate its gate."""
     return _stage("train", run)
 
 
 def publish(run: str) -> str:
-    """Score every record and publish the outputs."""
+    """Keep the candidate; score with the approved model (skipped while none is approved)."""
     return _stage("publish", run)
 
 

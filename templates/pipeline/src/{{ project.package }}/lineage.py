@@ -1,10 +1,12 @@
 """Lineage: one record per run, appended to the hash-chained audit log.
 
 A run record holds the run id, UTC start and end, the OS account that ran it (and the
-Airflow DAG run, when Airflow ran it), the SHA-256 of every input file, the code, model and
-data-contract versions, the parameters, row counts, quarantined rows (line and reason only;
-the first :data:`QUARANTINE_LISTED`, with a count per reason), the gate outcome, drift, the
-outputs with their hashes and how long each stage took. :mod:`.run_events` sends the same run to OpenLineage.
+Airflow DAG run, when Airflow ran it), the SHA-256 of every input file, the code and
+data-contract versions, the candidate model trained on the run's data with its gate, the
+production model that scored (if one was approved) with its gate on the run's data, the
+parameters, row counts, quarantined rows (line and reason only; the first
+:data:`QUARANTINE_LISTED`, with a count per reason), drift, the outputs with their hashes
+and how long each stage took. :mod:`.run_events` sends the same run to OpenLineage.
 """
 
 from __future__ import annotations
@@ -37,7 +39,10 @@ class RunRecord:
     contract_version: str = ""
     runner: str = "unknown"
     orchestrator: dict[str, str] = field(default_factory=dict)
+    candidate: dict[str, Any] = field(default_factory=dict)
+    """The model trained on this run's data: version, SHA-256 and its gate."""
     model_version: str | None = None
+    """The production model that scored this run (None: nothing was scored)."""
     parameters: dict[str, Any] = field(default_factory=dict)
     rows_in: int = 0
     rows_valid: int = 0
@@ -45,6 +50,7 @@ class RunRecord:
     quarantined: list[dict[str, Any]] = field(default_factory=list)
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     gate: dict[str, Any] = field(default_factory=dict)
+    """The production model's gate on this run's held-out records."""
     drift: dict[str, float] = field(default_factory=dict)
     drift_unseen: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)

@@ -29,6 +29,8 @@ class RunMetrics:
     rows_quarantined: int
     gate_passed: bool
     finished_at: float
+    awaiting_approval: bool = False
+    """Nothing was scored: no model is approved for production yet."""
     psi: Mapping[str, float] = field(default_factory=dict)
     unseen: Mapping[str, float] = field(default_factory=dict)
     measures: Mapping[str, float] = field(default_factory=dict)
@@ -44,9 +46,14 @@ def registry(m: RunMetrics) -> CollectorRegistry:
     gauge("run_duration_seconds", "Duration of the last run.", m.duration_seconds)
     gauge("rows_in", "Rows read by the last run.", m.rows_in)
     gauge("rows_quarantined", "Rows quarantined by the last run.", m.rows_quarantined)
-    gauge("gate_passed", "1 if the last run passed the evaluation gate.", float(m.gate_passed))
+    gauge("gate_passed", "1 unless the last run's model missed a target.", float(m.gate_passed))
+    gauge(
+        "awaiting_approval",
+        "1 if the last run scored nothing: no model is approved for production.",
+        float(m.awaiting_approval),
+    )
     gauge("last_run_timestamp_seconds", "Unix time the last run finished.", m.finished_at)
-    if m.gate_passed:
+    if m.gate_passed and not m.awaiting_approval:
         gauge(
             "last_success_timestamp_seconds", "Unix time of the last published run.", m.finished_at
         )

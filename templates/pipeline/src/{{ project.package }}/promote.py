@@ -1,19 +1,20 @@
-"""Promotion of a candidate model to production, by proven people, with four eyes.
+"""Promotion of a candidate model to production: by proven people, always with four eyes.
 
-Only a model that passed the evaluation gate (it was published with a ``gate.json`` that
-passed) can be promoted, by a person whose role may ``operate``. When the operating
-boundary in spec.yaml lists approvals, or signatures are required (21 CFR Part 11), the
-promotion is only a request until a second person, whose role may ``review``, approves it:
-never the promoter. Under electronic-signature rules the approval carries a signature
-bound to the model's SHA-256, and the signer must not be the promoter either.
+A run trains a candidate; it never publishes scores with it. Scores come only from the
+production model: a candidate that passed the evaluation gate (its run's record in the
+audit log says so), promoted by a person whose
+role may ``operate`` and approved by a second person whose role may ``review`` (never the
+promoter). Under electronic-signature rules (21 CFR Part 11) the approval carries the
+approver's signature bound to the model's SHA-256.
 
-The requests, approvals and refusals are audit records; the audit log, not a file in the
-output folder, says who asked for a promotion, so nobody can name another promoter.
+The audit log is the only record of what is in production: :func:`production` reads the
+latest approval there and accepts it only when its MAC was made with the audit key (nobody
+who can merely write the database can add one), its approver is not its promoter, and the
+model file still has the approved SHA-256. No file in the output folder says what is live.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
@@ -23,16 +24,12 @@ from typing import Any, NoReturn
 from . import project
 from .audit import AuditStore
 from .credentials import Identity
-from .lineage import utc_iso
+from .lineage import RUN_ACTION, utc_iso
 from .model import Model, ModelFileError
 from .settings import authorize
 
-APPROVAL_REQUIRED = bool(project.pipeline()["approval_required"])
-"""A second person approves each promotion (the operating boundary lists approvals)."""
 SIGNATURE_REQUIRED = project.has_feature("e-signature")
-"""Each promotion carries an electronic signature record (21 CFR Part 11)."""
-SECOND_PERSON_REQUIRED = APPROVAL_REQUIRED or SIGNATURE_REQUIRED
-"""A promotion waits for a second person (the signer may not be the promoter)."""
+"""Each approval carries an electronic signature record (21 CFR Part 11)."""
 REQUEST_ACTION = "model.promote-request"
 PROMOTE_ACTION = "model.promote"
 APPROVE_ACTION = "model.approve"
@@ -44,14 +41,16 @@ class PromotionError(RuntimeError):
 
 @dataclass(frozen=True)
 class Promotion:
-    """A model promoted to production, who promoted it and who approved it."""
+    """A model approved for production: who promoted it, who approved it, where its file is."""
 
     model_version: str
     model_sha256: str
     actor: str
-    approver: str | None
+    approver: str
     reason: str
     promoted_at: str
+    path: str
+    """The model file, relative to the output folder (every runner finds it there)."""
     signature: dict[str, Any] | None = None
 
 
@@ -72,49 +71,50 @@ Signer = Callable[[PromotionRequest], Mapping[str, Any]]
 
 
 def find_candidate(output_dir: Path, model_version: str) -> Path:
-    """Return the published model file of this version.
+    """Return the candidate model file of this version (a run whose candidate passed the gate).
 
     Raises:
-        PromotionError: no published run holds that model.
+        PromotionError: no run holds that candidate.
     """
     if "/" in model_version or "\\" in model_version:
         raise PromotionError(f"not a model version: {model_version!r}")
     matches = sorted((output_dir / "runs").glob(f"*/model-{model_version}.skops"))
     if not matches:
-        raise PromotionError(f"no published model {model_version} under {output_dir / 'runs'}")
+        raise PromotionError(f"no candidate model {model_version} under {output_dir / 'runs'}")
     return matches[-1]
 
 
 def promote(
     model_path: Path, *, output_dir: Path, store: AuditStore, by: Identity, reason: str
-) -> Promotion | PromotionRequest:
-    """Promote a published model, or ask for a second person's approval when one is required.
+) -> PromotionRequest:
+    """Ask for a candidate to go live; a second person approves it (:func:`approve`).
 
     Raises:
         AccessDenied: the person's role may not promote.
         PromotionError: the model did not pass the evaluation gate.
     """
     authorize(by, "promote")
-    model = _gated_model(model_path)
-    if SECOND_PERSON_REQUIRED:
-        request = PromotionRequest(
-            uuid.uuid4().hex, model.version, model.sha256, str(model_path), by.actor, reason
-        )
-        store.record(
-            actor=by.actor,
-            role=by.role,
-            action=REQUEST_ACTION,
-            resource=f"model/{model.version}",
-            outcome="pending",
-            request_id=request.request_id,
-            model_version=model.version,
-            reason=reason,
-            details=asdict(request),
-        )
-        return request
-    promotion = Promotion(model.version, model.sha256, by.actor, None, reason, utc_iso())
-    _go_live(store, promotion, model_path, output_dir, by=by, request_id="")
-    return promotion
+    model = _gated_model(store, model_path)
+    request = PromotionRequest(
+        uuid.uuid4().hex,
+        model.version,
+        model.sha256,
+        _relative(model_path, output_dir),
+        by.actor,
+        reason,
+    )
+    store.record(
+        actor=by.actor,
+        role=by.role,
+        action=REQUEST_ACTION,
+        resource=f"model/{model.version}",
+        outcome="pending",
+        request_id=request.request_id,
+        model_version=model.version,
+        reason=reason,
+        details=asdict(request),
+    )
+    return request
 
 
 def pending(store: AuditStore, model_version: str) -> PromotionRequest:
@@ -128,6 +128,8 @@ def pending(store: AuditStore, model_version: str) -> PromotionRequest:
     if not requests:
         raise PromotionError(f"no promotion of {model_version} awaits approval: promote it first")
     latest = requests[-1]
+    if not store.authentic(latest):
+        raise PromotionError(f"the promotion request of {model_version} does not verify")
     done = store.records(action=PROMOTE_ACTION, resource=resource)
     if any(r.request_id == latest.request_id for r in done):
         raise PromotionError(f"the promotion of {model_version} was already approved")
@@ -144,7 +146,7 @@ def approve(
     reason: str = "",
     signer: Signer | None = None,
 ) -> Promotion:
-    """Approve a pending promotion as the second person and make the model the production one.
+    """Approve a pending promotion as the second person: the model becomes the production one.
 
     Under electronic-signature rules ``signer`` is called (after the four-eyes check) for a
     signature by the approver bound to the model's SHA-256.
@@ -159,8 +161,8 @@ def approve(
     request = pending(store, model_version)
     if by.actor == request.promoter:
         _refuse(store, by, request, "the promoter may not approve their own promotion")
-    model_path = Path(request.path)
-    model = _gated_model(model_path)
+    model_path = output_dir / request.path
+    model = _gated_model(store, model_path)
     if model.sha256 != request.model_sha256:
         _refuse(store, by, request, "the model file changed since the promotion was requested")
     signature: dict[str, Any] | None = None
@@ -179,31 +181,113 @@ def approve(
         approver=by.actor,
         reason=request.reason,
         promoted_at=utc_iso(),
+        path=request.path,
         signature=signature,
     )
-    _go_live(
-        store, promotion, model_path, output_dir, by=by, request_id=request.request_id, note=reason
+    store.record(
+        actor=by.actor,
+        role=by.role,
+        action=PROMOTE_ACTION,
+        resource=f"model/{promotion.model_version}",
+        outcome="success",
+        request_id=request.request_id,
+        model_version=promotion.model_version,
+        reason=reason or promotion.reason,
+        details=asdict(promotion),
     )
     return promotion
 
 
-def production(output_dir: Path) -> dict[str, Any] | None:
-    """Return the production pointer, or None when no model was promoted yet."""
-    pointer = output_dir / "models" / "production.json"
-    if not pointer.is_file():
+def production(store: AuditStore) -> Promotion | None:
+    """Return the model in production: the latest approval in the audit log, or None.
+
+    An approval counts only when its record carries a MAC made with the audit key, names an
+    approver other than the promoter and, under electronic-signature rules, the approver's
+    signature of the model.
+
+    Raises:
+        PromotionError: the latest approval record fails one of those checks (it was
+            written by someone without the key, or is not an approval at all).
+    """
+    approvals = store.records(action=PROMOTE_ACTION)
+    if not approvals:
         return None
-    data: dict[str, Any] = json.loads(pointer.read_text(encoding="utf-8"))
-    return data
-
-
-def _gated_model(model_path: Path) -> Model:
-    gate_file = model_path.parent / "gate.json"
-    if not gate_file.is_file() or not json.loads(gate_file.read_text(encoding="utf-8"))["passed"]:
-        raise PromotionError("the model did not pass the evaluation gate; it cannot be promoted")
+    latest = approvals[-1]
+    version = latest.resource.removeprefix("model/")
+    if not store.authentic(latest):
+        raise PromotionError(
+            f"the approval of {version} in the audit log does not verify (added without the "
+            "audit key?); run `audit verify`, then promote and approve a model again"
+        )
+    details = latest.value("details") or {}
     try:
-        return Model.load(model_path)
-    except ModelFileError as err:
+        promotion = Promotion(**{f.name: details[f.name] for f in fields(Promotion)})
+    except (KeyError, TypeError) as err:
+        raise PromotionError(
+            f"the approval of {version} predates four-eyes promotion; promote and approve a "
+            "model again"
+        ) from err
+    if not promotion.approver or promotion.approver == promotion.actor:
+        raise PromotionError(f"the approval of {version} names no second person")
+    if SIGNATURE_REQUIRED and not (promotion.signature or {}).get("subject_sha256"):
+        raise PromotionError(f"the approval of {version} carries no signature")
+    return promotion
+
+
+def production_model(store: AuditStore, output_dir: Path) -> tuple[Promotion, Model] | None:
+    """Return the production model, loaded and checked against its approval, or None.
+
+    Raises:
+        PromotionError: see :func:`production`; or the model file is missing, not a model,
+            or not the bytes that were approved.
+    """
+    promotion = production(store)
+    if promotion is None:
+        return None
+    path = output_dir / promotion.path
+    try:
+        model = Model.load(path)
+    except (OSError, ModelFileError) as err:
+        raise PromotionError(
+            f"the production model {promotion.model_version} cannot be loaded: {err}"
+        ) from err
+    if model.sha256 != promotion.model_sha256:
+        raise PromotionError(
+            f"the production model file {path} is not the approved {promotion.model_version}"
+        )
+    return promotion, model
+
+
+def _relative(model_path: Path, output_dir: Path) -> str:
+    """The model file's path under the output folder (runners may differ in working folder)."""
+    try:
+        return model_path.resolve().relative_to(output_dir.resolve()).as_posix()
+    except ValueError as err:
+        raise PromotionError(f"{model_path} is not a candidate under {output_dir}") from err
+
+
+def _gated_model(store: AuditStore, model_path: Path) -> Model:
+    """Load a candidate that a run's record, in the audit log, says passed the gate.
+
+    The run's record is the evidence, not a file beside the model: it carries a MAC made
+    with the audit key, which nobody who can only write the output folder has.
+    """
+    try:
+        model = Model.load(model_path)
+    except (OSError, ModelFileError) as err:
         raise PromotionError(f"the model file cannot be promoted: {err}") from err
+    for record in reversed(store.records(action=RUN_ACTION)):
+        candidate = (record.value("details") or {}).get("candidate") or {}
+        if (
+            candidate.get("sha256") == model.sha256
+            and (candidate.get("gate") or {}).get("passed") is True
+            and store.authentic(record)
+        ):
+            return model
+    raise PromotionError(
+        f"no run in the audit log passed {model.version} through the evaluation gate; "
+        "it cannot be promoted"
+    )
 
 
 def _refuse(store: AuditStore, by: Identity, request: PromotionRequest, why: str) -> NoReturn:
@@ -218,32 +302,3 @@ def _refuse(store: AuditStore, by: Identity, request: PromotionRequest, why: str
         reason=why,
     )
     raise PromotionError(why)
-
-
-def _go_live(
-    store: AuditStore,
-    promotion: Promotion,
-    model_path: Path,
-    output_dir: Path,
-    *,
-    by: Identity,
-    request_id: str,
-    note: str = "",
-) -> None:
-    """Record the promotion, then point production at the model."""
-    store.record(
-        actor=by.actor,
-        role=by.role,
-        action=PROMOTE_ACTION,
-        resource=f"model/{promotion.model_version}",
-        outcome="success",
-        request_id=request_id,
-        model_version=promotion.model_version,
-        reason=note or promotion.reason,
-        details=asdict(promotion),
-    )
-    pointer = output_dir / "models" / "production.json"
-    pointer.parent.mkdir(parents=True, exist_ok=True)
-    pointer.write_text(
-        json.dumps({**asdict(promotion), "path": str(model_path)}, indent=2), encoding="utf-8"
-    )

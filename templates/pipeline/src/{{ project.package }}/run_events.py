@@ -37,6 +37,8 @@ from .contract import FIELDS
 from .lineage import RunRecord
 from .settings import Settings
 
+COMPLETED = ("success", "awaiting-approval")
+"""Run outcomes sent as COMPLETE (the other ones as FAIL)."""
 PRODUCER = f"urn:{project.name()}:{__version__}"
 """Who produced the events: this pipeline and its version."""
 _CONFIGURED = ("OPENLINEAGE_URL", "OPENLINEAGE_CONFIG")
@@ -73,15 +75,20 @@ def started(record: RunRecord) -> RunEvent:
 
 
 def finished(record: RunRecord) -> RunEvent:
-    """Return the COMPLETE event of a published run, or the FAIL event of any other."""
+    """Return the COMPLETE event of a run that did its part, or the FAIL event of any other.
+
+    A run that kept its candidate for approval (nothing approved to score with) completed:
+    its outputs are the candidate and the quarantine.
+    """
     facets: dict[str, RunFacet] = {}
-    if record.outcome != "success":
+    completed = record.outcome in COMPLETED
+    if not completed:
         message = record.error or f"run outcome: {record.outcome}"
         facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(
             message=message, programmingLanguage="python"
         )
     return RunEvent(
-        eventType=RunState.COMPLETE if record.outcome == "success" else RunState.FAIL,
+        eventType=RunState.COMPLETE if completed else RunState.FAIL,
         eventTime=record.finished_at or record.started_at,
         run=Run(runId=_run_id(record), facets=facets),
         job=_job(),

@@ -10,7 +10,8 @@ secret (:func:`authenticate`, see :mod:`.identity`) and whose role holds the per
 Variables (all optional), each prefixed with :data:`PREFIX` (the package name in capitals
 and ``_``; the README lists them by full name):
 
-``ENVIRONMENT``    ``development`` (default), ``test``, ``staging`` or ``production``
+``ENVIRONMENT``    ``production`` (default: a run is unattended, and a forgotten setting must
+                   not mean development), ``staging``, ``development`` or ``test``
 ``INPUT``          the extract to process (default: the sample data)
 ``OUTPUT_DIR``     where outputs go (default: ``output``)
 ``AUDIT_DB``       the audit log's SQLite file (default: ``var/audit.sqlite3``)
@@ -18,15 +19,20 @@ and ``_``; the README lists them by full name):
 ``DATABASE_POOL_MIN``, ``_MAX``, ``_TIMEOUT``  PostgreSQL connections kept open (1), at most
                    (10), and seconds to wait for one (30)
 ``PRIVACY_SALT``   key for pseudonyms; the default is refused outside development and test
+``AUDIT_KEY``      key of the audit chain's MACs (a secret, outside the database); the
+                   default is refused outside development and test
 ``CODE_VERSION``   the deployed commit, recorded with each run
 
 No variable names an actor or a role: such a variable proves nothing. The database URL may
 hold a password: it is never shown (the database is named by host and database only).
+Production refuses the SQLite file and any secret shorter than 32 characters, each with
+one line naming the variable (see environment.py).
 """
 
 from __future__ import annotations
 
 import getpass
+import math
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -37,16 +43,26 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 from . import project
-from .audit import DB_ENV, DEFAULT_DB, DEFAULT_SALT, SALT_ENV, AuditStore
+from .audit import (
+    AUDIT_KEY_ENV,
+    DB_ENV,
+    DEFAULT_AUDIT_KEY,
+    DEFAULT_DB,
+    DEFAULT_SALT,
+    SALT_ENV,
+    AuditStore,
+)
 from .credentials import Identity
-from .database import open_database
+from .database import least_privilege, open_database
+from .environment import (
+    DEFAULT_ENVIRONMENT,
+    ENVIRONMENTS,
+    database_problem,
+    secret_problem,
+)
 from .identity import AccessDenied, prove
 
 PREFIX = project.env_prefix()
-ENVIRONMENTS = ("development", "test", "staging", "production")
-DEFAULT_SALT_ENVIRONMENTS = frozenset({"development", "test"})
-"""Where the published default privacy salt may be used; anywhere else pseudonyms would be
-reversible by anyone who has read this code."""
 RUNNER_ROLE = "system:runner"
 """The role recorded for unattended runs: spec roles cannot hold ``:``, so it is no person's."""
 ACTIONS: dict[str, str] = {
@@ -88,8 +104,9 @@ class Settings:
     """Where the pipeline reads and writes, in which environment, and the OS account running it.
 
     Raises:
-        SettingsError: an unknown environment, the default privacy salt outside development
-            and test, a database URL that is not PostgreSQL's, or pool bounds out of order.
+        SettingsError: an unknown environment, a default secret outside development and
+            test, in production SQLite or a secret under 32 characters, a database URL that
+            is not PostgreSQL's, or pool bounds out of order.
     """
 
     input_path: Path
@@ -97,7 +114,9 @@ class Settings:
     audit_db: Path
     privacy_salt: str
     runner: str
-    environment: str = "development"
+    environment: str = DEFAULT_ENVIRONMENT
+    audit_key: str = field(default=DEFAULT_AUDIT_KEY, repr=False)
+    """The key of the audit chain's MACs (a secret kept outside the database)."""
     code_version: str = "unknown"
     database_url: str | None = field(default=None, repr=False)
     """``postgresql://user:password@host:5432/name``: the audit log on PostgreSQL (a secret)."""
@@ -107,6 +126,8 @@ class Settings:
     """At most this many PostgreSQL connections per process."""
     database_pool_timeout: float = 30.0
     """Seconds to wait for a PostgreSQL connection (and for the server at start)."""
+    database_only: bool = field(default=False, repr=False)
+    """Only where the database is matters (``migrate``): the secrets are not checked."""
 
     def __post_init__(self) -> None:
         """Refuse what is unknown or unsafe, naming the variable (never the URL's password)."""
@@ -115,11 +136,24 @@ class Settings:
             raise SettingsError(
                 f"{PREFIX}ENVIRONMENT is {self.environment!r}; use one of {', '.join(ENVIRONMENTS)}"
             )
-        if self.environment not in DEFAULT_SALT_ENVIRONMENTS and self.privacy_salt == DEFAULT_SALT:
-            raise SettingsError(
-                f"set {SALT_ENV} from the secret store: the default salt is for development "
-                f"and tests only, not for {self.environment}"
-            )
+        problems: list[str | None] = []
+        if not self.database_only:  # migrating a SQLite file is harmless; running on one is not
+            sqlite = self.database_url is None
+            problems += [
+                database_problem(DATABASE_URL_ENV, sqlite=sqlite, environment=self.environment),
+                secret_problem(
+                    SALT_ENV, self.privacy_salt, default=DEFAULT_SALT, environment=self.environment
+                ),
+                secret_problem(
+                    AUDIT_KEY_ENV,
+                    self.audit_key,
+                    default=DEFAULT_AUDIT_KEY,
+                    environment=self.environment,
+                ),
+            ]
+        problem = next((p for p in problems if p), None)
+        if problem is not None:
+            raise SettingsError(problem)
 
     def _check_database(self) -> None:
         if self.database_url is not None:
@@ -140,8 +174,12 @@ class Settings:
             raise SettingsError(f"{PREFIX}DATABASE_POOL_TIMEOUT must be above 0 seconds")
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, database_only: bool = False
+    ) -> Settings:
         """Read settings from the environment (``os.environ`` unless given).
+
+        With ``database_only`` (``migrate``) the secrets are neither needed nor checked.
 
         Raises:
             SettingsError: see :class:`Settings`; or a pool setting that is not a number.
@@ -153,7 +191,9 @@ class Settings:
             audit_db=Path(env.get(DB_ENV, str(DEFAULT_DB))),
             privacy_salt=env.get(SALT_ENV) or DEFAULT_SALT,
             runner=os_account(),
-            environment=env.get(PREFIX + "ENVIRONMENT") or "development",
+            environment=env.get(PREFIX + "ENVIRONMENT") or DEFAULT_ENVIRONMENT,
+            audit_key=env.get(AUDIT_KEY_ENV) or DEFAULT_AUDIT_KEY,
+            database_only=database_only,
             code_version=env.get(PREFIX + "CODE_VERSION", "unknown"),
             database_url=env.get(DATABASE_URL_ENV) or None,
             database_pool_min=int(_number(env, "DATABASE_POOL_MIN", 1)),
@@ -175,15 +215,21 @@ class Settings:
         """Open the audit log where these settings say, for the block; close it after.
 
         The SQLite file is made and migrated on the spot; a PostgreSQL database must have
-        been migrated by ``<name> migrate``.
+        been migrated by ``<name> migrate``. Records from before the chain was keyed are
+        sealed first (:meth:`.audit.AuditStore.seal`).
 
         Raises:
             DatabaseUnavailable: the PostgreSQL server cannot be reached.
             DatabaseNotMigrated: the PostgreSQL database lacks a migration.
+            DatabaseRoleRefused: in production, the database role could change audit records.
         """
         database = open_database(self)
         try:
-            yield AuditStore(database, salt=self.privacy_salt)
+            if self.environment == "production":
+                least_privilege(database)
+            store = AuditStore(database, salt=self.privacy_salt, key=self.audit_key)
+            store.seal()
+            yield store
         finally:
             database.close()
 
@@ -193,11 +239,13 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(PREFIX + name, "").strip()
     if not raw:
         return default
+    kind = "a whole number" if isinstance(default, int) else "a finite number"
     try:
         value = int(raw) if isinstance(default, int) else float(raw)
     except ValueError:
-        kind = "a whole number" if isinstance(default, int) else "a number"
         raise SettingsError(f"{PREFIX}{name} is {raw!r}; give {kind}") from None
+    if not math.isfinite(value):
+        raise SettingsError(f"{PREFIX}{name} is {raw!r}; give {kind}")
     return value
 
 

@@ -1,10 +1,15 @@
 """One run as five stages over a run folder, shared by ``<name> run`` and the Airflow DAG.
 
 ``start`` opens the run (its record and the OpenLineage START event); ``validate`` ingests
-and checks the extract; ``train`` splits, fits, evaluates the gate and measures drift;
-``publish`` scores and writes the outputs, only when the gate passed; ``finish`` closes the
-run whatever happened: the lineage record in the audit log and beside the outputs, the gate
-alert, the metrics file and the OpenLineage COMPLETE or FAIL event.
+and checks the extract; ``train`` fits a candidate model on it and evaluates the candidate's
+gate; ``publish`` keeps the candidate (when it passed, for a person to promote) and the
+quarantine file, then scores with the production model, the one a second person approved
+(:func:`.promote.production_model`), when it also passes the gate on this run's data;
+``finish`` closes the run whatever happened: the lineage record in the audit log and beside
+the outputs, the gate alert, the metrics file and the OpenLineage COMPLETE or FAIL event.
+
+Training yields a candidate, never a published score: with no approved model a run scores
+nothing and says so (``no approved model; candidate m-... awaits promotion``).
 
 Each stage reads what the one before it left in ``runs/<run id>/work/`` (the run record as
 JSON, the checked rows as Arrow IPC files, the candidate model as a skops file), so the
@@ -48,12 +53,19 @@ from .lineage import (
 )
 from .metrics import RunMetrics, write_textfile
 from .model import Model
+from .promote import production_model
 from .settings import RUNNER_ROLE, Settings
 
 DATA_READ = "data.read"
 DATA_WRITE = "data.write"
 ALERT_ACTION = "alert.gate-failed"
 WORK = "work"
+AWAITING = "awaiting-approval"
+"""The outcome of a run with no approved model: its candidate waits, nothing is scored."""
+
+
+class AwaitingApproval(RuntimeError):
+    """No model is approved for production: nothing was scored (the candidate waits)."""
 
 
 @dataclass(frozen=True)
@@ -94,19 +106,44 @@ class RunOutcome:
 
     @property
     def ok(self) -> bool:
-        """Tell whether the run published its outputs."""
+        """Tell whether the run published scores."""
         return self.record.outcome == "success"
+
+    @property
+    def awaiting_approval(self) -> bool:
+        """Tell whether the run scored nothing because no model is approved yet."""
+        return self.record.outcome == AWAITING
 
     def summary(self) -> str:
         """Describe the run in one line."""
         r = self.record
         head = f"run {r.run_id}: {r.rows_in} rows in, {r.rows_quarantined} quarantined"
+        candidate = _candidate(r)
         if self.ok:
-            return f"{head}, gate passed, model {r.model_version} published to {self.out_dir}"
+            return f"{head}, scored with model {r.model_version}, published to {self.out_dir}; {candidate}"
+        if self.awaiting_approval:
+            return f"no approved model; {candidate}; nothing scored ({head})"
         if r.outcome == "gate-failed":
-            failures = "; ".join(steps.GateResult.from_dict(r.gate).failures())
-            return f"evaluation gate failed ({failures}); nothing published, alert raised ({head})"
+            failed = r.gate or r.candidate.get("gate") or {"checks": []}
+            failures = "; ".join(steps.GateResult.from_dict(failed).failures())
+            which = f"model {r.model_version}" if r.gate else "candidate"
+            return (
+                f"evaluation gate failed for the {which} ({failures}); nothing published, "
+                f"alert raised ({head})"
+            )
         return f"run failed: {r.error} ({head})"
+
+
+def _candidate(record: RunRecord) -> str:
+    """What became of the run's candidate, in a few words."""
+    version = record.candidate.get("version")
+    if not version:
+        return "no candidate was trained"
+    if not (record.candidate.get("gate") or {}).get("passed"):
+        return f"candidate {version} failed the gate"
+    if version == record.model_version:
+        return f"candidate {version} is the production model"
+    return f"candidate {version} awaits promotion (`{project.name()} promote {version}`)"
 
 
 def start(
@@ -140,6 +177,9 @@ def _stage(folder: RunFolder, name: str) -> Iterator[RunRecord]:
         yield record
     except steps.GateError:
         record.outcome = "gate-failed"
+        raise
+    except AwaitingApproval:
+        record.outcome = AWAITING
         raise
     except Exception as err:
         record.outcome, record.error = "error", f"{type(err).__name__}: {err}"
@@ -181,10 +221,9 @@ def validate(settings: Settings, run_id: str, *, store: AuditStore | None = None
 
 
 def train(settings: Settings, run_id: str) -> None:
-    """Split, fit the candidate model, evaluate the gate and measure drift.
+    """Split, fit the candidate model and evaluate its gate (it is only ever a candidate).
 
     Raises:
-        GateError: the candidate missed a target (recorded; nothing will be published).
         ValueError: there is nothing to train on.
     """
     folder = RunFolder(settings, run_id)
@@ -193,7 +232,12 @@ def train(settings: Settings, run_id: str) -> None:
         split = steps.transform(records)
         model = steps.train(split.train)
         model.save(folder.work / "model.skops")
-        record.model_version = model.version
+        gate = steps.evaluate(model, split)
+        record.candidate = {
+            "version": model.version,
+            "sha256": model.sha256,
+            "gate": gate.as_dict(),
+        }
         record.parameters = {
             **record.parameters,
             **model.params,
@@ -201,42 +245,54 @@ def train(settings: Settings, run_id: str) -> None:
             "rows_train": split.train.height,
             "rows_holdout": split.holdout.height,
         }
-        gate = steps.evaluate(model, split)
-        record.gate = gate.as_dict()
-        drift = steps.drift_report(model, records)
-        record.drift, record.drift_unseen = drift.psi, drift.unseen
-        if not gate.passed:
-            raise steps.GateError("evaluation gate failed: " + "; ".join(gate.failures()))
 
 
 def publish(settings: Settings, run_id: str, *, store: AuditStore | None = None) -> None:
-    """Score every record and write the outputs (only for a model that passed the gate).
+    """Keep the candidate and the quarantine file; score with the production model, if any.
+
+    Scores are published only by the model a second person approved, and only when it also
+    passes the gate on this run's held-out records.
 
     Raises:
-        GateError: the gate did not pass; nothing is written.
+        AwaitingApproval: no model is approved yet; nothing was scored.
+        GateError: the candidate failed its gate and nothing is approved, or the production
+            model failed the gate on this run's data; nothing was scored.
+        PromotionError: the approval in the audit log, or the approved file, does not verify.
     """
     folder = RunFolder(settings, run_id)
-    with _stage(folder, "publish") as record:
-        gate = steps.GateResult.from_dict(record.gate)
-        model = Model.load(folder.work / "model.skops")
-        if model.version != record.model_version:
+    with _stage(folder, "publish") as record, _audit_log(settings, store) as log:
+        candidate = Model.load(folder.work / "model.skops")
+        if candidate.version != record.candidate.get("version"):
             raise ValueError("the candidate model changed since it was evaluated")
+        candidate_gate = steps.GateResult.from_dict(record.candidate["gate"])
         records = pl.read_ipc(folder.work / "records.arrow")
         quarantined = pl.read_ipc(folder.work / "quarantine.arrow")
-        written = steps.publish(
-            folder.out_dir,
-            gate=gate,
-            model=model,
-            scores=steps.score(model, records),
-            quarantined=quarantined,
-            salt=settings.salt,
-        )
-        record.outputs = {str(p): file_sha256(p) for p in written}
-        with _audit_log(settings, store) as log:
+        written = [steps.write_quarantine(folder.out_dir, quarantined, settings.salt)]
+        if candidate_gate.passed:
+            written += steps.keep_candidate(folder.out_dir, candidate, candidate_gate)
+        live = production_model(log, settings.output_dir)
+        scorer = live[1] if live is not None else candidate
+        drift = steps.drift_report(scorer, records)
+        record.drift, record.drift_unseen = drift.psi, drift.unseen
+        try:
+            if live is None:
+                if not candidate_gate.passed:
+                    raise steps.GateError(
+                        "evaluation gate failed: " + "; ".join(candidate_gate.failures())
+                    )
+                raise AwaitingApproval(f"no approved model; {_candidate(record)}")
+            model = live[1]
+            gate = steps.evaluate(model, steps.transform(records))
+            record.model_version, record.gate = model.version, gate.as_dict()
+            written.append(
+                steps.publish(folder.out_dir, gate=gate, scores=steps.score(model, records))
+            )
+            record.outcome = "success"
+        finally:
+            record.outputs = {str(p): file_sha256(p) for p in written}
             for p in written:
                 details = {"sha256": record.outputs[str(p)]}
                 _data_access(log, settings, record, DATA_WRITE, p, details)
-        record.outcome = "success"
 
 
 def finish(settings: Settings, run_id: str, *, store: AuditStore | None = None) -> RunOutcome:
@@ -250,7 +306,10 @@ def finish(settings: Settings, run_id: str, *, store: AuditStore | None = None) 
     write_run_file(folder.out_dir, record)
     with _audit_log(settings, store) as log:
         append_run(log, record, actor=settings.runner, role=RUNNER_ROLE)
-        if record.outcome == "gate-failed":
+        candidate_failed = record.candidate and not (record.candidate.get("gate") or {}).get(
+            "passed"
+        )
+        if record.outcome == "gate-failed" or candidate_failed:
             _raise_alert(log, settings, record)
     metrics_path = write_textfile(
         settings.output_dir / "metrics" / f"{project.package()}.prom",
@@ -258,12 +317,15 @@ def finish(settings: Settings, run_id: str, *, store: AuditStore | None = None) 
             duration_seconds=_seconds(record.started_at, record.finished_at),
             rows_in=record.rows_in,
             rows_quarantined=record.rows_quarantined,
-            gate_passed=record.outcome == "success",
+            gate_passed=record.outcome in ("success", AWAITING),
+            awaiting_approval=record.outcome == AWAITING,
             finished_at=time.time(),
             psi=record.drift,
             unseen=record.drift_unseen,
             measures={
-                c["metric"]: c["value"] for c in record.gate.get("checks", []) if c["metric"]
+                c["metric"]: c["value"]
+                for c in (record.gate or record.candidate.get("gate") or {}).get("checks", [])
+                if c["metric"]
             },
         ),
     )
@@ -307,6 +369,7 @@ def _raise_alert(store: AuditStore, settings: Settings, record: RunRecord) -> Pa
         "run_id": record.run_id,
         "at": record.finished_at,
         "gate": record.gate,
+        "candidate": record.candidate,
         "contract_version": record.contract_version,
         "escalation": (project.spec().get("operating_boundary") or {}).get("escalation"),
     }

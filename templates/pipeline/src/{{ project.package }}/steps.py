@@ -248,8 +248,10 @@ def measure(
             return float(np.sqrt(np.mean(errors * errors)))
         nonzero = truth != 0
         return float(np.sum(np.abs(errors[nonzero]) / np.abs(truth[nonzero])) / len(errors))
-    predicted = predictions >= THRESHOLD
     actual = truth == 1
+    if name == "auroc":
+        return auroc(predictions, actual)
+    predicted = predictions >= THRESHOLD
     tp = int(np.sum(predicted & actual))
     fp = int(np.sum(predicted & ~actual))
     fn = int(np.sum(~predicted & actual))
@@ -258,11 +260,43 @@ def measure(
         return tp / (tp + fn) if tp + fn else 1.0
     if name == "precision":
         return tp / (tp + fp) if tp + fp else 1.0
+    if name == "specificity":
+        return tn / (tn + fp) if tn + fp else 1.0
+    if name == "npv":
+        return tn / (tn + fn) if tn + fn else 1.0
     if name == "f1":
         return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
     if name == "accuracy":
         return (tp + tn) / len(truth)
     raise ValueError(f"unknown measure: {name}")
+
+
+def auroc(scores: npt.NDArray[np.float64], actual: npt.NDArray[np.bool_]) -> float:
+    """The area under the ROC curve: the chance a positive scores above a negative (ties half).
+
+    0.5 when the held-out records hold only one class (no ranking to judge).
+    """
+    positives, negatives = scores[actual], scores[~actual]
+    if not len(positives) or not len(negatives):
+        return 0.5
+    ranks = _ranks(np.concatenate([positives, negatives]))
+    above = float(np.sum(ranks[: len(positives)])) - len(positives) * (len(positives) + 1) / 2
+    return above / (len(positives) * len(negatives))
+
+
+def _ranks(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """1-based ranks, ties sharing their mean rank (the Mann-Whitney U statistic's)."""
+    order = np.argsort(values, kind="mergesort")
+    ordered = values[order]
+    ranks = np.empty(len(values), dtype=np.float64)
+    start = 0
+    while start < len(ordered):
+        end = start
+        while end + 1 < len(ordered) and ordered[end + 1] == ordered[start]:
+            end += 1
+        ranks[order[start : end + 1]] = (start + end) / 2 + 1
+        start = end + 1
+    return ranks
 
 
 def naive_measure(task: str, train: pl.DataFrame, holdout: pl.DataFrame) -> float:
@@ -333,19 +367,8 @@ def drift_features() -> list[str]:
     return [str(n) for n in project.drift_features() if n in names]
 
 
-def publish(
-    out_dir: Path,
-    *,
-    gate: GateResult,
-    model: Model,
-    scores: pl.DataFrame,
-    quarantined: pl.DataFrame,
-    salt: bytes,
-) -> list[Path]:
-    """Write the scores, the candidate model and the quarantine file; refuse if the gate failed.
-
-    The quarantine file goes to the data's owners and is opened in spreadsheets, so it holds
-    no raw identifier or personal value and no formula (see :func:`quarantine_rows`).
+def publish(out_dir: Path, *, gate: GateResult, scores: pl.DataFrame) -> Path:
+    """Write the scores of the production model; refuse if it failed the gate on this data.
 
     Raises:
         GateError: the gate did not pass; nothing is written.
@@ -355,12 +378,24 @@ def publish(
     out_dir.mkdir(parents=True, exist_ok=True)
     scores_path = out_dir / "scores.csv"
     scores.write_csv(scores_path)
+    return scores_path
+
+
+def keep_candidate(out_dir: Path, model: Model, gate: GateResult) -> list[Path]:
+    """Write a candidate that passed its gate, and the gate's result, for a person to promote."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     model_path = model.save(out_dir / f"model-{model.version}.skops")
-    quarantine_path = out_dir / "quarantine.csv"
-    quarantine_rows(quarantined, salt).write_csv(quarantine_path)
     gate_path = out_dir / "gate.json"
     gate_path.write_text(json.dumps(gate.as_dict(), indent=2), encoding="utf-8")
-    return [scores_path, model_path, quarantine_path, gate_path]
+    return [model_path, gate_path]
+
+
+def write_quarantine(out_dir: Path, quarantined: pl.DataFrame, salt: bytes) -> Path:
+    """Write the quarantined rows for the data's owners (see :func:`quarantine_rows`)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "quarantine.csv"
+    quarantine_rows(quarantined, salt).write_csv(path)
+    return path
 
 
 def quarantine_rows(quarantined: pl.DataFrame, salt: bytes) -> pl.DataFrame:
@@ -369,12 +404,17 @@ def quarantine_rows(quarantined: pl.DataFrame, salt: bytes) -> pl.DataFrame:
     Values of identifying fields (role ``key`` or ``identifier``) and personal inputs become
     keyed pseudonyms (the same value gives the same pseudonym, so owners can still match
     duplicates); the line and the reason stay, so the source's owner can find and fix the row.
+    With health data in spec.yaml the other values are left out too (every value of a health
+    record is protected): the source's owner finds the row by its line.
     """
     hidden = {f.name for f in FIELDS if f.hidden}
+    withheld = {f.name for f in FIELDS if f.withheld} - hidden
     cells = [pl.col(LINE).cast(pl.String), pl.col(REASON)]
     for name in NAMES:
         value = pl.col(name).cast(pl.String)
-        if name in hidden:
+        if name in withheld:
+            value = pl.lit(None, dtype=pl.String)
+        elif name in hidden:
             seen = quarantined.get_column(name).cast(pl.String).drop_nulls().unique().to_list()
             pseudonyms = {cell: pseudonymise(cell, salt) for cell in seen if cell}
             value = value.replace(list(pseudonyms), list(pseudonyms.values()))

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
@@ -34,6 +35,7 @@ from .services import Services, get_services, request_id
 from .settings import Settings
 
 API_KEY_HEADER = "X-API-Key"
+_DECISION_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 JWKS_MIN_REFRESH_S = 60.0
 DENIAL_SUMMARY_S = 60.0
 
@@ -142,11 +144,23 @@ def principal_from_jwt(token: str, settings: Settings) -> Principal | None:
 
 
 def authenticate(request: Request, settings: Settings) -> Principal | None:
-    """Return the caller of ``request``, or None when it brings no valid credentials."""
-    key = request.headers.get(API_KEY_HEADER)
+    """Return the caller of ``request``, or None when it brings no valid credentials.
+
+    The guard (guard.py) authenticates every request before its body is read and keeps the
+    caller on the request; it is read from there.
+    """
+    found = getattr(request.state, "principal", None)
+    if isinstance(found, Principal):
+        return found
+    return authenticate_headers(request.headers, settings)
+
+
+def authenticate_headers(headers: Mapping[str, str], settings: Settings) -> Principal | None:
+    """Return the caller that request headers name, or None without valid credentials."""
+    key = headers.get(API_KEY_HEADER)
     if key:
         return principal_from_api_key(key, settings)
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    scheme, _, token = headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token:
         return principal_from_jwt(token.strip(), settings)
     return None
@@ -203,6 +217,14 @@ def _route(request: Request) -> str:
     return str(getattr(route, "path", "unmatched"))
 
 
+def resource_of(request: Request) -> str:
+    """What a request acts on, for its audit record: ``decision/<id>``, else its route."""
+    decision_id = str(request.path_params.get("decision_id", ""))
+    if _DECISION_ID.match(decision_id):
+        return f"decision/{decision_id}"
+    return _route(request)
+
+
 def require(permission: Permission) -> Callable[[Request], Principal]:
     """Return a dependency that admits only callers holding ``permission``."""
 
@@ -236,7 +258,7 @@ def forbid(
         actor=principal.actor,
         role=principal.role,
         action=action,
-        resource=_route(request),
+        resource=resource_of(request),
         outcome="forbidden",
         request_id=request_id(request),
         reason=reason,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import secrets
 import sys
 from collections.abc import Sequence
@@ -19,7 +21,8 @@ from .audit import DB_ENV, DEFAULT_DB, DatabaseOption
 from .audit import main as audit_main
 from .auth import hash_key
 from .evaluation import evaluate
-from .settings import ENV_PREFIX, DatabaseSettings
+from .migrate import APP_ROLE_ENV
+from .settings import ENV_PREFIX, DatabaseSettings, first_error
 
 PROG = project.name()
 APP = f"{__package__}.app:create_app"
@@ -40,6 +43,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     migrations.add_argument(
         "--check", action="store_true", help="only list pending migrations; exit 1 if any"
     )
+    migrations.add_argument(
+        "--app-role",
+        metavar="ROLE",
+        default=os.environ.get(APP_ROLE_ENV) or None,
+        help="PostgreSQL: then grant ROLE, the role the service connects as, exactly what it "
+        "needs (never UPDATE or DELETE on audit records, never ownership); run as the owner "
+        f"(default: ${APP_ROLE_ENV})",
+    )
     key = commands.add_parser(
         "hash-key", help="make a new API key and print it with the SHA-256 digest to configure"
     )
@@ -56,15 +67,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         uvicorn.run(APP, factory=True, host=args.host, port=args.port)
         return 0
     if args.command == "migrate":
-        return _migrate(check=args.check)
+        return _migrate(check=args.check, app_role=args.app_role)
     if args.command == "hash-key":
         new_key = secrets.token_urlsafe(32)
         entry = {"sha256": hash_key(new_key), "actor": args.actor, "role": args.role}
         sys.stdout.write(f"API key (give it to the caller, store it nowhere else): {new_key}\n")
         sys.stdout.write(f"add to {ENV_PREFIX}API_KEYS: {json.dumps(entry)}\n")
         return 0
-    measured = json.loads(args.results.read_text(encoding="utf-8"))
-    results = evaluate({str(k): float(v) for k, v in measured.items()})
+    try:
+        measured = _measured(args.results)
+    except (OSError, ValueError) as err:
+        sys.stderr.write(f"error: {args.results}: {err}\n")
+        return 2
+    results = evaluate(measured)
     for result in results:
         verdict = "met" if result.met else "MISSED"
         sys.stdout.write(
@@ -74,35 +89,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0 if all(result.met for result in results) else 1
 
 
-def _migrate(*, check: bool) -> int:
-    """Apply (or with ``check`` only list) the pending migrations of the configured database."""
+def _migrate(*, check: bool, app_role: str | None) -> int:
+    """Apply (or with ``check`` only list) the pending migrations, then grant the app role."""
     from .database import StartupRefused, connect
-    from .migrate import migrate, pending
+    from .migrate import PrivilegeError, command
 
     try:
         settings = DatabaseSettings()
         database = connect(settings.database_location(), settings=settings)
     except ValidationError as err:
-        sys.stderr.write(f"error: {_first_error(err)}\n")
+        sys.stderr.write(f"error: {first_error(err)}\n")
         return 2
     except StartupRefused as err:
         sys.stderr.write(f"{err.code}\n")
         return 1
     try:
-        where = database.describe()
-        if check:
-            missing = pending(database)
-            for migration in missing:
-                sys.stdout.write(f"pending: {migration.label}\n")
-            sys.stdout.write(f"{where}: {len(missing) or 'no'} pending migrations\n")
-            return 1 if missing else 0
-        done = migrate(database)
+        code, lines = command(database, check=check, app_role=app_role)
+    except PrivilegeError as err:
+        sys.stderr.write(f"error: {err}\n")
+        return 1
     finally:
         database.close()
-    for migration in done:
-        sys.stdout.write(f"applied: {migration.label}\n")
-    sys.stdout.write(f"{where}: up to date ({len(done)} applied now)\n")
-    return 0
+    for line in lines:
+        sys.stdout.write(line + "\n")
+    return code
 
 
 def audit(argv: Sequence[str] | None = None) -> int:
@@ -112,7 +122,7 @@ def audit(argv: Sequence[str] | None = None) -> int:
     try:
         settings = DatabaseSettings()
     except ValidationError as err:
-        sys.stderr.write(f"error: {_first_error(err)}\n")
+        sys.stderr.write(f"error: {first_error(err)}\n")
         return 2
     option = DatabaseOption(
         default=settings.database_location(),
@@ -123,10 +133,27 @@ def audit(argv: Sequence[str] | None = None) -> int:
     return audit_main(argv, database=option)
 
 
-def _first_error(err: ValidationError) -> str:
-    first = err.errors()[0]
-    field = ".".join(str(part) for part in first["loc"])
-    return f"{ENV_PREFIX}{field.upper()}: {first['msg']}" if field else str(first["msg"])
+def _measured(path: Path) -> dict[str, float]:
+    """Read measured values (JSON: metric id -> finite number).
+
+    Raises:
+        ValueError: not such a mapping (NaN, infinities and text are refused).
+    """
+    data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object of metric id -> measured value")
+    values: dict[str, float] = {}
+    for key, value in data.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{key}: the measured value must be a number")
+        if not math.isfinite(value):
+            raise ValueError(f"{key}: the measured value must be finite")
+        values[str(key)] = float(value)
+    return values
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a measured value")
 
 
 if __name__ == "__main__":

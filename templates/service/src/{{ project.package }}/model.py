@@ -14,6 +14,9 @@ from typing import Any, Protocol
 
 from .privacy import fingerprint
 
+LABELS = ("positive", "negative")
+"""The labels the stub gives; a reviewer's override must be one of the model's labels."""
+
 
 @dataclass(frozen=True)
 class Prediction:
@@ -25,9 +28,10 @@ class Prediction:
 
 
 class Model(Protocol):
-    """What the service needs from a model."""
+    """What the service needs from a model: its version and the labels it can give."""
 
     version: str
+    labels: tuple[str, ...]
 
     def predict(self, inputs: Mapping[str, Any]) -> Prediction:
         """Return the prediction for one set of inputs."""
@@ -40,21 +44,29 @@ class StubModel:
     def __init__(self, version: str) -> None:
         """Create the stub reporting ``version`` as its model version."""
         self.version = version
+        self.labels: tuple[str, ...] = LABELS
 
     def predict(self, inputs: Mapping[str, Any]) -> Prediction:
         """Return a stable pseudo-prediction for ``inputs``."""
         digest = fingerprint(dict(inputs))
         confidence = round(0.5 + 0.5 * int(digest[:8], 16) / 0xFFFFFFFF, 4)
-        label = "positive" if int(digest[8], 16) % 2 else "negative"
+        label = LABELS[0] if int(digest[8], 16) % 2 else LABELS[1]
         return Prediction(label=label, confidence=confidence, model_version=self.version)
 
 
 class FixedModel:
     """A model that always answers the same; for tests and demonstrations."""
 
-    def __init__(self, label: str, confidence: float, version: str = "fixed-1") -> None:
+    def __init__(
+        self,
+        label: str,
+        confidence: float,
+        version: str = "fixed-1",
+        labels: tuple[str, ...] = LABELS,
+    ) -> None:
         """Create a model that always returns ``label`` with ``confidence``."""
         self.version = version
+        self.labels: tuple[str, ...] = tuple(dict.fromkeys((*labels, label)))
         self._prediction = Prediction(label=label, confidence=confidence, model_version=version)
 
     def predict(self, inputs: Mapping[str, Any]) -> Prediction:

@@ -1,12 +1,14 @@
 """Human oversight: the review queue, approve and override (with a reason), and contest.
 
 Reviewers (roles with ``review``) list decisions waiting for a human, approve the model's
-label or override it with their own label and a reason. Four eyes: the person who
+label or override it with one of the model's labels and a reason. Four eyes: the person who
 requested a decision can never approve or override it (403). Transitions are
 compare-and-set inside one transaction with their audit record: a decision that is
-already resolved answers 409, and of two reviewers acting at once exactly one succeeds.
-When the spec's regimes give people the right to contest an automated decision (GDPR
-Art. 22(3)), ``POST /v1/decisions/{id}/contest`` sends a decision back to the queue.
+already resolved answers 409, and of two reviewers acting at once exactly one succeeds
+(the others' attempts are audited as conflicts). When the spec's regimes give people the
+right to contest an automated decision (GDPR Art. 22(3)),
+``POST /v1/decisions/{id}/contest`` sends a decision back to the queue, where a reviewer
+other than the one who decided it decides again.
 """
 
 from __future__ import annotations
@@ -29,13 +31,6 @@ OVERRIDABLE = (*REVIEW_STATUSES, "applied")
 CONTESTABLE = ("applied", *RESOLVED_STATUSES)
 
 
-def _found(services: Services, decision_id: str) -> dict[str, Any]:
-    row = services.decisions.get(decision_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such decision")
-    return row
-
-
 def _state(row: dict[str, Any]) -> dict[str, Any]:
     return {"status": row["status"], "label": row["final_label"]}
 
@@ -44,14 +39,22 @@ def four_eyes(
     services: Services, request: Request, principal: Principal, row: dict[str, Any]
 ) -> None:
     """Refuse (403, audited) when the caller requested the decision they would resolve."""
+    reason = four_eyes_reason(principal, row)
+    if reason is not None:
+        forbid(services, request, principal, "review", reason)
+
+
+def four_eyes_reason(principal: Principal, row: dict[str, Any]) -> str | None:
+    """Why the caller may not resolve this decision (four eyes), or None when they may.
+
+    The requester never resolves (or signs) their own decision; a contested decision goes to
+    a reviewer other than the one who decided it.
+    """
     if row["requested_by"] and row["requested_by"] == principal.actor:
-        forbid(
-            services,
-            request,
-            principal,
-            "review",
-            "the requester of a decision may not resolve or sign it (four eyes)",
-        )
+        return "the requester of a decision may not resolve or sign it (four eyes)"
+    if row["status"] == "contested" and row["reviewed_by"] == principal.actor:
+        return "a contested decision goes to a reviewer other than the one who decided it"
+    return None
 
 
 def _change(
@@ -65,38 +68,60 @@ def _change(
     new_status: str,
     final_label: str | None,
     reason: str | None,
+    resolves: bool = True,
 ) -> Decision:
-    """Move a decision if it is still in ``allowed_from``; audit it in the same transaction."""
+    """Move a decision if it is still in ``allowed_from``; audit it in the same transaction.
+
+    With ``resolves`` the caller decides the decision: four eyes is checked on the locked
+    row and they become its reviewer. A refusal or a lost race leaves the decision as it
+    was, and is audited.
+    """
+    refused: str | None = None
     with services.db.transaction() as conn:
         before = services.decisions.get(decision_id, conn, for_update=True)
         if before is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such decision")
-        label = before["label"] if final_label == "" else final_label
-        updated = services.decisions.transition(
-            conn,
-            decision_id,
-            allowed_from=allowed_from,
-            status=new_status,
-            final_label=label,
-            actor=principal.actor,
-            reason=reason,
-        )
-        if updated is None:
-            raise HTTPException(status.HTTP_409_CONFLICT, detail=f"decision is {before['status']}")
-        services.audit.append(
-            conn,
+        refused = four_eyes_reason(principal, before) if resolves else None
+        updated = None
+        if refused is None:
+            label = before["label"] if final_label == "" else final_label
+            updated = services.decisions.transition(
+                conn,
+                decision_id,
+                allowed_from=allowed_from,
+                status=new_status,
+                final_label=label,
+                reviewer=principal.actor if resolves else None,
+                reason=reason,
+            )
+        if updated is not None:
+            services.audit.append(
+                conn,
+                actor=principal.actor,
+                role=principal.role,
+                action=action,
+                resource=f"decision/{decision_id}",
+                outcome="success",
+                request_id=request_id(request),
+                model_version=before["model_version"],
+                before=_state(before),
+                after=_state(updated),
+                reason=reason,
+            )
+    if refused is not None:
+        forbid(services, request, principal, "review", refused)
+    if updated is None:  # another reviewer was first, or the decision is not open
+        services.audit.record(
             actor=principal.actor,
             role=principal.role,
             action=action,
             resource=f"decision/{decision_id}",
-            outcome="success",
+            outcome="conflict",
             request_id=request_id(request),
-            model_version=before["model_version"],
-            before=_state(before),
-            after=_state(updated),
-            reason=reason,
+            reason=f"decision is {before['status']}",
         )
-    services.metrics.review_queue.set(services.decisions.count_pending())
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"decision is {before['status']}")
+    services.queue.invalidate()
     return to_decision(updated)
 
 
@@ -107,7 +132,6 @@ def list_reviews(
     """Return decisions waiting for a human, oldest first."""
     services = get_services(request)
     rows = services.decisions.pending()
-    services.metrics.review_queue.set(len(rows))
     audit_read(services, principal, request, "reviews")
     return [to_decision(row) for row in rows]
 
@@ -121,7 +145,6 @@ def approve(
 ) -> Decision:
     """Confirm the model's label of a decision waiting for review."""
     services = get_services(request)
-    four_eyes(services, request, principal, _found(services, decision_id))
     return _change(
         services,
         request,
@@ -142,9 +165,13 @@ def override(
     request: Request,
     principal: Annotated[Principal, Depends(require(Permission.REVIEW))],
 ) -> Decision:
-    """Replace a decision's label; the reason is required and audited with before/after."""
+    """Replace a decision's label by one of the model's; the reason is required and audited."""
     services = get_services(request)
-    four_eyes(services, request, principal, _found(services, decision_id))
+    if body.label not in services.model.labels:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"label must be one of the model's labels: {', '.join(services.model.labels)}",
+        )
     return _change(
         services,
         request,
@@ -166,7 +193,6 @@ def contest(
 ) -> Decision:
     """Contest a decision: it returns to the review queue for a human to decide."""
     services = get_services(request)
-    _found(services, decision_id)
     return _change(
         services,
         request,
@@ -177,6 +203,7 @@ def contest(
         new_status="contested",
         final_label=None,
         reason=body.reason,
+        resolves=False,  # who decided it stays on record: they may not decide it again
     )
 
 

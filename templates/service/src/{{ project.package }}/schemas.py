@@ -4,18 +4,25 @@ With ``inputs`` in spec.yaml, the request's ``inputs`` are exactly those, typed:
 are numbers (no numeric strings, no NaN or infinity) within their bounds, categories one of
 their values, booleans true or false; an unknown input is refused and an optional one may
 be absent. Each refusal is a 422 naming the input (and never echoing its value). Without
-``inputs``, the drift features of spec.yaml are required and other inputs pass.
+``inputs``, the drift features of spec.yaml are required and other inputs pass, but
+numbers are finite there too: NaN, infinities (``1e309`` overflows to one) and text that
+spells them (``"NaN"``, ``"inf"``) are refused. Reasons and labels are text a person reads:
+control characters (NUL, terminal escape codes) and bidirectional overrides are refused.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    FiniteFloat,
     SecretStr,
     StringConstraints,
     create_model,
@@ -25,9 +32,44 @@ from pydantic import (
 from . import project
 
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-InputValue = float | int | bool | Annotated[str, StringConstraints(max_length=1000)]
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def readable(value: str) -> str:
+    """Refuse control characters (but tab and newline) and bidirectional overrides."""
+    for char in value:
+        if char in _BIDI or (unicodedata.category(char) == "Cc" and char not in "\t\n"):
+            raise ValueError("control characters and bidirectional overrides are not allowed")
+    return value
+
+
+def finite_text(value: str) -> str:
+    """Refuse text that spells a number that is not finite (``NaN``, ``inf``, ``1e309``)."""
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    if not math.isfinite(number):
+        raise ValueError("numbers must be finite: NaN and infinities are refused")
+    return value
+
+
+Reason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    AfterValidator(readable),
+]
+Label = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(readable),
+]
+InputValue = (
+    FiniteFloat
+    | int
+    | bool
+    | Annotated[str, StringConstraints(max_length=1000), AfterValidator(finite_text)]
+)
 DecisionStatus = Literal["applied", "pending_review", "approved", "overridden", "contested"]
 TEXT_MAX = 1000
 

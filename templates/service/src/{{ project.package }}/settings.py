@@ -1,8 +1,11 @@
 """Settings, read from the environment (prefix :data:`ENV_PREFIX`) or a ``.env`` file.
 
 Secrets are never defaults: API keys are configured by their SHA-256 digest only, and the
-JWT key, JWKS URL, database URL and privacy salt come from the deployment's secret store.
-:class:`DatabaseSettings` are the few that the ``migrate`` and audit commands need.
+JWT key, JWKS URL, database URL, privacy salt and audit key come from the deployment's
+secret store. The development defaults are refused outside development and test;
+production also refuses the SQLite file and any secret shorter than 32 characters, each
+with one line naming the variable (see environment.py). :class:`DatabaseSettings` are the
+few that the ``migrate`` and audit commands need.
 """
 
 from __future__ import annotations
@@ -13,15 +16,21 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from . import project
-from .audit import DEFAULT_SALT
+from .audit import AUDIT_KEY_ENV, DEFAULT_AUDIT_KEY, DEFAULT_SALT, SALT_ENV
+from .database import StartupRefused
+from .environment import database_problem, secret_problem
 
-DEFAULT_SALT_ENVIRONMENTS = frozenset({"development", "test"})
-"""Where the published default privacy salt may be used; anywhere else pseudonyms would be
-reversible by anyone who has read this code."""
 ENV_PREFIX = project.env_prefix()
 """The package name in capitals and ``_``, such as ``CLAIMS_TRIAGE_``."""
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -76,7 +85,7 @@ class DatabaseSettings(BaseSettings):
     """PostgreSQL connections each process keeps open."""
     database_pool_max: int = Field(default=10, ge=1)
     """At most this many PostgreSQL connections per process; more requests wait."""
-    database_pool_timeout: float = Field(default=30.0, gt=0)
+    database_pool_timeout: float = Field(default=30.0, gt=0, allow_inf_nan=False)
     """Seconds to wait for a connection (at start-up, and per request when all are busy)."""
 
     @field_validator("database_url")
@@ -111,6 +120,10 @@ class Settings(DatabaseSettings):
 
     environment: Literal["development", "test", "staging", "production"] = "development"
     privacy_salt: SecretStr = SecretStr(DEFAULT_SALT)
+    audit_key: SecretStr = SecretStr(DEFAULT_AUDIT_KEY)
+    """The key of the audit chain's MACs (kept outside the database it protects)."""
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    """Largest request body read (1 MiB); larger ones are refused with 413 before reading."""
     signing_credentials: Path | None = None
     """JSON file of each signer's own signing credential hash (never the API key or JWT)."""
     api_keys: list[ApiKey] = Field(default_factory=list)
@@ -121,7 +134,7 @@ class Settings(DatabaseSettings):
     jwt_jwks_url: str | None = None
     jwt_role_claim: str = "role"
     model_version: str = "stub-0.1.0"
-    cost_per_prediction_usd: float = Field(default=0.0, ge=0)
+    cost_per_prediction_usd: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     drift_window: int = Field(default=500, ge=10)
 
     @field_validator("jwt_algorithms")
@@ -136,20 +149,62 @@ class Settings(DatabaseSettings):
 
     @model_validator(mode="after")
     def _production_secrets(self) -> Settings:
-        if (
-            self.environment not in DEFAULT_SALT_ENVIRONMENTS
-            and self.privacy_salt.get_secret_value() == DEFAULT_SALT
-        ):
-            raise ValueError(
-                f"set {ENV_PREFIX}PRIVACY_SALT: the default salt is for development and tests "
-                f"only, not for {self.environment}"
+        url = self.database_url.get_secret_value() if self.database_url is not None else ""
+        jwt_key = self.jwt_key.get_secret_value() if self.jwt_key is not None else None
+        hmac_jwt = any(algorithm.startswith("HS") for algorithm in self.jwt_algorithms)
+        problems = [
+            database_problem(
+                f"{ENV_PREFIX}DATABASE_URL",
+                sqlite=not url or urlsplit(url).scheme == "sqlite",
+                environment=self.environment,
+            ),
+            secret_problem(
+                SALT_ENV,
+                self.privacy_salt.get_secret_value(),
+                default=DEFAULT_SALT,
+                environment=self.environment,
+            ),
+            secret_problem(
+                AUDIT_KEY_ENV,
+                self.audit_key.get_secret_value(),
+                default=DEFAULT_AUDIT_KEY,
+                environment=self.environment,
+            ),
+        ]
+        if jwt_key is not None and hmac_jwt:  # a shared secret; a public key is not one
+            problems.append(
+                secret_problem(
+                    f"{ENV_PREFIX}JWT_KEY", jwt_key, default=None, environment=self.environment
+                )
             )
+        problem = next((p for p in problems if p), None)
+        if problem is not None:
+            raise ValueError(problem)
         if (self.jwt_key or self.jwt_jwks_url) and not (self.jwt_issuer and self.jwt_audience):
             raise ValueError(f"JWT needs {ENV_PREFIX}JWT_ISSUER and {ENV_PREFIX}JWT_AUDIENCE")
         return self
 
 
+class SettingsRefused(StartupRefused):
+    """A setting is invalid or unsafe where the service runs: it exits with one line."""
+
+
 @cache
 def get_settings() -> Settings:
-    """Return the settings read from the environment (once per process)."""
-    return Settings()
+    """Return the settings read from the environment (once per process).
+
+    Raises:
+        SettingsRefused: a setting is refused, with one line naming it.
+    """
+    try:
+        return Settings()
+    except ValidationError as err:
+        raise SettingsRefused(f"error: {first_error(err)}") from None
+
+
+def first_error(err: ValidationError) -> str:
+    """The first problem of a settings error, in one line naming its variable."""
+    first = err.errors()[0]
+    field = ".".join(str(part) for part in first["loc"])
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{ENV_PREFIX}{field.upper()}: {message}" if field else message

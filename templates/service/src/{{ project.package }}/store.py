@@ -116,20 +116,29 @@ class DecisionStore:
         allowed_from: Sequence[str],
         status: str,
         final_label: str | None,
-        actor: str,
+        reviewer: str | None,
         reason: str | None,
     ) -> dict[str, Any] | None:
         """Move a decision to ``status`` only if it is in one of ``allowed_from``.
 
         A compare-and-set inside the caller's transaction: of two reviewers resolving the
-        same decision, exactly one succeeds. Returns the updated decision, or None when
-        the decision was not in an allowed status (any more).
+        same decision, exactly one succeeds. ``reviewer`` becomes the one who decided it;
+        None (a contest) keeps whoever decided it before. Returns the updated decision, or
+        None when the decision was not in an allowed status (any more).
         """
         marks = ", ".join("?" for _ in allowed_from)
+        decided = "reviewed_by = ?, reviewed_at = ?, " if reviewer is not None else ""
         changed = conn.execute(
-            "UPDATE decisions SET status = ?, final_label = ?, reviewed_by = ?, reviewed_at = ?, "  # noqa: S608 - only placeholders are interpolated
+            f"UPDATE decisions SET status = ?, final_label = ?, {decided}"  # noqa: S608 - only placeholders are interpolated
             f"reason = ? WHERE decision_id = ? AND status IN ({marks})",
-            (status, final_label, actor, self.now(), reason, decision_id, *allowed_from),
+            (
+                status,
+                final_label,
+                *((reviewer, self.now()) if reviewer is not None else ()),
+                reason,
+                decision_id,
+                *allowed_from,
+            ),
         ).rowcount
         return self.get(decision_id, conn) if changed == 1 else None
 
