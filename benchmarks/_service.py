@@ -7,7 +7,8 @@ without changing the generated code (a comma-separated MODE such as ``auth,metri
 keeps only the features it names, to see what each costs):
 
 - auth: the permission dependency of every route is overridden (FastAPI's
-  ``dependency_overrides``) by one returning a fixed caller;
+  ``dependency_overrides``) by one returning a fixed caller, and the guard that
+  authenticates (and bounds the body) before a body is read is removed;
 - audit log: ``services.audit.record`` writes nothing (pseudonyms are still computed);
 - metrics: the request-metrics middleware is removed and every metric is a no-op.
 
@@ -72,6 +73,8 @@ def build_app(package: str, mode: str) -> Any:
             for dependency in getattr(getattr(route, "dependant", None), "dependencies", []):
                 if getattr(dependency.call, "__qualname__", "") == "require.<locals>.dependency":
                     app.dependency_overrides[dependency.call] = lambda: principal
+        guard = getattr(importlib.import_module(f"{package}.guard"), "GuardMiddleware", None)
+        app.user_middleware = [m for m in app.user_middleware if m.cls is not guard]
     services = app.state.services
     if "audit" not in kept:
         services.audit = _NoAudit(services.audit)

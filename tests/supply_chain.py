@@ -38,7 +38,11 @@ def tool(name: str) -> str:
 
 
 def render_isolated(spec: Path, repo: Path, home: Path) -> Path:
-    """Render ``spec`` into ``repo`` with HOME and the XDG folders under ``home``."""
+    """Render ``spec`` into ``repo`` with HOME and the XDG folders under ``home``.
+
+    A spec with blocking findings is rendered as a draft (``new --draft``): the checks hold
+    for drafts too, their readiness job included.
+    """
     with pytest.MonkeyPatch.context() as patch:
         home.mkdir(parents=True, exist_ok=True)
         patch.setenv("HOME", str(home))
@@ -49,7 +53,7 @@ def render_isolated(spec: Path, repo: Path, home: Path) -> Path:
         ):
             patch.setenv(name, str(home / sub))
         patch.delenv("COPIER_SETTINGS_PATH", raising=False)
-        render_project(spec, repo, git=False)
+        render_project(spec, repo, git=False, draft=True)
     return repo
 
 

@@ -125,7 +125,11 @@ def render_and_install(
     name: str | None = None,
     extras: tuple[str, ...] = ("dev",),
 ) -> RepoEnv:
-    """Render ``spec`` (with git, as a user would) and install it into a fresh environment."""
+    """Render ``spec`` (with git, as a user would) and install it into a fresh environment.
+
+    A spec with blocking findings is rendered as a draft (``new --draft``): its suite must
+    pass all the same; only its CI's readiness job fails.
+    """
     base = tmp_path_factory.mktemp(name or spec.stem)
     repo = base / (name or spec.stem)
     with pytest.MonkeyPatch.context() as patch:
@@ -135,7 +139,7 @@ def render_and_install(
         patch.setenv("HOME", str(home))
         patch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
         patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        render_project(spec, repo)
+        render_project(spec, repo, draft=True)
     return install_repo(repo, base, extras)
 
 

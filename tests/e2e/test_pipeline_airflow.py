@@ -5,8 +5,9 @@ session (shared with ``test_pipeline_repo.py``). In that environment, with a fre
 home: ``DagBag`` parses the repository's ``dags/`` folder without import errors, and
 ``dag.test()`` runs the DAG on the sample data; its published files, its lineage record and
 its OpenLineage events must equal those of ``<name> run`` on the same data, apart from what
-differs between any two runs (ids, times, paths). Apache Airflow is a pip install, so this
-test never skips.
+differs between any two runs (ids, times, paths). Each side first runs once and has its
+candidate promoted and approved by two people (scores come only from an approved model).
+Apache Airflow is a pip install, so this test never skips.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from scripts.demo_pipeline import Pipeline, approve_candidate, candidate_of
 from tests.conftest import SPECS
 from tests.e2e.environments import RepoEnv
 
@@ -63,6 +65,7 @@ def _env(repo: RepoEnv, base: Path) -> dict[str, str]:
         prefix + "OUTPUT_DIR": str(base / "output"),
         prefix + "AUDIT_DB": str(base / "audit.sqlite3"),
         prefix + "PRIVACY_SALT": "e2e-salt-of-this-test",
+        prefix + "AUDIT_KEY": "e2e-audit-key-of-this-test-" + "k" * 20,
         prefix + "ENVIRONMENT": "test",
     }
 
@@ -76,8 +79,20 @@ def _call(args: list[str], env: dict[str, str], cwd: Path) -> str:
 
 
 def _run_folder(base: Path) -> Path:
-    (folder,) = (base / "output" / "runs").iterdir()
-    return folder
+    """The newest run's folder (the one that scored with the approved model)."""
+    folders = list((base / "output" / "runs").iterdir())
+    return max(
+        folders,
+        key=lambda f: json.loads((f / "lineage.json").read_text(encoding="utf-8"))["started_at"],
+    )
+
+
+def _approved(repo: RepoEnv, base: Path) -> Pipeline:
+    """Run once under ``base`` and have two people approve the candidate."""
+    pipeline = Pipeline.of(repo.repo, repo.repo.name, repo.bin, _env(repo, base))
+    pipeline.step("first", "a candidate", ["run"], expect=3)
+    approve_candidate(pipeline, candidate_of(base / "output"))
+    return pipeline
 
 
 def _events(base: Path) -> list[dict[str, Any]]:
@@ -109,8 +124,8 @@ def test_the_dag_loads_and_runs_as_the_command_line_does(pipeline: RepoEnv, tmp_
     """No import errors; dag.test() publishes what `run` publishes, and records the same run."""
     by_cli, by_dag = tmp_path / "cli", tmp_path / "dag"
     name = pipeline.repo.name
-    _call([str(pipeline.bin / name), "run"], _env(pipeline, by_cli), pipeline.repo)
-    env = _env(pipeline, by_dag)
+    _approved(pipeline, by_cli).step("second", "scores", ["run"])
+    env = _approved(pipeline, by_dag).env
     _call([pipeline.python, "-m", "airflow", "db", "migrate"], env, pipeline.repo)
     out = _call(
         [pipeline.python, "-c", SCRIPT, str(pipeline.repo / "dags"), name], env, pipeline.repo

@@ -5,7 +5,8 @@ regimes, no optional sections) and the hostile-text fixture, each installed with
 Apache Airflow extra: the repository's own test suite (its DAG tests included, which may not
 skip; its integration tests and the e2e test of its commands on PostgreSQL too, on a
 throwaway cluster the suite starts itself), ruff (check and format --check), mypy, the GitHub
-workflow schema check, and ``<name> run`` with its lineage record.
+workflow schema check, and ``<name> run``: a candidate first, scores once two people
+approved it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from scripts.demo_pipeline import Pipeline, demonstrate
 from tests.conftest import FIXTURES, SPECS
 from tests.e2e.environments import RepoEnv, check_jsonschema
 from tests.tools import find_postgres_bindir, require_postgres
@@ -84,13 +86,24 @@ def test_the_ci_workflow_is_schema_valid(repo: RepoEnv) -> None:
     repo.ok([check_jsonschema(), "--builtin-schema", "vendor.github-workflows", workflow])
 
 
-def test_run_finishes_on_the_sample_data(repo: RepoEnv) -> None:
-    """`<name> run` exits 0, publishes scores and writes a lineage record; the log verifies."""
-    name = repo.repo.name
-    out = repo.ok([str(repo.bin / name), "run"])
-    assert "gate passed" in out
-    (run_dir,) = (repo.repo / "output" / "runs").iterdir()
-    lineage = json.loads((run_dir / "lineage.json").read_text(encoding="utf-8"))
-    assert lineage["outcome"] == "success" and lineage["rows_quarantined"] == 3
-    assert (run_dir / "scores.csv").is_file()
-    assert repo.ok([str(repo.bin / name), "audit", "verify"]).startswith("ok:")
+def test_run_scores_only_once_two_people_approve_its_candidate(repo: RepoEnv) -> None:
+    """First `run`: exit 3, a candidate, no scores; promoted and approved, the next one scores.
+
+    The path ``./dev demo`` shows, through the installed console script: two people with
+    their own credentials, the audit log verifying every step.
+    """
+    said = demonstrate(
+        Pipeline.of(repo.repo, repo.repo.name, repo.bin, repo.env()), repo.repo / "output"
+    )
+    assert "no approved model; candidate m-" in said["first"]
+    assert "awaits promotion" in said["first"]
+    runs = [
+        json.loads(p.read_text("utf-8")) for p in (repo.repo / "output").glob("runs/*/lineage.json")
+    ]
+    first, second = sorted(runs, key=lambda r: r["started_at"])[-2:]
+    assert (first["outcome"], first["model_version"]) == ("awaiting-approval", None)
+    assert second["outcome"] == "success" and second["rows_quarantined"] == 3
+    assert second["model_version"] == first["candidate"]["version"]
+    scored = [p.parent.name for p in (repo.repo / "output").glob("runs/*/scores.csv")]
+    assert scored == [second["run_id"]]
+    assert said["verify"].startswith("ok:")

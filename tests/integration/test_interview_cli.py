@@ -120,10 +120,20 @@ def test_new_renders_a_spec_that_is_not_ready_when_told_to(tmp_path: Path) -> No
     assert load_spec(dest / "spec.yaml").title == "Claims triage assistant"
 
 
-def test_new_with_a_spec_asks_nothing_and_prints_the_verdict(tmp_path: Path) -> None:
-    """`new DEST --spec FILE` from a pipe renders a not-ready spec with one verdict line."""
+def test_new_with_a_spec_asks_nothing_and_refuses_a_spec_with_blockers(tmp_path: Path) -> None:
+    """`new DEST --spec FILE` prints the verdict; a spec with blockers exits 1, nothing rendered."""
     done = _piped("new", "demo", "--spec", str(PLANTED), "--no-git", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stdout
     first = done.stdout.splitlines()[0]
     assert first.startswith(f"Review of {PLANTED}: not-ready, score ")
+    assert "--draft" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "demo").exists()
+
+
+def test_new_draft_renders_a_spec_with_blockers_and_says_so(tmp_path: Path) -> None:
+    """With --draft the repository is rendered; the output says its CI fails until settled."""
+    args = ("new", "demo", "--spec", str(PLANTED), "--no-git", "--draft")
+    done = _piped(*args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
     assert (tmp_path / "demo" / "spec.yaml").is_file()
+    assert "It is a draft" in done.stdout and "readiness" in done.stdout

@@ -2,7 +2,8 @@
 
 Specs are drawn by ``tests/strategies.py`` across the whole valid space (either kind,
 optional parts present, absent or null, any regimes, names at their limits, hostile text
-everywhere). Each is rendered with ``new DEST --spec FILE --no-git`` and must give: exit 0,
+everywhere). Each is rendered with ``new DEST --spec FILE --no-git`` (one with blocking
+findings is refused first, then rendered with ``--draft``) and must give: exit 0,
 Python that compiles, YAML, JSON and TOML that parse, ``ruff check`` and ``ruff format
 --check`` clean under the repository's own configuration, alert rules that ``promtool
 check rules`` accepts, and Kubernetes overlays that ``kubectl kustomize`` builds, whose
@@ -25,6 +26,7 @@ import yaml
 from hypothesis import HealthCheck, given, note, seed, settings
 
 from generator.cli import main
+from generator.review import review_file
 from tests.conftest import PROPERTY_SEED
 from tests.manifests import OVERLAYS, build, resources
 from tests.strategies import valid_specs
@@ -77,7 +79,12 @@ def test_every_valid_spec_renders_a_repository_its_tools_accept(data: dict[str, 
         spec = Path(scratch) / "spec.yaml"
         spec.write_text(text, encoding="utf-8")
         repo = Path(scratch) / "repo"
-        assert main(["new", str(repo), "--spec", str(spec), "--no-git"]) == 0
+        ready = review_file(spec).verdict == "ready"
+        if not ready:  # refused without --draft, leaving nothing behind
+            assert main(["new", str(repo), "--spec", str(spec), "--no-git"]) == 1
+            assert not repo.exists()
+        draft = [] if ready else ["--draft"]
+        assert main(["new", str(repo), "--spec", str(spec), "--no-git", *draft]) == 0
         _parses(repo)
         _check([RUFF, "check", "--no-cache", "--quiet", "."], repo)
         _check([RUFF, "format", "--check", "--no-cache", "--quiet", "."], repo)

@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 
 from generator.render.contract import infer_type, parse_contract_names
-from generator.render.pipeline import gate_entry, label_scale, pipeline_context
+from generator.render.pipeline import (
+    gate_entry,
+    gate_of,
+    label_scale,
+    measure_of,
+    pipeline_context,
+)
 from generator.render.samples import SAMPLE_ROWS
 from generator.spec import ProjectSpec, load_spec
 from tests.conftest import FIXTURES, SPECS
@@ -78,6 +84,9 @@ def test_classification_gate_from_a_recall_metric() -> None:
         ("mape", 12, "decrease", "%", 0.01),
         ("mae", 4, "decrease", "hours", 1.0),
         ("rmse", 1e-6, "decrease", "units", 1.0),
+        ("auroc", 0.85, "increase", "ratio", 1.0),
+        ("specificity", 80, "increase", "%", 0.01),
+        ("npv", 0.9, "increase", "ratio", 1.0),
     ],
 )
 def test_a_target_that_can_mean_its_measure_is_gated(
@@ -107,6 +116,46 @@ def test_a_target_that_cannot_mean_its_measure_is_not_gated(
 ) -> None:
     """A recall of 7 or an error that should rise is left to production, not gated."""
     assert gate_entry("M-1", measure, target, direction, unit) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "unit", "measure"),
+    [
+        ("AUROC on held-out admissions", "ratio", "auroc"),
+        ("Area under the ROC curve", "ratio", "auroc"),
+        ("Specificity at the alerting threshold", "%", "specificity"),
+        ("Sensitivity within 6 hours", "ratio", "recall"),
+        ("Positive predictive value of alerts", "ratio", "precision"),
+        ("Negative predictive value", "ratio", "npv"),
+        ("Recalls of signals", "ratio", "recall"),
+        ("Mean time to process claims", "hours", None),
+        ("Procurement cost per order", "USD", None),
+    ],
+)
+def test_a_metric_names_a_measure_by_whole_words(
+    name: str, unit: str, measure: str | None
+) -> None:
+    """Measures are found as whole words: "roc" in "process" names nothing."""
+    assert measure_of(name, unit) == measure
+
+
+def test_every_target_a_criterion_names_is_gated_when_it_can_be() -> None:
+    """AUROC, specificity and sensitivity targets that criteria name are all in the gate."""
+    _, gate, named = gate_of(load_spec(FIXTURES / "sepsis-early-warning.yaml"))
+    assert {e["metric"] for e in gate} == {"M-AUROC", "M-SPEC", "M-SENS"}
+    assert [(e["metric"], e["gated"]) for e in named] == [
+        ("M-AUROC", True),
+        ("M-SPEC", True),
+        ("M-SENS", True),
+    ]
+
+
+def test_a_named_target_the_gate_cannot_measure_carries_the_reason() -> None:
+    """A criterion naming an operational metric (median days) is not gated, and says why."""
+    data = load_spec(SPECS / "trial-safety-signals.yaml").model_dump(mode="json")
+    data["acceptance_criteria"][0]["metric"] = "M-1"
+    (entry,) = [e for e in gate_of(ProjectSpec.model_validate(data))[2] if e["metric"] == "M-1"]
+    assert entry["gated"] is False and "names no measure" in entry["reason"]
 
 
 def test_labels_are_scaled_to_the_strictest_error_target() -> None:

@@ -313,10 +313,40 @@ def test_a_role_without_can_may_not_review() -> None:
     assert ("no-reviewer", "blocker", "users") in _rule_ids(rules.separation_of_duties, data)
 
 
-def test_a_pipeline_without_approvals_needs_no_reviewer() -> None:
-    """A batch pipeline that asks no human approval has nothing waiting for a reviewer."""
+def test_a_pipeline_always_needs_a_reviewer() -> None:
+    """A model scores only once a second person approves it: a pipeline nobody may review is blocked."""
     data = _data(ROOT / "specs" / "weekly-demand-forecast.yaml")
     assert _rule_ids(rules.separation_of_duties, data) == []
+    data.pop("operating_boundary", None)
+    for user in data["users"]:
+        user["can"] = [p for p in user.get("can", ["request", "read"]) if p != "review"]
+    findings = list(rules.separation_of_duties(data))
+    assert [(f.rule, f.severity) for f in findings] == [("no-reviewer", "blocker")]
+    assert "second person approves" in findings[0].message
+
+
+def test_a_criterion_naming_a_metric_the_gate_cannot_measure_blocks_a_pipeline() -> None:
+    """The gate enforces every target a criterion names; one it cannot measure is a blocker."""
+    data = _data(ROOT / "specs" / "trial-safety-signals.yaml")
+    assert _rule_ids(rules.gated_criteria, data) == []
+    data["acceptance_criteria"][0]["metric"] = "M-1"  # median days: no measure on held-out rows
+    findings = list(rules.gated_criteria(data))
+    assert [(f.rule, f.severity, f.path) for f in findings] == [
+        ("criterion-metric-ungated", "blocker", "acceptance_criteria.0.metric")
+    ]
+    assert "M-1" in findings[0].message and "AC-1" in findings[0].message
+
+
+def test_a_service_criterion_naming_any_metric_is_not_a_gate_matter() -> None:
+    """Services have no training gate: the rule is for pipelines only."""
+    assert _rule_ids(rules.gated_criteria, _data()) == []
+
+
+def test_an_invalid_spec_is_left_to_the_schema_findings() -> None:
+    """The gate rule says nothing about a spec that does not validate."""
+    data = _data(ROOT / "specs" / "trial-safety-signals.yaml")
+    data["acceptance_criteria"][0]["metric"] = "NO-SUCH-METRIC"
+    assert _rule_ids(rules.gated_criteria, data) == []
 
 
 def test_one_role_requesting_and_reviewing_is_a_warning() -> None:
