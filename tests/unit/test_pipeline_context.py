@@ -132,9 +132,7 @@ def test_a_target_that_cannot_mean_its_measure_is_not_gated(
         ("Procurement cost per order", "USD", None),
     ],
 )
-def test_a_metric_names_a_measure_by_whole_words(
-    name: str, unit: str, measure: str | None
-) -> None:
+def test_a_metric_names_a_measure_by_whole_words(name: str, unit: str, measure: str | None) -> None:
     """Measures are found as whole words: "roc" in "process" names nothing."""
     assert measure_of(name, unit) == measure
 
