@@ -106,13 +106,18 @@ def check_workloads(text: str, kind: str, name: str) -> None:
         (migrate,) = job["spec"]["template"]["spec"]["containers"]
         assert migrate["command"] == [name, "migrate"]
     else:
-        (cronjob,) = [r for r in found if r["kind"] == "CronJob"]
+        (cronjob,) = [r for r in found if r["kind"] == "CronJob" and r["metadata"]["name"] == name]
         pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
         (pipeline,) = pod["containers"]
         assert pipeline["args"] == ["run"]
         (migrate,) = pod["initContainers"]
         assert migrate["args"] == ["migrate"]
         assert cronjob["spec"]["schedule"]
+    (checkpoints,) = [
+        r for r in found if r["kind"] == "CronJob" and r["metadata"]["name"].endswith("-checkpoint")
+    ]
+    (writer,) = checkpoints["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    assert writer["command"] == [f"{name}-audit"] and writer["args"][:2] == ["checkpoint", "--dir"]
 
 
 def check_all(repo: Path, kind: str, name: str, scratch: Path) -> None:

@@ -13,10 +13,10 @@ opened; on a PostgreSQL database with a migration missing, a service refuses to 
 a pipeline to run.
 
 Least privilege on PostgreSQL: the tables' owner (the role that migrates) is not the role
-the service or the pipeline runs as. ``<name> migrate --app-role ROLE``, run by the owner,
-grants ROLE exactly :data:`APP_PRIVILEGES` and nothing else: never UPDATE, DELETE or
-TRUNCATE on the audit tables, never ownership (only an owner can lift the triggers that
-refuse changes). :func:`privilege_problem` is what production checks at start: it refuses
+the application connects as. ``<name> migrate --app-role ROLE``, run by the owner, grants
+ROLE exactly :data:`APP_PRIVILEGES` and nothing else: never UPDATE, DELETE or TRUNCATE on
+the audit tables, never ownership (only an owner can lift the triggers that refuse
+changes). :func:`privilege_problem` is what production checks at start: it refuses
 to run as a role that could delete or change audit records.
 """
 
