@@ -12,6 +12,7 @@ import yaml
 ROOT = Path(__file__).parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 PINNED_ACTION = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
+DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 
 
 def _workflow() -> dict[object, object]:
@@ -136,3 +137,20 @@ def test_ci_scans_the_whole_history_for_secrets() -> None:
     assert "sha256sum --check" in commands
     assert re.fullmatch(r"[0-9a-f]{64}", str(job["env"]["GITLEAKS_SHA256"]))
     assert re.search(r"gitleaks\S* git ", commands)
+
+
+def test_every_container_image_is_pinned_by_digest() -> None:
+    """CI's database container and the Dockerfile's base images name a digest, never a tag alone.
+
+    A tag can be moved to other bytes; a digest cannot (``new-ai-project update`` brings newer).
+    """
+    images = [
+        str(service["image"])
+        for path in WORKFLOWS
+        for job in _load(path)["jobs"].values()
+        for service in job.get("services", {}).values()
+    ]
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    images += [line.split()[1] for line in dockerfile.splitlines() if line.startswith("FROM ")]
+    assert images
+    assert [image for image in images if not DIGEST.search(image)] == []
