@@ -196,6 +196,7 @@ def _report(result: VerifyResult, against: Path | None) -> int:
 def _checkpoint(store: AuditStore, out: Path | None, folder: Path | None, key: bytes) -> int:
     if not key:
         raise CheckpointError(f"no checkpoint key: set {CHECKPOINT_KEY_ENV}")
+    store.seal()  # a log from before the key is vouched for first, then checked and signed
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
         previous = checkpoint.latest(folder)
@@ -205,7 +206,6 @@ def _checkpoint(store: AuditStore, out: Path | None, folder: Path | None, key: b
                 _report(held, previous)
                 sys.stderr.write("error: no new checkpoint written: the chain fails the last one\n")
                 return 1
-    store.seal()  # a log from before the key gets its seal first: a checkpoint vouches for it
     made = checkpoint.make(store, key)
     path = out if out is not None else (folder or Path()) / checkpoint.file_name(made)
     checkpoint.write_new(path, made)

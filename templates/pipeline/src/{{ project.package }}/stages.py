@@ -270,11 +270,11 @@ def publish(settings: Settings, run_id: str, *, store: AuditStore | None = None)
         written = [steps.write_quarantine(folder.out_dir, quarantined, settings.salt)]
         if candidate_gate.passed:
             written += steps.keep_candidate(folder.out_dir, candidate, candidate_gate)
-        live = production_model(log, settings.output_dir)
-        scorer = live[1] if live is not None else candidate
-        drift = steps.drift_report(scorer, records)
-        record.drift, record.drift_unseen = drift.psi, drift.unseen
         try:
+            live = production_model(log, settings.output_dir)
+            scorer = live[1] if live is not None else candidate
+            drift = steps.drift_report(scorer, records)
+            record.drift, record.drift_unseen = drift.psi, drift.unseen
             if live is None:
                 if not candidate_gate.passed:
                     raise steps.GateError(
