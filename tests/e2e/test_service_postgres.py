@@ -249,4 +249,5 @@ def test_two_replicas_on_one_postgresql_keep_one_complete_verifiable_chain(
         check=False,
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
-    assert verify.stdout.startswith(f"ok: {len(sent) + 1} records")  # decisions + the approval
+    # the decisions, the approval, and the five losing approvals (audited as conflicts)
+    assert verify.stdout.startswith(f"ok: {len(sent) + 1 + 5} records")
