@@ -14,6 +14,8 @@ import zlib
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, get_args, get_origin
 
+import yaml
+
 from generator.catalog import Feature, KindName, load_catalog
 from generator.render.deploy import deploy_context
 from generator.render.pipeline import pipeline_context
@@ -52,7 +54,66 @@ _HANDLE = re.compile(r"^(@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?|[^@\s]+@[^
 
 
 def build_context(spec: ProjectSpec) -> dict[str, Any]:
-    """Compute the template context for a spec (plain JSON-able data)."""
+    """Compute the template context for a spec, exactly as ``.copier-answers.yml`` gives it back.
+
+    Copier's update renders the version a project was made from with the answers read back
+    from ``.copier-answers.yml``, and compares that with the project to find the team's
+    edits. So the first render, every update and that re-render must see the same data:
+    this is the one place that makes it so (see ``as_recorded``).
+    """
+    return as_recorded(_compute_context(spec))
+
+
+def as_recorded(context: dict[str, Any]) -> dict[str, Any]:
+    """Return ``context`` as the answers file records it and Copier reads it back.
+
+    The answers file is written by the templates' ``{{ _copier_answers|to_nice_yaml }}``
+    (``yaml.dump`` with these arguments, which sorts every mapping's keys) and read back by
+    Copier with ``yaml.safe_load``. The same round trip here gives the first render the data
+    every later re-render gets: same keys in the same (sorted) order, same values.
+    """
+    plain = json.loads(json.dumps(context, ensure_ascii=False))  # tuples, str subclasses
+    text = yaml.dump(plain, indent=4, allow_unicode=True, default_flow_style=False)
+    recorded: dict[str, Any] = yaml.safe_load(text)
+    return recorded
+
+
+def in_render_order(recorded: dict[str, Any]) -> dict[str, Any]:
+    """Return a recorded ``project`` answer with its mappings in the order they were computed.
+
+    Template versions up to 0.4.0 looped over the keys of ``artifacts`` (and 0.4.0 over
+    ``permissions``), and those versions were first rendered with the context in the order
+    it was computed, while the answers file records every mapping sorted. Rendering such a
+    version again from its answers file would reorder table rows, and Copier's update would
+    take that for an edit by the team (a conflict wherever the new version adds a row).
+    The order is recoverable from lists recorded beside them: artifacts follow
+    ``features`` (catalogue order), roles follow ``roles`` (spec order) with the admin role
+    last, reference samples follow the drift features. Keys a list does not name keep
+    their recorded order after the named ones; anything not a mapping is returned as it is.
+    """
+    project = dict(recorded)
+    roles = _strings(project.get("roles"))
+    admin = project.get("admin_role")
+    drift = project.get("drift")
+    orders = {
+        "artifacts": _strings(project.get("features")),
+        "permissions": [*roles, *([admin] if isinstance(admin, str) else [])],
+        "role_identifiers": roles,
+        "reference_sample": _strings(drift.get("features") if isinstance(drift, dict) else None),
+    }
+    for key, order in orders.items():
+        value = project.get(key)
+        if isinstance(value, dict):
+            first = [k for k in order if k in value]
+            project[key] = {k: value[k] for k in [*first, *(k for k in value if k not in first)]}
+    return project
+
+
+def _strings(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _compute_context(spec: ProjectSpec) -> dict[str, Any]:
     catalog = load_catalog()
     kind: KindName = "service" if spec.kind == "service" else "pipeline"
     regimes = [str(r) for r in spec.regulatory.regimes]

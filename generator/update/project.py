@@ -14,7 +14,6 @@ repositories in separate processes.
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from dataclasses import dataclass, field, replace
@@ -161,7 +160,7 @@ def _read_project(path: Path) -> _Project:
     if not spec_path.is_file():
         raise _Refused("it has no spec.yaml, the source of truth of a generated project")
     spec = load_spec(spec_path)
-    context = json.loads(json.dumps(build_context(spec)))
+    context = build_context(spec)  # exactly what the answers file will give back
     commit = answers.get("_commit")
     return _Project(
         path=path,
@@ -221,23 +220,26 @@ def _apply(project: _Project, base: UpdateResult, vcs_ref: str | None) -> Update
     """Run Copier's update; then find conflicts and count changes. Never commits."""
     import copier
 
+    from generator.update._answers import answers_in_render_order
+
     path = project.path
     rej_before = gitops.rej_files(path)
     cwd = Path.cwd()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # copier warns about dirty or untagged templates
-            copier.run_update(
-                str(path),
-                data={"kind": project.kind, "project": project.context},
-                vcs_ref=vcs_ref,
-                defaults=True,
-                overwrite=True,
-                conflict="inline",
-                quiet=True,
-                unsafe=False,
-                skip_answered=False,
-            )
+            with answers_in_render_order():
+                copier.run_update(
+                    str(path),
+                    data={"kind": project.kind, "project": project.context},
+                    vcs_ref=vcs_ref,
+                    defaults=True,
+                    overwrite=True,
+                    conflict="inline",
+                    quiet=True,
+                    unsafe=False,
+                    skip_answered=False,
+                )
     except Exception as err:
         changed = gitops.changed_paths(path)
         left = (
