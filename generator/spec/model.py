@@ -36,6 +36,10 @@ sample reaches a higher threshold, so an alert set above it could never fire."""
 _FORBIDDEN_CHARS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]"
 )
+# Bidirectional embeddings, overrides and isolates make text display in another order
+# than it is stored (the "Trojan Source" trick), in terminals, editors and review pages
+# alike. Marks (U+200E, U+200F, U+061C) only set the direction and stay allowed.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def _clean_text(value: str) -> str:
@@ -49,6 +53,15 @@ def _clean_text(value: str) -> str:
             "control_character",
             "contains the control character U+{code}; remove it",
             {"code": f"{ord(bad.group()):04X}"},
+        )
+    bidi = _BIDI_CONTROLS.search(value)
+    if bidi:
+        raise PydanticCustomError(
+            "bidi_control",
+            "contains the bidirectional control character U+{code}, which makes text show "
+            "in another order than it is written; remove it (a right-to-left mark, U+200F, "
+            "is allowed)",
+            {"code": f"{ord(bidi.group()):04X}"},
         )
     return value
 

@@ -307,6 +307,21 @@ def test_enumerations(path: str, value: Any, expected: str) -> None:
     [
         ("title", "Two\nlines", "title: must fit on one line"),
         ("summary", "bell \x07 here", "summary: contains the control character U+0007; remove it"),
+        (
+            "title",
+            "Claims \u202egnitirw",
+            "title: contains the bidirectional control character U+202E",
+        ),
+        (
+            "users.1.description",
+            "isolated \u2066x\u2069",
+            "users.1.description: contains the bidirectional control character U+2066",
+        ),
+        (
+            "acceptance_criteria.0.then",
+            "embedded \u202a",
+            "acceptance_criteria.0.then: contains the bidirectional control character U+202A",
+        ),
         ("summary", "   ", "summary: must not be blank"),
         ("users.0.role", "Adjuster Team", 'users.0.role: "Adjuster Team" is not allowed'),
         ("monitoring.drift_features", ["claim amount"], "monitoring.drift_features.0:"),
@@ -318,6 +333,18 @@ def test_enumerations(path: str, value: Any, expected: str) -> None:
 def test_field_rules(path: str, value: Any, expected: str) -> None:
     """Text, slugs, features and numbers follow their rules, each with a clear message."""
     assert expected in only_error(changed(path, value))
+
+
+@pytest.mark.parametrize("code", [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+def test_every_bidirectional_control_is_refused(code: int) -> None:
+    """Embeddings, overrides and isolates are refused in free text, naming the field."""
+    error = only_error(changed("summary", f"text {chr(code)} more"))
+    assert f"summary: contains the bidirectional control character U+{code:04X}" in error
+
+
+def test_right_to_left_text_and_marks_are_accepted() -> None:
+    """Right-to-left script and direction marks (LRM, RLM, ALM) are ordinary text."""
+    assert errors_of(changed("summary", "مرحبا \u200f עברית \u200e mixed \u061c text")) == []
 
 
 def test_all_errors_are_reported_in_file_order() -> None:
