@@ -154,9 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Re-apply the template to generated repos with a three-way merge: "
         "template changes and spec.yaml changes arrive, your own edits stay. A dirty "
         "working tree (untracked files included) is refused untouched; conflicts are listed "
-        "per file; nothing is committed. PROJECT may be a repo or a folder of repos "
-        "(default: the current folder); several run in parallel. Exit 0 when all are "
-        "current or updated, 1 when any is behind (--check), refused, conflicting or failed.",
+        "per file; nothing is committed. Changes a reviewer must see (permissions, controls, "
+        "acceptance criteria, retention) are listed as review: lines. PROJECT may be a repo "
+        "or a folder of repos (default: the current folder); several run in parallel. Exit 0 "
+        "when all are current or updated, 1 when any is behind (--check), refused, "
+        "conflicting or failed.",
     )
     update.add_argument("projects", nargs="*", type=Path, metavar="PROJECT")
     update.add_argument(

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from generator.errors import GeneratorError, SpecError
 from generator.update import _git as gitops
+from generator.update.changes import ReviewNote, review_notes
 
 ANSWERS_FILE = ".copier-answers.yml"
 Status = Literal["current", "behind", "updated", "conflicts", "refused", "failed"]
@@ -40,6 +41,8 @@ class UpdateResult:
     spec_changed: bool = False
     spec_changes: tuple[str, ...] = ()
     """Top-level keys of the render context that differ from the recorded answer."""
+    review: tuple[ReviewNote, ...] = ()
+    """Changes a reviewer must see: permissions, controls, criteria, retention."""
     conflicts: tuple[str, ...] = ()
     changed_files: int = 0
     message: str = ""
@@ -61,6 +64,7 @@ class UpdateResult:
                 "behind": self.template_behind,
             },
             "spec": {"changed": self.spec_changed, "changes": list(self.spec_changes)},
+            "review": [note.to_json() for note in self.review],
             "conflicts": list(self.conflicts),
             "changed_files": self.changed_files,
             "message": self.message,
@@ -131,6 +135,7 @@ def _update(path: Path, *, check: bool, template: str | None, vcs_ref: str | Non
         template_behind=gitops.is_behind(project.commit, version_from, latest),
         spec_changed=bool(spec_changes),
         spec_changes=spec_changes,
+        review=review_notes(project.answers.get("project"), project.context),
     )
     if check:
         behind = base.template_behind or base.spec_changed

@@ -10,10 +10,12 @@ render as they did, so the update must see the project as its team left it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from packaging.version import Version
 
 from generator.cli import main
@@ -91,9 +93,12 @@ def test_release_rendered_by_this_generator_updates(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kind", sorted(SPEC_BY_KIND))
 def test_regime_added_to_a_repository_of_the_last_release(
-    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A repo rendered as the last release was, given soc2 in spec.yaml, updates cleanly."""
+    """A repo rendered as the last release was, given soc2 in spec.yaml, updates cleanly.
+
+    The summary names the controls the regime brings, for the reviewer.
+    """
     project = tmp_path / kind
     spec = SPECS / SPEC_BY_KIND[kind]
     with monkeypatch.context() as released:
@@ -103,6 +108,29 @@ def test_regime_added_to_a_repository_of_the_last_release(
         )
     add_regime(project, "soc2")
     team_commit(project, "Spec: SOC 2 in scope")
+    capsys.readouterr()
     assert main(["update", str(project)]) == 0
     assert_cleanly_updated(project)
+    assert "  review: control SOC 2 cc6-1 added: " in capsys.readouterr().out
     assert "| SOC 2 | cc6-1 |" in (project / "docs" / "controls.md").read_text("utf-8")
+
+
+def test_check_json_lists_what_a_reviewer_must_see(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--check --format json lists a lost permission and a removed criterion, changing nothing."""
+    project = tmp_path / "service"
+    assert main(["new", str(project), "--spec", str(SPECS / SPEC_BY_KIND["service"])]) == 0
+    spec_path = project / "spec.yaml"
+    data = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    data["users"][0]["can"] = ["read"]  # adjuster loses review
+    removed = data["acceptance_criteria"].pop()["id"]
+    spec_path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    team_commit(project, "Spec: adjuster reads only; a criterion dropped")
+    capsys.readouterr()
+    assert main(["update", "--check", "--format", "json", str(project)]) == 1
+    (repository,) = json.loads(capsys.readouterr().out)["repositories"]
+    notes = {(n["kind"], n["subject"]): n["message"] for n in repository["review"]}
+    assert notes[("permission-lost", "adjuster")] == "role `adjuster` loses review (may now read)"
+    assert ("criterion-removed", removed) in notes
+    assert git(project, "status", "--porcelain") == ""
