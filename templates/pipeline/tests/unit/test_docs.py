@@ -46,7 +46,7 @@ def test_no_document_holds_template_syntax(name: str) -> None:
         ("rows {% endfor %}", True),
         ("escaped spec text: \\{% for x in y %\\}\\{\\{ x \\}\\}", False),
         ("a backslash before a brace: \\\\\\{\\{", False),
-        ("JSON in a code span: `{\"a\": {\"b\": 1}}`", False),
+        ('JSON in a code span: `{"a": {"b": 1}}`', False),
     ],
 )
 def test_leftover_check_tells_template_syntax_from_escaped_text(text: str, leftover: bool) -> None:
