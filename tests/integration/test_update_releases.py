@@ -95,10 +95,7 @@ def test_release_rendered_by_this_generator_updates(tmp_path: Path) -> None:
 def test_regime_added_to_a_repository_of_the_last_release(
     kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A repo rendered as the last release was, given soc2 in spec.yaml, updates cleanly.
-
-    The summary names the controls the regime brings, for the reviewer.
-    """
+    """A last-release repo given soc2 updates cleanly; the summary names the new controls."""
     project = tmp_path / kind
     spec = SPECS / SPEC_BY_KIND[kind]
     with monkeypatch.context() as released:
