@@ -69,7 +69,7 @@ def measure(repetitions: int, spec_path: Path = SPEC) -> list[Figure]:
             unit="s",
             a=times["tool"],
             b=times["copier"],
-            budget=1.25,
+            budget=0.9,
             budget_op="<=",
             notes=[
                 f"template source: {source.display} ({source.src_path}), latest version",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -13,10 +14,12 @@ from pathlib import Path
 
 from generator._io import GitError, read_file, run_git
 from generator.errors import RenderError, UsageError
+from generator.render.checkout import checkout, record_source
 from generator.render.context import build_context
-from generator.render.sources import TemplateSource, resolve_template
+from generator.render.sources import TemplateSource, checkouts_dir, resolve_template
 from generator.spec import parse_spec
 
+ANSWERS_FILE = ".copier-answers.yml"
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "new-ai-project",
     "GIT_AUTHOR_EMAIL": "new-ai-project@localhost",
@@ -112,14 +115,19 @@ def _copy_template(
 ) -> None:
     import copier  # imported here: it costs half a second at start-up
 
+    src_path, vcs_ref, recorded = source.src_path, source.vcs_ref, None
+    if source.bundle is not None:  # a version of a bundle: render its cached checkout
+        digest = hashlib.sha256(source.bundle.read_bytes()).hexdigest()
+        recorded = checkout(source.bundle, digest, source.vcs_ref, checkouts_dir())
+        src_path, vcs_ref = str(recorded.path), None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # copier warns about untagged templates
             copier.run_copy(
-                source.src_path,
+                src_path,
                 str(dest),
                 data={"kind": kind, "project": context},
-                vcs_ref=source.vcs_ref,
+                vcs_ref=vcs_ref,
                 defaults=True,
                 overwrite=True,
                 quiet=True,
@@ -127,6 +135,8 @@ def _copy_template(
             )
     except Exception as err:  # copier raises many types; none may leave a traceback
         raise RenderError(f"could not render the template from {source.display}: {err}") from err
+    if recorded is not None:  # what Copier records when it renders the bundle itself
+        record_source(dest / ANSWERS_FILE, source.src_path, recorded.commit)
 
 
 def _merge_into(scratch: Path, dest: Path) -> None:

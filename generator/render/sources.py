@@ -25,6 +25,9 @@ class TemplateSource:
     src_path: str
     vcs_ref: str | None
     display: str
+    bundle: Path | None = None
+    """The git bundle ``src_path`` names, when it is one: its versions render from the cache
+    of checkouts (``render/checkout.py``) instead of a fresh clone."""
 
 
 def resolve_template(template: str | None, vcs_ref: str | None = None) -> TemplateSource:
@@ -39,7 +42,7 @@ def resolve_template(template: str | None, vcs_ref: str | None = None) -> Templa
         return TemplateSource(template, vcs_ref, template)
     path = Path(template).expanduser().absolute()
     if path.is_file() and path.suffix == ".bundle":
-        return TemplateSource(str(path), vcs_ref, str(path))
+        return TemplateSource(str(path), vcs_ref, str(path), bundle=path)
     if not (path / "copier.yml").is_file():
         raise UsageError(
             f"{template} is not a template: it has no copier.yml (give a repository laid out "
@@ -123,12 +126,17 @@ def default_template(vcs_ref: str | None = None) -> TemplateSource:
     from generator.render.bundle import BundleError
 
     try:
-        install_default_bundle()
+        bundle = install_default_bundle()
     except BundleError as err:
         path = shipped_template_dir()
         note = f"{DEFAULT_DISPLAY} (plain folder, not updatable: {err})"
         return TemplateSource(str(path), vcs_ref, note)
-    return TemplateSource(default_src_path(), vcs_ref, DEFAULT_DISPLAY)
+    return TemplateSource(default_src_path(), vcs_ref, DEFAULT_DISPLAY, bundle=bundle)
+
+
+def checkouts_dir() -> Path:
+    """Where checked-out versions of template bundles are kept for this user."""
+    return _cache_home() / "new-ai-project" / "checkouts"
 
 
 def install_default_bundle() -> Path:
