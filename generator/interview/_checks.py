@@ -20,7 +20,7 @@ from generator import spec
 from generator.interview._draft import Loc
 from generator.interview._fields import asking_order, bare, form_of, list_section
 from generator.interview.prompts import Check
-from generator.spec.wording import describe_error
+from generator.spec import describe_error
 
 
 @cache

@@ -22,7 +22,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from generator._io import read_file, write_atomic
-from generator.errors import GeneratorError, SpecError, UsageError
+from generator.errors import (
+    GeneratorError,
+    InterviewInterrupted,
+    InterviewStopped,
+    SpecError,
+    UsageError,
+)
 from generator.interview import prompts
 from generator.interview._checks import (
     answer_check,
@@ -43,28 +49,21 @@ from generator.interview._special import Here, refused, special
 from generator.interview._verdict import RENDER, STOP, WRITE, WRITE_ONLY, choices, verdict_lines
 from generator.interview.prompts import Option, ask, say
 from generator.review import review_text
-from generator.spec import SCHEMA_VERSION, LoadedYaml, ProjectSpec, read_spec_data
+from generator.spec import (
+    SCHEMA_VERSION,
+    LoadedYaml,
+    ProjectSpec,
+    dump_spec,
+    read_spec_data,
+    spec_error_lines,
+)
 from generator.spec.shape import Section
-from generator.spec.wording import spec_error_lines
-from generator.spec.writer import dump_spec
 
 DEFAULT_SPEC = Path("spec.yaml")
 """Where the interview writes when no file is named: ``spec.yaml`` in the current folder."""
 
 ROUNDS = 3
 """Each round re-asks what the final check refused; needing a fourth would be a bug."""
-
-
-class InterviewInterrupted(GeneratorError):
-    """The person pressed Ctrl-C; the answers so far are in the draft."""
-
-    exit_code = 130
-
-
-class InterviewStopped(InterviewInterrupted):
-    """The person chose to stop at the verdict of a spec that is not ready; the draft is kept."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from generator._io import GitError, read_file, run_git_bytes
-from generator.errors import SpecError
+from generator._io import read_file, run_git_bytes
+from generator.errors import GitError, SpecError
 from generator.review._data import mapping, strings
 from generator.review.contract import ContractChange, classify
 from generator.review.formats import md, one_line

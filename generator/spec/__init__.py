@@ -41,12 +41,15 @@ from generator.spec.model import (
     check_unique,
     slug_to_identifier,
 )
+from generator.spec.retention import RETENTION_FLOORS, RetentionFloor, minimum_retention
 from generator.spec.schema import json_schema, schema_path, write_schema_file
 from generator.spec.wording import describe_error, spec_error_lines
+from generator.spec.writer import dump_spec
 
 __all__ = [
     "DEFAULT_CAN",
     "MAX_DRIFT_THRESHOLD",
+    "RETENTION_FLOORS",
     "SCHEMA_VERSION",
     "AcceptanceCriterion",
     "Budget",
@@ -66,6 +69,7 @@ __all__ = [
     "ProjectSpec",
     "RegimeId",
     "Regulatory",
+    "RetentionFloor",
     "RiskTier",
     "SuccessMetric",
     "User",
@@ -73,8 +77,10 @@ __all__ = [
     "YamlProblem",
     "check_unique",
     "describe_error",
+    "dump_spec",
     "json_schema",
     "load_spec",
+    "minimum_retention",
     "parse_spec",
     "parse_yaml",
     "read_spec_data",

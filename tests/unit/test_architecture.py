@@ -1,4 +1,4 @@
-"""The package's rooms: subsystems as subpackages, private modules kept inside, no cycles.
+"""The package's rooms: subsystems reached through their front door, one error family, no cycles.
 
 Imports are read from the source (every ``import`` statement, those inside functions too),
 so a cycle hidden behind a function-level import is still a cycle here.
@@ -82,3 +82,52 @@ def test_private_modules_are_used_only_inside_their_subsystem() -> None:
             if private and name != owner and not name.startswith(owner + "."):
                 leaks.append(f"{name} imports {target}")
     assert leaks == []
+
+
+def _error_classes(path: Path) -> list[str]:
+    """Classes defined in ``path`` whose name or base names an error."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            bases = [ast.unparse(base) for base in node.bases]
+            if any(b.endswith(("Error", "Interrupted", "Stopped")) for b in bases):
+                found.append(node.name)
+    return found
+
+
+def test_the_generator_error_family_lives_in_errors_py() -> None:
+    """Every GeneratorError subclass is defined in ``generator/errors.py``, and listed there."""
+    import generator.errors
+
+    elsewhere = {
+        f"{name}.{cls}"
+        for name, path in modules().items()
+        if name != "generator.errors"
+        for cls in _error_classes(path)
+    }
+    family = {
+        cls
+        for cls in vars(generator.errors).values()
+        if isinstance(cls, type) and issubclass(cls, generator.errors.GeneratorError)
+    }
+    assert (elsewhere, sorted(c.__name__ for c in family)) == (
+        set(),
+        sorted(generator.errors.__all__),
+    )
+
+
+def test_errors_py_needs_nothing_but_the_standard_library() -> None:
+    """The build hook imports errors.py (through the bundle) before dependencies exist."""
+    tree = ast.parse((PACKAGE / "errors.py").read_text(encoding="utf-8"))
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {
+        str(node.module).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+    }
+    assert imported <= {"__future__"}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.interview import InterviewInterrupted, InterviewStopped
+from generator.errors import InterviewInterrupted, InterviewStopped
 from generator.interview._draft import Draft, draft_path
 from generator.interview._special import suggest_name
 from generator.spec import load_spec
