@@ -18,8 +18,7 @@ from generator.catalog import Feature, KindName, load_catalog
 from generator.render.deploy import deploy_context
 from generator.render.pipeline import pipeline_context
 from generator.render.samples import reference_sample
-from generator.spec import ProjectSpec, slug_to_identifier
-from generator.spec.shape import DEFAULTS
+from generator.spec import DEFAULTS, ProjectSpec, slug_to_identifier
 
 CONTEXT_VERSION = 1
 """Bumped when the shape of the context changes, so templates can tell."""

@@ -18,8 +18,7 @@ from generator.review._data import mapping, strings
 from generator.review.contract import ContractChange, classify
 from generator.review.formats import md, one_line
 from generator.review.readiness import ControlRow, controls_for
-from generator.spec import read_spec_data, validate_spec_data
-from generator.spec.shape import listed_sections
+from generator.spec import listed_sections, read_spec_data, validate_spec_data
 
 DiffFormat = Literal["text", "md", "json"]
 

@@ -18,8 +18,7 @@ from generator.catalog import load_catalog
 from generator.review._data import items, mapping, mappings
 from generator.review.readiness import READY_POINTS, Report, ReviewFormat
 from generator.review.rules import SEVERITIES
-from generator.spec import BusinessGoal, Monitoring, Owners, Regulatory
-from generator.spec.shape import label
+from generator.spec import BusinessGoal, Monitoring, Owners, Regulatory, label
 
 if TYPE_CHECKING:
     import jinja2

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from generator._io import read_file
 from generator.errors import SpecError
 from generator.spec._yaml import LoadedYaml, YamlProblem, decode_text, parse_yaml
-from generator.spec.model import ProjectSpec
+from generator.spec.project import ProjectSpec
 from generator.spec.wording import spec_error_lines
 
 
