@@ -261,7 +261,7 @@ class Interview:
         """
         while True:
             text = self._complete(target)
-            report = review_text(text, str(target))
+            report = review_text(text, str(target), self.model)
             prompts.show(self.prompt, verdict_lines(report, str(target), self.model))
             if report.verdict == "ready":
                 choice = RENDER if renders else WRITE

@@ -313,9 +313,7 @@ class Spot:
         """Where reviews and documents show it (the ``Doc``'s choice, else by its form)."""
         if self.doc.show is not None:
             return self.doc.show
-        if self.doc.auto and self.form == "value":
-            return "row"
-        return "list" if self.form == "texts" else "row"
+        return "list" if self.form == "texts" and not flow_list(self) else "row"
 
     @property
     def id_key(self) -> str | None:

@@ -50,14 +50,16 @@ def read_spec_data(raw: bytes | str, source: str = "<spec>") -> LoadedYaml:
     return loaded
 
 
-def validate_spec_data(loaded: LoadedYaml, source: str = "<spec>") -> ProjectSpec:
-    """Validate already-parsed spec data.
+def validate_spec_data(
+    loaded: LoadedYaml, source: str = "<spec>", model: type[ProjectSpec] = ProjectSpec
+) -> ProjectSpec:
+    """Validate already-parsed spec data (with ``model``, a spec model derived from ours).
 
     Raises:
         SpecError: with one line per problem, each naming file, line and field.
     """
     try:
-        return ProjectSpec.model_validate(loaded.data)
+        return model.model_validate(loaded.data)
     except ValidationError as err:
         raise SpecError(spec_error_lines(err, loaded, source)) from err
 
