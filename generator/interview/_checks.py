@@ -18,9 +18,19 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from generator import spec
 from generator.interview._draft import Loc
-from generator.interview._fields import spot_at
+from generator.interview._fields import referenced, spot_at
 from generator.interview.prompts import Check
-from generator.spec import asking_order, bare, depended_on, describe_error, form_of, spec_path
+from generator.spec import (
+    Answers,
+    Spot,
+    asking_order,
+    bare,
+    depended_on,
+    describe_error,
+    fields_of,
+    form_of,
+    spec_path,
+)
 
 
 @cache
@@ -210,3 +220,38 @@ def _unique_ids(
             reasons[(*spot_loc, index, id_key)] = problem
             del entry[id_key]
     return entries
+
+
+def reference_check(spot: Spot, answers: Answers) -> Check:
+    """Refuse a name that none of the entries the field refers to has (a criterion's metric)."""
+
+    def check(value: Any) -> str | None:
+        if value in (None, "") or str(value) in referenced(spot, answers):
+            return None
+        owner = answers.entry.get("id") or answers.entry.get("name") or "this entry"
+        return f"{owner} named the {spot.doc.label.lower()} {value}, which is not defined"
+
+    return check
+
+
+def refused(model: type[BaseModel], data: dict[str, Any]) -> list[Loc]:
+    """Where loaded answers name an entry that does not exist (a criterion's metric)."""
+    found: list[Loc] = []
+
+    def visit(value: Any, inner: type[BaseModel], loc: Loc) -> None:
+        if not isinstance(value, dict):
+            return
+        for spot in fields_of(inner, spec_path(loc)):
+            item = value.get(spot.key)
+            where = (*loc, spot.key)
+            named = spot.doc.refers is not None and item not in (None, "")
+            if named and str(item) not in referenced(spot, Answers(data, value)):
+                found.append(where)
+            if spot.model is not None and spot.form == "group":
+                visit(item, spot.model, where)
+            elif spot.model is not None and isinstance(item, list):
+                for index, entry in enumerate(item):
+                    visit(entry, spot.model, (*where, index))
+
+    visit(data, model, ())
+    return found

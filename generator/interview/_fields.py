@@ -41,6 +41,32 @@ def spot_at(model: type[BaseModel], loc: Loc) -> Spot:
     return next(s for s in fields_of(model, spec_path(loc[:-1])) if s.key == key)
 
 
+def spot_from_top(model: type[BaseModel], loc: Loc) -> Spot:
+    """The field at ``loc`` from the top of the spec (``("users", 0, "role")``).
+
+    Raises:
+        KeyError: no such field.
+        StopIteration: a model on the way has no such field.
+    """
+    current: type[BaseModel] = model
+    for depth, part in enumerate(loc):
+        if isinstance(part, int):
+            continue
+        spot = spot_at(current, loc[: depth + 1])
+        if depth == len(loc) - 1:
+            return spot
+        if spot.model is None:
+            raise KeyError(loc)
+        current = spot.model
+    raise KeyError(loc)
+
+
+def first_free(prefix: str, key: str, others: list[dict[str, Any]]) -> str:
+    """The first id ``PREFIX-n`` no other entry has (``M-1``, then ``M-2``...)."""
+    taken = {other.get(key) for other in others}
+    return next(f"{prefix}-{n}" for n in range(1, len(taken) + 2) if f"{prefix}-{n}" not in taken)
+
+
 def _regime_options(_answers: Answers) -> list[Option]:
     return [
         Option(

@@ -35,16 +35,20 @@ from generator.interview._checks import (
     complete_parts,
     describe,
     keep_valid,
+    reference_check,
+    refused,
 )
 from generator.interview._draft import Draft, Loc, Progress, count_answers, draft_path
 from generator.interview._fields import (
     confirm_empty_question,
+    first_free,
     more_question,
     offer_question,
     question_for,
     question_key,
     referenced,
     spot_at,
+    spot_from_top,
 )
 from generator.interview._verdict import RENDER, STOP, WRITE, WRITE_ONLY, choices, verdict_lines
 from generator.interview.prompts import Option, Prompt, Question, Request, TerminalPrompt
@@ -58,11 +62,9 @@ from generator.spec import (
     Spot,
     asking_order,
     dump_spec,
-    fields_of,
     read_spec_data,
     sections,
     spec_error_lines,
-    spec_path,
 )
 
 DEFAULT_SPEC = Path("spec.yaml")
@@ -196,29 +198,15 @@ class Interview:
 
     def _null_is_answer(self, loc: Loc) -> bool:
         try:
-            return bool(self._spot(loc).doc.null)
+            return bool(spot_from_top(self.model, loc).doc.null)
         except (StopIteration, KeyError):
             return False
-
-    def _spot(self, loc: Loc) -> Spot:
-        """The field at ``loc`` from the top of the spec."""
-        model: type[BaseModel] = self.model
-        for depth, part in enumerate(loc):
-            if isinstance(part, int):
-                continue
-            spot = spot_at(model, loc[: depth + 1])
-            if depth == len(loc) - 1:
-                return spot
-            if spot.model is None:
-                raise KeyError(loc)
-            model = spot.model
-        raise KeyError(loc)
 
     def _start_from(self, source: Path) -> None:
         """Load a possibly partial spec; ask which of its parts should change."""
         self._keep(read_spec_data(read_file(source), str(source)).data)
         self.progress = Progress(complete_parts(self.model, self.data), based_on=source.resolve())
-        for loc in [*self.reasons, *self.refused()]:
+        for loc in [*self.reasons, *refused(self.model, self.data)]:
             self.progress.reopen(loc)  # a part holding a refused answer asks for it again
         self.say(f"Starting from {source}: {count_answers(self.data)} answers are already there.")
         present = [s for s in self.sections.values() if s.grouped or s.key in self.data]
@@ -226,32 +214,6 @@ class Interview:
         self.progress.change = set(self.control("change", default=[], options=options))
         self.progress.finished -= {(key,) for key in self.progress.change}
         self._save()
-
-    def refused(self) -> list[Loc]:
-        """Where loaded answers name an entry that does not exist (a criterion's metric)."""
-        found: list[Loc] = []
-
-        def visit(value: Any, model: type[BaseModel], loc: Loc) -> None:
-            if not isinstance(value, dict):
-                return
-            for spot in spot_fields(model, loc):
-                item = value.get(spot.key)
-                where = (*loc, spot.key)
-                known = referenced(spot, Answers(self.data, value))
-                if (
-                    spot.doc.refers is not None
-                    and item not in (None, "")
-                    and str(item) not in known
-                ):
-                    found.append(where)
-                if spot.model is not None and spot.form == "group":
-                    visit(item, spot.model, where)
-                elif spot.model is not None and isinstance(item, list):
-                    for index, entry in enumerate(item):
-                        visit(entry, spot.model, (*where, index))
-
-        visit(self.data, self.model, ())
-        return found
 
     def finish(self, target: Path, *, renders: bool = False) -> InterviewResult:
         """Ask until the spec is valid, show the verdict, then write it and remove the draft.
@@ -471,12 +433,12 @@ class Interview:
         """Ask for one value unless it is answered already and its answer is still accepted."""
         key, doc = spot.key, spot.doc
         answers = Answers(self.data, box, others)
-        extra = self._reference_check(spot, answers) if doc.refers else None
+        extra = reference_check(spot, answers) if doc.refers else None
         check = answer_check(model, loc, box, others, extra=extra)
         problem = check(box[key]) if box.get(key) is not None else None
         if doc.auto:
             if key not in box or problem is not None:
-                box[key] = _first_free(doc.auto, key, others)
+                box[key] = first_free(doc.auto, key, others)
             return
         asked = doc.asked and (doc.when is None or doc.when.holds(answers))
         if doc.refers is not None and not referenced(spot, answers):
@@ -509,19 +471,6 @@ class Interview:
                 return
             del box[key]
 
-    def _reference_check(self, spot: Spot, answers: Answers) -> prompts.Check:
-        """Refuse a name that none of the entries it refers to has."""
-
-        def check(value: Any) -> str | None:
-            if value in (None, "") or str(value) in referenced(spot, answers):
-                return None
-            ref = spot.doc.refers
-            assert ref is not None
-            owner = answers.entry.get("id") or answers.entry.get("name") or "this entry"
-            return f"{owner} named the {spot.doc.label.lower()} {value}, which is not defined"
-
-        return check
-
     # --- headings, saving --------------------------------------------------------------
 
     def _open(self) -> None:
@@ -551,14 +500,3 @@ class Interview:
 
     def _save(self) -> None:
         self.draft.save(self.data, self.progress)
-
-
-def spot_fields(model: type[BaseModel], loc: Loc) -> tuple[Spot, ...]:
-    """The fields of ``model`` placed at ``loc`` in the spec."""
-    return fields_of(model, spec_path(loc))
-
-
-def _first_free(prefix: str, key: str, others: list[dict[str, Any]]) -> str:
-    """The first id ``PREFIX-n`` no other entry has."""
-    taken = {other.get(key) for other in others}
-    return next(f"{prefix}-{n}" for n in range(1, len(taken) + 2) if f"{prefix}-{n}" not in taken)

@@ -254,18 +254,6 @@ def item_type(annotation: Any) -> Any:
     return bare(get_args(bare(annotation))[0])
 
 
-def model_of(annotation: Any) -> type[BaseModel] | None:
-    """Find the model inside ``X``, ``list[X]`` or ``X | None``."""
-    if is_model(annotation):
-        return annotation
-    if get_origin(annotation) in (list, Union, UnionType, Annotated):
-        for arg in get_args(annotation):
-            found = model_of(arg)
-            if found is not None:
-                return found
-    return None
-
-
 def form_of(info: FieldInfo) -> tuple[Form, type[BaseModel] | None]:
     """Say how a field is built, and the model of its entries or group if it has one."""
     annotation = bare(info.annotation)
