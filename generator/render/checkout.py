@@ -25,8 +25,8 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from generator._io import GitError, run_git
-from generator.errors import RenderError
+from generator._io import run_git
+from generator.errors import GitError, RenderError
 
 COMMIT_FILE = ".copier-commit"
 """Inside a checkout: what ``git describe --tags --always`` says of its version."""

@@ -8,8 +8,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator._io import GitError, run_git, write_atomic
-from generator.errors import UsageError
+from generator._io import run_git, write_atomic
+from generator.errors import BundleError, GitError, UsageError
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 """The ``generator`` package folder (the shipped templates live in ``_template/`` there)."""
@@ -123,8 +123,6 @@ def default_template(vcs_ref: str | None = None) -> TemplateSource:
     Falls back to a plain folder (which renders, but records no version and cannot be
     updated) only when the bundle cannot be made, e.g. without git.
     """
-    from generator.render.bundle import BundleError
-
     try:
         bundle = install_default_bundle()
     except BundleError as err:
@@ -158,7 +156,7 @@ def install_default_bundle() -> Path:
 
 def _checkout_bundle() -> Path:
     """Build (or reuse) the bundle of a source checkout's templates in the per-user cache."""
-    from generator.render.bundle import BundleError, build_bundle
+    from generator.render.bundle import build_bundle
 
     if not (SOURCE_ROOT / "copier.yml").is_file():
         raise BundleError("the package holds no templates; reinstall new-ai-project")
