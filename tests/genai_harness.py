@@ -107,7 +107,7 @@ def assemble(spec_path: Path, out: Path) -> Path:
     pkg = out / "src" / package
     for name in SHARED_MODULES:
         shutil.copyfile(SHARED / name, pkg / name)
-    (pkg / "__init__.py").touch()
+    (pkg / "__init__.py").write_text('"""The runtime core (assembled by tests/genai_harness.py)."""\n', encoding="utf-8")
     (pkg / "py.typed").touch()
     (pkg / "project.json").write_text(json.dumps(context, indent=2), encoding="utf-8")
     tests = out / "tests"
@@ -122,7 +122,11 @@ def assemble(spec_path: Path, out: Path) -> Path:
     for folder in (tests, tests / "unit", tests / "integration"):
         (folder / "__init__.py").touch()
     (out / "spec.yaml").write_text(spec_path.read_text(encoding="utf-8"), encoding="utf-8")
-    tools = _render((SHARED / "pyproject-tools.toml.jinja").read_text(encoding="utf-8"), context)
+    # the tool sections as a service has them (pydantic plugin); the genai kinds will get theirs
+    tools = _render(
+        (SHARED / "pyproject-tools.toml.jinja").read_text(encoding="utf-8"),
+        {**context, "kind": "service"},
+    )
     tools = tools.replace('files = ["src", "tests", "conftest.py"]', 'files = ["src", "tests"]')
     (out / "pyproject.toml").write_text(
         f"""[build-system]

@@ -108,7 +108,9 @@ class Assistant:
         result.verdicts += checked.verdicts
         scope = CallScope(Caller(result.request_id, actor, role))
         if checked.violated:
-            return self._violation(result, checked.text, "input-guardrail", actor, role, prompt.label, scope)
+            return self._violation(
+                result, checked.text, "input-guardrail", actor, role, prompt.label, scope
+            )
         retriever = rt.retriever()
         framed: list[Framed] = []
         if retriever is not None:
@@ -121,12 +123,14 @@ class Assistant:
                     framed.append(Framed(p.id, p.title, p.text))
             result.passage_ids = [f.id for f in framed]
             if found.abstain or not framed:
-                return self._handoff(result, checked.text, "low-retrieval-score", actor, role, prompt.label, scope)
+                return self._handoff(
+                    result, checked.text, "low-retrieval-score", actor, role, prompt.label, scope
+                )
         agent = Agent(
             rt.gateway.model_for(scope),
             instructions=prompt.instructions(),
-            instrument=rt.gateway.instrumentation(),
         )
+        agent.instrument = rt.gateway.instrumentation()
         try:
             run = agent.run_sync(user_prompt(checked.text, framed))
         except (FallbackExceptionGroup, ModelAPIError) as err:
@@ -135,16 +139,24 @@ class Assistant:
         out = rt.guard.check_output(
             str(run.output),
             retrieved=result.passage_ids if retriever is not None else None,
-            citations_required=bool(rt.config.retrieval and rt.config.retrieval.citations == "required"),
+            citations_required=bool(
+                rt.config.retrieval and rt.config.retrieval.citations == "required"
+            ),
             system_text=prompt.text,
             canary=prompt.canary,
         )
         result.verdicts += out.verdicts
-        grounding = [v for v in out.verdicts if v.check == "grounded-citations" and v.outcome == "violation"]
+        grounding = [
+            v for v in out.verdicts if v.check == "grounded-citations" and v.outcome == "violation"
+        ]
         if grounding:
-            return self._handoff(result, checked.text, "ungrounded-citations", actor, role, prompt.label, scope)
+            return self._handoff(
+                result, checked.text, "ungrounded-citations", actor, role, prompt.label, scope
+            )
         if out.violated:
-            return self._violation(result, checked.text, "output-guardrail", actor, role, prompt.label, scope)
+            return self._violation(
+                result, checked.text, "output-guardrail", actor, role, prompt.label, scope
+            )
         by_id = {f.id: f for f in framed}
         stored = rt.index.passages(citations(out.text))
         result.citations = [
@@ -165,7 +177,14 @@ class Assistant:
         return result
 
     def _violation(
-        self, result: Answer, question: str, why: str, actor: str, role: str, label: str, scope: CallScope
+        self,
+        result: Answer,
+        question: str,
+        why: str,
+        actor: str,
+        role: str,
+        label: str,
+        scope: CallScope,
     ) -> Answer:
         if not self.rt.guard.refuses:
             return self._handoff(result, question, why, actor, role, label, scope)
@@ -175,7 +194,14 @@ class Assistant:
         return result
 
     def _handoff(
-        self, result: Answer, question: str, why: str, actor: str, role: str, label: str, scope: CallScope
+        self,
+        result: Answer,
+        question: str,
+        why: str,
+        actor: str,
+        role: str,
+        label: str,
+        scope: CallScope,
     ) -> Answer:
         result.status, result.answer, result.reason = "abstained", HANDED_OFF, why
         db = self.rt.db
@@ -185,7 +211,9 @@ class Assistant:
                 "created_at) VALUES (?, ?, ?, ?, 'pending', ?)",
                 (result.request_id, result.conversation_id, question, why, db.now()),
             )
-            self.rt.audit.append(conn, **self._record(result, actor, role, label, scope, "abstained"))
+            self.rt.audit.append(
+                conn, **self._record(result, actor, role, label, scope, "abstained")
+            )
         self.rt.metrics.answers.labels("abstained").inc()
         self.rt.metrics.abstentions.labels(why).inc()
         return result
@@ -216,5 +244,7 @@ class Assistant:
             },
         }
 
-    def _audit(self, result: Answer, actor: str, role: str, label: str, scope: CallScope, *, outcome: str) -> None:
+    def _audit(
+        self, result: Answer, actor: str, role: str, label: str, scope: CallScope, *, outcome: str
+    ) -> None:
         self.rt.audit.record(**self._record(result, actor, role, label, scope, outcome))

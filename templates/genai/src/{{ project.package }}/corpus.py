@@ -1,7 +1,7 @@
 """Reading a knowledge source: Markdown and text files become passages with stable ids.
 
 A Markdown file is cut at its headings: each section is a passage titled by its heading
-path ("Runbook › Rollback"); a long section is cut further at paragraph breaks. A text file
+path ("Runbook > Rollback"); a long section is cut further at paragraph breaks. A text file
 is cut at paragraph breaks. A passage's id is derived from its file's path inside the
 folder, its heading path and its ordinal in the section, so re-ingesting an unchanged (or
 lightly edited) file gives the same ids and old citations keep pointing at their passage.
@@ -77,7 +77,7 @@ def _sections(text: str, fallback: str) -> Iterator[tuple[str, str]]:
     fenced = False
 
     def title() -> str:
-        return " › ".join(h for _, h in path) or fallback
+        return " > ".join(h for _, h in path) or fallback
 
     for line in text.splitlines():
         if _FENCE.match(line.strip()):

@@ -46,7 +46,9 @@ def _prompt_text(messages: list[ModelMessage]) -> str:
     for message in messages:
         if isinstance(message, ModelRequest):
             parts.extend(
-                p.content for p in message.parts if isinstance(p, UserPromptPart) and isinstance(p.content, str)
+                p.content
+                for p in message.parts
+                if isinstance(p, UserPromptPart) and isinstance(p.content, str)
             )
     return "\n".join(parts)
 
@@ -97,7 +99,9 @@ def load_script(path: Path) -> list[dict[str, Any]]:
             and isinstance(step.get("tool"), str)
             and isinstance(step.get("args", {}), dict)
         )
-        ok_final = isinstance(step, dict) and set(step) == {"final"} and isinstance(step["final"], str)
+        ok_final = (
+            isinstance(step, dict) and set(step) == {"final"} and isinstance(step["final"], str)
+        )
         if not (ok_tool or ok_final):
             raise ScriptError(
                 f'fake model script {path}: step {index}: expected {{"tool": NAME, "args": {{...}}}} '
@@ -112,10 +116,14 @@ def script_model(steps: list[dict[str, Any]]) -> FunctionModel:
     def replay(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         done = sum(isinstance(m, ModelResponse) for m in messages)
         if done >= len(steps):
-            return ModelResponse(parts=[TextPart(SCRIPT_ENDED)], usage=_usage(messages, SCRIPT_ENDED))
+            return ModelResponse(
+                parts=[TextPart(SCRIPT_ENDED)], usage=_usage(messages, SCRIPT_ENDED)
+            )
         step = steps[done]
         if "final" in step:
-            return ModelResponse(parts=[TextPart(step["final"])], usage=_usage(messages, step["final"]))
+            return ModelResponse(
+                parts=[TextPart(step["final"])], usage=_usage(messages, step["final"])
+            )
         args = dict(step.get("args", {}))
         return ModelResponse(
             parts=[ToolCallPart(step["tool"], args, tool_call_id=f"call-{done}")],

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 from pydantic_ai.exceptions import ModelTimeoutError
@@ -39,7 +39,7 @@ from .genai_metrics import GenAIMetrics
 from .pricing import FixedPricer, Pricer
 from .settings import ModelConnection, Settings
 
-INSTRUMENTATION_VERSION = 5
+INSTRUMENTATION_VERSION: Literal[5] = 5
 """pydantic-ai's instrumentation format followed (GenAI semantic conventions as it emits them)."""
 FAKE_ID = "fake"
 
@@ -188,7 +188,9 @@ def connect_model(ref: ModelRef, conn: ModelConnection) -> Model:
 
         if ref.provider == "openai-compatible" and not conn.base_url:
             raise ValueError(f"model {ref.id!r} (openai-compatible) needs a base_url setting")
-        return OpenAIChatModel(ref.model, provider=OpenAIProvider(base_url=conn.base_url, api_key=key))
+        return OpenAIChatModel(
+            ref.model, provider=OpenAIProvider(base_url=conn.base_url, api_key=key)
+        )
     if ref.provider == "azure-openai":
         from pydantic_ai.models.openai import OpenAIChatModel
         from pydantic_ai.providers.azure import AzureProvider

@@ -75,7 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one GenAI command; return its exit code."""
     parser = argparse.ArgumentParser(prog=project.name(), description="GenAI runtime commands")
     commands = parser.add_subparsers(dest="command", required=True)
-    prompts = commands.add_parser("prompts", help="lock the prompts, or check them against the lock")
+    prompts = commands.add_parser(
+        "prompts", help="lock the prompts, or check them against the lock"
+    )
     prompts.add_argument("action", choices=("lock", "check"))
     prompts.add_argument("--dir", type=Path, default=None, help="the prompts folder")
     ingest = commands.add_parser("ingest", help="index a folder of Markdown and text files")

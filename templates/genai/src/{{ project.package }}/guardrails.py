@@ -96,7 +96,12 @@ class Verdict:
 
     def as_record(self) -> dict[str, object]:
         """The verdict for an audit record."""
-        return {"check": self.check, "stage": self.stage, "outcome": self.outcome, "detail": list(self.detail)}
+        return {
+            "check": self.check,
+            "stage": self.stage,
+            "outcome": self.outcome,
+            "detail": list(self.detail),
+        }
 
 
 @dataclass
@@ -118,7 +123,9 @@ def normalise(text: str) -> str:
     return re.sub(r"[ \t]+", " ", folded)
 
 
-def injection(text: str, patterns: Sequence[tuple[str, re.Pattern[str]]] = INJECTION_PATTERNS) -> list[str]:
+def injection(
+    text: str, patterns: Sequence[tuple[str, re.Pattern[str]]] = INJECTION_PATTERNS
+) -> list[str]:
     """The names of the injection patterns ``text`` matches."""
     seen = normalise(text)
     return [name for name, pattern in patterns if pattern.search(seen)]
@@ -136,7 +143,9 @@ def leaks(answer: str, system_text: str, canary: str) -> list[str]:
     words = _words(system_text)
     windows = {" ".join(words[i : i + LEAK_WINDOW]) for i in range(len(words) - LEAK_WINDOW + 1)}
     said = _words(answer)
-    if any(" ".join(said[i : i + LEAK_WINDOW]) in windows for i in range(len(said) - LEAK_WINDOW + 1)):
+    if any(
+        " ".join(said[i : i + LEAK_WINDOW]) in windows for i in range(len(said) - LEAK_WINDOW + 1)
+    ):
         found.append("verbatim")
     return found
 
@@ -162,11 +171,15 @@ class Guard:
         checked = Checked(text)
         if "prompt-injection" in self.config.input:
             hits = injection(text)
-            checked.verdicts.append(Verdict("prompt-injection", "input", "violation" if hits else "pass", tuple(hits)))
+            checked.verdicts.append(
+                Verdict("prompt-injection", "input", "violation" if hits else "pass", tuple(hits))
+            )
         if "pii-redaction" in self.config.input:
             checked.text, found = pii.redact(checked.text)
             kinds = tuple(sorted({f.entity for f in found}))
-            checked.verdicts.append(Verdict("pii-redaction", "input", "redacted" if found else "pass", kinds))
+            checked.verdicts.append(
+                Verdict("pii-redaction", "input", "redacted" if found else "pass", kinds)
+            )
         self._count(checked.verdicts)
         return checked
 
@@ -174,7 +187,10 @@ class Guard:
         """Check retrieved text or a tool result (``source``: passage id or tool name)."""
         hits = injection(text, UNTRUSTED_PATTERNS)
         verdict = Verdict(
-            "prompt-injection", stage, "violation" if hits else "pass", (source, *hits) if hits else (source,)
+            "prompt-injection",
+            stage,
+            "violation" if hits else "pass",
+            (source, *hits) if hits else (source,),
         )
         self._count([verdict])
         return verdict
@@ -200,10 +216,14 @@ class Guard:
             checked.verdicts.append(Verdict("grounded-citations", "output", outcome, detail))
         if "system-prompt-leak" in wanted:
             how = tuple(leaks(answer, system_text, canary))
-            checked.verdicts.append(Verdict("system-prompt-leak", "output", "violation" if how else "pass", how))
+            checked.verdicts.append(
+                Verdict("system-prompt-leak", "output", "violation" if how else "pass", how)
+            )
         if "pii-redaction" in wanted:
             checked.text, found = pii.redact(checked.text)
             kinds = tuple(sorted({f.entity for f in found}))
-            checked.verdicts.append(Verdict("pii-redaction", "output", "redacted" if found else "pass", kinds))
+            checked.verdicts.append(
+                Verdict("pii-redaction", "output", "redacted" if found else "pass", kinds)
+            )
         self._count(checked.verdicts)
         return checked

@@ -50,7 +50,9 @@ class KillSwitch:
         row = conn.execute("SELECT * FROM kill_switch WHERE id = 1").fetchone()
         if row is None:
             return SwitchState(False)
-        return SwitchState(bool(row["engaged"]), row["changed_at"], row["changed_by"], row["reason"])
+        return SwitchState(
+            bool(row["engaged"]), row["changed_at"], row["changed_by"], row["reason"]
+        )
 
     def engaged(self) -> bool:
         """Whether the switch is engaged."""
@@ -65,7 +67,9 @@ class KillSwitch:
         if self.engaged():
             raise KillSwitchEngaged
 
-    def set(self, engaged: bool, *, actor: str, role: str, reason: str, request_id: str = "") -> SwitchState:
+    def set(
+        self, engaged: bool, *, actor: str, role: str, reason: str, request_id: str = ""
+    ) -> SwitchState:
         """Engage or release the switch with its audit record, atomically; return the new state."""
         with self.db.transaction() as conn:
             self.db.lock(conn, LOCK)

@@ -65,7 +65,7 @@ def _analyzer() -> Any:
         UsSsnRecognizer,
     )
 
-    class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]  # Presidio is untyped
+    class OfflineEmailRecognizer(EmailRecognizer):
         """Presidio's e-mail recogniser, validating domains with the bundled suffix list."""
 
         def validate_result(self, pattern_text: str) -> bool:
@@ -96,7 +96,11 @@ def find(text: str) -> list[Finding]:
     with _lock:  # one analysis at a time: the recognisers are not documented thread-safe
         results = analyzer.analyze(text=text, language="en", entities=list(ENTITIES))
     return sorted(
-        (Finding(r.entity_type, r.start, r.end, float(r.score)) for r in results if r.score >= MIN_SCORE),
+        (
+            Finding(r.entity_type, r.start, r.end, float(r.score))
+            for r in results
+            if r.score >= MIN_SCORE
+        ),
         key=lambda f: (f.start, -f.end),
     )
 

@@ -21,16 +21,96 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .audit import Connection, Database
+from .audit import Database
 from .corpus import Passage
 
 _TERM = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(
-    "a an and are as at be but by can could do does for from has have how i if in into is it "
-    "its me my of on or our so than that the their them then there these they this to was "
-    "we were what when where which who why will with would you your should shall may might "
-    "must not no any all some about after before over under again further once here very "
-    "own same too just also only".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "could",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "should",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "not",
+        "no",
+        "any",
+        "all",
+        "some",
+        "about",
+        "after",
+        "before",
+        "over",
+        "under",
+        "again",
+        "further",
+        "once",
+        "here",
+        "very",
+        "own",
+        "same",
+        "too",
+        "just",
+        "also",
+        "only",
+    ]
 )
 CANDIDATE_FACTOR = 4
 """Candidates ranked by the index per passage returned (re-scored by coverage)."""

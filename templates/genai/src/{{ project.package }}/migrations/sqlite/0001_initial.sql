@@ -59,8 +59,9 @@ CREATE TABLE runs (
 );
 CREATE INDEX runs_status ON runs (status);
 CREATE TABLE tool_calls (
-    call_id TEXT PRIMARY KEY,
+    record_id TEXT PRIMARY KEY,
     run_id TEXT NOT NULL,
+    call_id TEXT NOT NULL,
     tool TEXT NOT NULL,
     effect TEXT NOT NULL,
     args TEXT NOT NULL,
@@ -71,13 +72,13 @@ CREATE TABLE tool_calls (
     result TEXT,
     error TEXT,
     created_at TEXT NOT NULL,
-    finished_at TEXT
+    finished_at TEXT,
+    UNIQUE (run_id, call_id)
 );
-CREATE INDEX tool_calls_run ON tool_calls (run_id);
 CREATE TABLE approvals (
     approval_id TEXT PRIMARY KEY,
     run_id TEXT NOT NULL,
-    call_id TEXT NOT NULL UNIQUE,
+    call_id TEXT NOT NULL,
     tool TEXT NOT NULL,
     args TEXT NOT NULL,
     args_sha256 TEXT NOT NULL,
@@ -90,7 +91,8 @@ CREATE TABLE approvals (
     decided_by TEXT,
     decided_role TEXT,
     decided_at TEXT,
-    reason TEXT
+    reason TEXT,
+    UNIQUE (run_id, call_id)
 );
 CREATE INDEX approvals_status ON approvals (status);
 
