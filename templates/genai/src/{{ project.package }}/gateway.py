@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import anyio
+from opentelemetry.trace import TracerProvider
 from pydantic_ai.exceptions import ModelTimeoutError
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models import Model, ModelRequestParameters
@@ -198,7 +199,7 @@ def connect_model(ref: ModelRef, conn: ModelConnection) -> Model:
         if not conn.base_url:
             raise ValueError(f"model {ref.id!r} (azure-openai) needs base_url (the endpoint)")
         provider = AzureProvider(
-            azure_endpoint=conn.base_url, api_version=conn.api_version or "2024-10-21", api_key=key
+            azure_endpoint=conn.base_url, api_version=conn.api_version, api_key=key
         )
         return OpenAIChatModel(ref.model, provider=provider)
     if ref.provider == "anthropic":
@@ -236,9 +237,14 @@ class Gateway:
         budgets: Budgets | None,
         agent: bool = False,
         links: list[Link] | None = None,
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
-        """Build the chain from ``config`` and the connections in ``settings``."""
+        """Build the chain from ``config`` and the connections in ``settings``.
+
+        ``links`` replaces the chain (tests, evals); ``tracer_provider`` the global one.
+        """
         self.config, self.settings, self.metrics, self.budgets = config, settings, metrics, budgets
+        self.tracer_provider = tracer_provider
         self.links = links if links is not None else self._links(agent)
         self.fake = all(link.ref.provider == FAKE_ID for link in self.links)
 
@@ -284,6 +290,7 @@ class Gateway:
     def instrumentation(self) -> InstrumentationSettings:
         """OpenTelemetry settings: the pinned format, content only when asked for."""
         return InstrumentationSettings(
+            tracer_provider=self.tracer_provider,
             include_content=self.settings.trace_content,
             include_binary_content=False,
             version=INSTRUMENTATION_VERSION,

@@ -33,7 +33,7 @@ class ModelConnection(BaseModel):
     base_url: str | None = None
     """Required for ``openai-compatible`` and ``azure-openai`` (the resource endpoint)."""
     api_version: str | None = None
-    """Azure OpenAI's API version."""
+    """Azure OpenAI's API version (not for its ``/v1`` endpoints, which refuse one)."""
     region: str | None = None
     """Bedrock's AWS region (credentials come from the AWS environment)."""
     timeout_seconds: float = Field(default=30.0, gt=0, le=600)
