@@ -89,10 +89,16 @@ class CallScope:
         return last is not None and last.model_id != self.primary_id
 
     def totals(self) -> dict[str, Any]:
-        """Token counts and cost summed over the calls (for audit records)."""
+        """Token counts and cost summed over the calls (for audit records).
+
+        Token counts sit under ``usage``: a key naming "token" is taken for a secret and
+        redacted by the audit chain.
+        """
         return {
-            "input_tokens": sum(r.input_tokens for r in self.records),
-            "output_tokens": sum(r.output_tokens for r in self.records),
+            "usage": {
+                "input": sum(r.input_tokens for r in self.records),
+                "output": sum(r.output_tokens for r in self.records),
+            },
             "cost_usd": round(sum(r.cost_usd for r in self.records), 8),
             "calls": [f"{r.model_id}:{r.outcome}" for r in self.records],
         }

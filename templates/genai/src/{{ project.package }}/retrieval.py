@@ -116,9 +116,29 @@ CANDIDATE_FACTOR = 4
 """Candidates ranked by the index per passage returned (re-scored by coverage)."""
 
 
+_PLACEHOLDER = re.compile(r"<[A-Z_]+>")
+"""What PII redaction leaves in a question (``<EMAIL_ADDRESS>``): not something to search for."""
+_SUFFIXES = ("ing", "ed", "es", "s", "e")
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper, so that "paged", "pages" and "page" are one term."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
 def terms(text: str) -> list[str]:
-    """The searchable terms of a text: lower-case words, stop words left out."""
-    return [t for t in _TERM.findall(text.lower()) if t not in STOPWORDS and len(t) > 1]
+    """The scoring terms of a text: lower-case stemmed words, stop words and placeholders out."""
+    words = _TERM.findall(_PLACEHOLDER.sub(" ", text).lower())
+    return [stem(t) for t in words if t not in STOPWORDS and len(t) > 1]
+
+
+def search_terms(text: str) -> list[str]:
+    """The words to look up in the full-text index (it stems by itself)."""
+    words = _TERM.findall(_PLACEHOLDER.sub(" ", text).lower())
+    return list(dict.fromkeys(t for t in words if t not in STOPWORDS and len(t) > 1))
 
 
 @dataclass(frozen=True)
@@ -257,7 +277,7 @@ class Retriever:
     def retrieve(self, question: str) -> Retrieved:
         """The best passages for ``question`` and whether to hand it to a person."""
         asked = list(dict.fromkeys(terms(question)))
-        found = self.index.candidates(asked, self.top_k * CANDIDATE_FACTOR)
+        found = self.index.candidates(search_terms(question), self.top_k * CANDIDATE_FACTOR)
         if not found:
             return Retrieved((), abstain=True)
         total = max(self.index.count(), 1)

@@ -22,6 +22,8 @@ Every step is audited: run started and ended (model, fallback, tokens, cost), ea
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -92,6 +94,18 @@ class RunView:
     error: str | None
     evidence: list[dict[str, Any]] = field(default_factory=list)
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
+
+
+def normalised(tool: RegisteredTool, args: dict[str, Any]) -> dict[str, Any]:
+    """The arguments as the tool will receive them (defaults filled in): what is approved.
+
+    Arguments that do not validate are kept as given: they can be approved, never run.
+    """
+    try:
+        plain: dict[str, Any] = tool.args_model.model_validate(args).model_dump(mode="json")
+    except ValidationError:
+        return args
+    return plain
 
 
 def _ts(value: datetime) -> str:
@@ -302,8 +316,8 @@ class Runs:
         if isinstance(output, DeferredToolRequests):
             with self.rt.db.transaction() as conn:
                 for call in output.approvals:
-                    args = call.args_as_dict()
                     tool = self.toolbox.get(call.tool_name)
+                    args = normalised(tool, call.args_as_dict())
                     self._count(conn, run_id)
                     self._record_call(
                         conn, run_id, call.tool_call_id, tool, args, "waiting_approval"
@@ -466,6 +480,14 @@ class Worker:
             self._pool.append(thread)
 
     def _loop(self) -> None:
+        try:
+            self._work()
+        finally:  # pydantic-ai's run_sync left this thread an event loop: close it with the thread
+            policy = asyncio.get_event_loop_policy()
+            with contextlib.suppress(RuntimeError):
+                policy.get_event_loop().close()
+
+    def _work(self) -> None:
         while True:
             with self._ready:
                 while not self._queue and not self._stopping:
