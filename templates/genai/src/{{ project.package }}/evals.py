@@ -98,10 +98,15 @@ class Task:
         self.rt, self.judge, self.criteria = runtime, judge, criteria
 
     def __call__(self, case: dict[str, Any]) -> Outcome:
-        """The outcome of one case."""
-        out = self._agent(case) if is_agent() else self._assistant(case)
-        for criterion in self.criteria:
-            out.judged[criterion] = self.judge.grade(criterion, out)
+        """The outcome of one case (pydantic-evals calls it in a worker thread)."""
+        from .runs import close_thread_loop
+
+        try:
+            out = self._agent(case) if is_agent() else self._assistant(case)
+            for criterion in self.criteria:
+                out.judged[criterion] = self.judge.grade(criterion, out)
+        finally:
+            close_thread_loop()
         return out
 
     def _assistant(self, case: dict[str, Any]) -> Outcome:

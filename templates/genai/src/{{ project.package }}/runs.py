@@ -96,6 +96,20 @@ class RunView:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
 
 
+def close_thread_loop() -> None:
+    """Close the event loop pydantic-ai's ``run_sync`` left in this thread (not the main one).
+
+    ``run_sync`` outside the main thread makes the thread an event loop and leaves it open; a
+    thread of a pool would otherwise leak one per thread. The next ``run_sync`` makes a new one.
+    """
+    if threading.current_thread() is threading.main_thread():
+        return
+    with contextlib.suppress(RuntimeError):
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+        if not loop.is_running():
+            loop.close()
+
+
 def normalised(tool: RegisteredTool, args: dict[str, Any]) -> dict[str, Any]:
     """The arguments as the tool will receive them (defaults filled in): what is approved.
 
@@ -482,10 +496,8 @@ class Worker:
     def _loop(self) -> None:
         try:
             self._work()
-        finally:  # pydantic-ai's run_sync left this thread an event loop: close it with the thread
-            policy = asyncio.get_event_loop_policy()
-            with contextlib.suppress(RuntimeError):
-                policy.get_event_loop().close()
+        finally:
+            close_thread_loop()
 
     def _work(self) -> None:
         while True:
