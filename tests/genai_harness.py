@@ -78,7 +78,7 @@ def build_project_json(spec_path: Path) -> dict[str, Any]:
 
 
 def _render(text: str, context: dict[str, Any]) -> str:
-    env = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined)  # noqa: S701 - Python and SQL, not HTML
+    env = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     return env.from_string(text).render(project=context)
 
 
@@ -107,7 +107,9 @@ def assemble(spec_path: Path, out: Path) -> Path:
     pkg = out / "src" / package
     for name in SHARED_MODULES:
         shutil.copyfile(SHARED / name, pkg / name)
-    (pkg / "__init__.py").write_text('"""The runtime core (assembled by tests/genai_harness.py)."""\n', encoding="utf-8")
+    (pkg / "__init__.py").write_text(
+        '"""The runtime core (assembled by tests/genai_harness.py)."""\n', encoding="utf-8"
+    )
     (pkg / "py.typed").touch()
     (pkg / "project.json").write_text(json.dumps(context, indent=2), encoding="utf-8")
     tests = out / "tests"
@@ -127,7 +129,9 @@ def assemble(spec_path: Path, out: Path) -> Path:
         (SHARED / "pyproject-tools.toml.jinja").read_text(encoding="utf-8"),
         {**context, "kind": "service"},
     )
-    tools = tools.replace('files = ["src", "tests", "conftest.py"]', 'files = ["src", "tests"]')
+    tools = tools.replace(
+        'files = ["src", "tests", "conftest.py"]', 'files = ["src", "tests", "benchmarks"]'
+    )
     (out / "pyproject.toml").write_text(
         f"""[build-system]
 requires = ["hatchling>=1.24"]

@@ -114,6 +114,14 @@ STOPWORDS = frozenset(
 )
 CANDIDATE_FACTOR = 4
 """Candidates ranked by the index per passage returned (re-scored by coverage)."""
+COUNT_KEY = "#passages"
+"""The row of ``retrieval_terms`` holding the number of passages (terms are [a-z0-9] only)."""
+MAX_QUERY_TERMS = 4
+COMMON_SHARE = 0.04
+"""Words in more than this share of passages rank little and cost much: left out of the
+index query (they still count in the score), unless the question has nothing rarer."""
+COMMON_FLOOR = 100
+"""Below this many passages holding a word, it is never too common to look up."""
 
 
 _PLACEHOLDER = re.compile(r"<[A-Z_]+>")
@@ -205,12 +213,18 @@ class Index:
                     )
             for term, count in df.items():
                 conn.execute("INSERT INTO retrieval_terms (term, df) VALUES (?, ?)", (term, count))
+            conn.execute(
+                "INSERT INTO retrieval_terms (term, df) VALUES (?, ?)", (COUNT_KEY, len(passages))
+            )
         return len(passages)
 
     def count(self) -> int:
         """How many passages the index holds."""
         with self.db.connect() as conn:
-            return int(conn.execute("SELECT COUNT(*) AS n FROM passages").fetchone()["n"])
+            row = conn.execute(
+                "SELECT df FROM retrieval_terms WHERE term = ?", (COUNT_KEY,)
+            ).fetchone()
+        return 0 if row is None else int(row["df"])
 
     def candidates(self, query_terms: Sequence[str], limit: int) -> list[Passage]:
         """Passages that contain any of the terms, best ranked first."""
@@ -221,7 +235,7 @@ class Index:
                 match = " OR ".join(f'"{t}"' for t in query_terms)  # terms are [a-z0-9]+ only
                 rows = conn.execute(
                     "SELECT p.* FROM passages_fts f JOIN passages p ON p.passage_id = f.passage_id"
-                    " WHERE passages_fts MATCH ? ORDER BY bm25(passages_fts) LIMIT ?",
+                    " WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?",
                     (match, limit),
                 ).fetchall()
             else:
@@ -277,11 +291,17 @@ class Retriever:
     def retrieve(self, question: str) -> Retrieved:
         """The best passages for ``question`` and whether to hand it to a person."""
         asked = list(dict.fromkeys(terms(question)))
-        found = self.index.candidates(search_terms(question), self.top_k * CANDIDATE_FACTOR)
+        words = search_terms(question)
+        df = self.index.document_frequencies({*asked, *(stem(w) for w in words)})
+        total = max(self.index.count(), 1)
+        by_rarity = sorted(words, key=lambda w: df.get(stem(w), 0))
+        common = max(COMMON_SHARE * total, COMMON_FLOOR)
+        chosen = [w for w in by_rarity if df.get(stem(w), 0) <= common]
+        found = self.index.candidates(
+            chosen[:MAX_QUERY_TERMS] or by_rarity[:2], self.top_k * CANDIDATE_FACTOR
+        )
         if not found:
             return Retrieved((), abstain=True)
-        total = max(self.index.count(), 1)
-        df = self.index.document_frequencies(asked)
         weight = {t: math.log(1 + total / (df.get(t, 0) + 1)) for t in asked}
         whole = sum(weight.values()) or 1.0
         scored = []
