@@ -99,7 +99,7 @@ class Task:
 
     def __call__(self, case: dict[str, Any]) -> Outcome:
         """The outcome of one case (pydantic-evals calls it in a worker thread)."""
-        from .runs import close_thread_loop
+        from .worker import close_thread_loop
 
         try:
             out = self._agent(case) if is_agent() else self._assistant(case)

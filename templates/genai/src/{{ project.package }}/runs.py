@@ -22,25 +22,17 @@ Every step is audited: run started and ended (model, fallback, tokens, cost), ea
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import logging
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
 from pydantic_ai import (
     Agent,
     DeferredToolRequests,
     DeferredToolResults,
-    ModelRetry,
-    RunContext,
-    Tool,
     ToolDenied,
 )
 from pydantic_ai.exceptions import FallbackExceptionGroup, ModelAPIError, UsageLimitExceeded
@@ -48,34 +40,17 @@ from pydantic_ai.messages import ModelMessagesTypeAdapter
 from pydantic_ai.usage import UsageLimits
 
 from .approvals import Approvals
-from .audit import TS_FORMAT, utc_now
+from .audit import utc_now
 from .budgets import BudgetExceeded, Caller
 from .fake import ScriptError
 from .gateway import CallScope
 from .killswitch import KillSwitchEngaged
 from .privacy import fingerprint, redact
 from .runtime import Runtime
-from .toolbox import (
-    RegisteredTool,
-    Toolbox,
-    ToolContext,
-    ToolNotConnected,
-    args_digest,
-    canonical_args,
-)
+from .tool_calls import RunStopped, ToolCalls, normalised, stamp
+from .toolbox import Toolbox, ToolNotConnected, canonical_args
 
-_log = logging.getLogger(__name__)
 FINAL = frozenset({"completed", "failed", "stopped"})
-WITHHELD = "[withheld: the tool result contained instructions addressed to the assistant]"
-
-
-class RunStopped(Exception):
-    """A limit stops the run at this step (kill switch, deadline, tool calls, budget)."""
-
-    def __init__(self, limit: str) -> None:
-        """Name the limit."""
-        self.limit = limit
-        super().__init__(f"stopped by {limit}")
 
 
 class GoalRefused(Exception):
@@ -96,36 +71,6 @@ class RunView:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
 
 
-def close_thread_loop() -> None:
-    """Close the event loop pydantic-ai's ``run_sync`` left in this thread (not the main one).
-
-    ``run_sync`` outside the main thread makes the thread an event loop and leaves it open; a
-    thread of a pool would otherwise leak one per thread. The next ``run_sync`` makes a new one.
-    """
-    if threading.current_thread() is threading.main_thread():
-        return
-    with contextlib.suppress(RuntimeError):
-        loop = asyncio.get_event_loop_policy().get_event_loop()
-        if not loop.is_running():
-            loop.close()
-
-
-def normalised(tool: RegisteredTool, args: dict[str, Any]) -> dict[str, Any]:
-    """The arguments as the tool will receive them (defaults filled in): what is approved.
-
-    Arguments that do not validate are kept as given: they can be approved, never run.
-    """
-    try:
-        plain: dict[str, Any] = tool.args_model.model_validate(args).model_dump(mode="json")
-    except ValidationError:
-        return args
-    return plain
-
-
-def _ts(value: datetime) -> str:
-    return value.astimezone(UTC).strftime(TS_FORMAT)
-
-
 class Runs:
     """Starting, continuing and reading agent runs."""
 
@@ -141,6 +86,9 @@ class Runs:
         self.rt, self.toolbox, self._clock = runtime, toolbox, clock
         self.approvals = Approvals(runtime.db, runtime.audit, runtime.kill_switch, clock=clock)
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
+        self.calls = ToolCalls(
+            runtime, toolbox, self.approvals, clock=self._clock, worker_id=self.worker_id
+        )
 
     def _now(self) -> datetime:
         return self._clock().astimezone(UTC)
@@ -169,7 +117,7 @@ class Runs:
                 "INSERT INTO runs (run_id, status, goal, inputs, requester, requester_role, "
                 "created_at, updated_at, deadline_at) VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, checked.text, canonical_args(redact(inputs or {})), actor, role,
-                 _ts(now), _ts(now), _ts(deadline)),
+                 stamp(now), stamp(now), stamp(deadline)),
             )  # fmt: skip
             self.rt.audit.append(
                 conn, actor=actor, role=role, action="run-start", resource=f"run/{run_id}",
@@ -213,7 +161,7 @@ class Runs:
             rows = conn.execute(
                 "SELECT run_id FROM runs WHERE status = 'queued' OR (status = 'running' AND lease_until < ?)"
                 " ORDER BY created_at",
-                (_ts(self._now()),),
+                (stamp(self._now()),),
             ).fetchall()
         return [str(r["run_id"]) for r in rows]
 
@@ -224,7 +172,7 @@ class Runs:
             changed = conn.execute(
                 "UPDATE runs SET status = 'running', lease_owner = ?, lease_until = ?, updated_at = ? "
                 "WHERE run_id = ? AND (status = 'queued' OR (status = 'running' AND lease_until < ?))",
-                (self.worker_id, _ts(lease), _ts(now), run_id, _ts(now)),
+                (self.worker_id, stamp(lease), stamp(now), run_id, stamp(now)),
             ).rowcount
             if changed != 1:
                 return None
@@ -262,7 +210,7 @@ class Runs:
             conn.execute(
                 "UPDATE runs SET status = ?, report = COALESCE(?, report), error = ?, updated_at = ?, "
                 "lease_owner = NULL, lease_until = NULL WHERE run_id = ?",
-                (status, report, error, _ts(self._now()), run_id),
+                (status, report, error, stamp(self._now()), run_id),
             )
             self.rt.audit.append(
                 conn, actor=self.worker_id, role="system", action="run-step", resource=f"run/{run_id}",
@@ -278,7 +226,7 @@ class Runs:
     def _check(self, run_id: str, deadline: str) -> None:
         if self.rt.kill_switch.engaged():
             raise RunStopped("kill-switch")
-        if _ts(self._now()) > deadline:
+        if stamp(self._now()) > deadline:
             raise RunStopped("deadline")
 
     def _deferred(self, run_id: str) -> DeferredToolResults:
@@ -303,12 +251,16 @@ class Runs:
 
     def _execute(self, row: dict[str, Any], scope: CallScope) -> tuple[str, str | None, str | None]:
         run_id, deadline = str(row["run_id"]), str(row["deadline_at"])
-        scope.before_call = lambda: self._check(run_id, deadline)
+
+        def check() -> None:
+            self._check(run_id, deadline)
+
+        scope.before_call = check
         prompt = self.rt.prompt()
         agent = Agent(
             self.rt.gateway.model_for(scope),
             instructions=prompt.instructions(),
-            tools=[self._tool(t, row) for t in self.toolbox.tools.values()],
+            tools=[self.calls.make(t, row, check) for t in self.toolbox.tools.values()],
             output_type=[str, DeferredToolRequests],
         )
         agent.instrument = self.rt.gateway.instrumentation()
@@ -332,8 +284,8 @@ class Runs:
                 for call in output.approvals:
                     tool = self.toolbox.get(call.tool_name)
                     args = normalised(tool, call.args_as_dict())
-                    self._count(conn, run_id)
-                    self._record_call(
+                    self.calls.count(conn, run_id)
+                    self.calls.record(
                         conn, run_id, call.tool_call_id, tool, args, "waiting_approval"
                     )
                     self.approvals.request(
@@ -358,164 +310,3 @@ class Runs:
         if len(lines) == 3:
             lines.append("- none: no tool was called")
         return "\n".join(lines)
-
-    def _count(self, conn: Any, run_id: str) -> None:
-        row = conn.execute("SELECT tool_calls FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        if int(row["tool_calls"]) >= self.rt.config.limits.max_tool_calls:
-            raise RunStopped("max-tool-calls")
-        conn.execute("UPDATE runs SET tool_calls = tool_calls + 1 WHERE run_id = ?", (run_id,))
-
-    def _record_call(
-        self,
-        conn: Any,
-        run_id: str,
-        call_id: str,
-        tool: RegisteredTool,
-        args: dict[str, Any],
-        status: str,
-    ) -> None:
-        conn.execute(
-            "INSERT INTO tool_calls (record_id, run_id, call_id, tool, effect, args, args_sha256, status,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, call_id) DO UPDATE"
-            " SET status = excluded.status",
-            (str(uuid.uuid4()), run_id, call_id, tool.spec.name, tool.spec.effect, canonical_args(args),
-             args_digest(args), status, _ts(self._now())),
-        )  # fmt: skip
-
-    def _tool(self, tool: RegisteredTool, row: dict[str, Any]) -> Tool[Any]:
-        run_id, deadline = str(row["run_id"]), str(row["deadline_at"])
-
-        def call(ctx: RunContext[Any], **raw: Any) -> dict[str, Any]:
-            self._check(run_id, deadline)
-            call_id = ctx.tool_call_id or str(uuid.uuid4())
-            try:
-                args = tool.args_model.model_validate(raw)
-            except ValidationError as err:
-                raise ModelRetry(
-                    f"invalid arguments for {tool.spec.name}: {err.error_count()} errors"
-                ) from err
-            plain = args.model_dump(mode="json")
-            key = call_id
-            if tool.writes:
-                approval_id = self.approvals.claim(run_id, call_id, plain)
-                if approval_id is None:
-                    self._audit_call(row, call_id, tool, plain, None, "refused", None, [])
-                    return {
-                        "ok": False,
-                        "summary": "not executed: no valid approval for these exact arguments",
-                    }
-                key = approval_id
-            else:
-                with self.rt.db.transaction() as conn:
-                    self._count(conn, run_id)
-                    self._record_call(conn, run_id, call_id, tool, plain, "running")
-            ctx_ = ToolContext(run_id, call_id, key, self.rt.settings.tools_mode)
-            try:
-                result = self.toolbox.execute(tool.spec.name, args, ctx_).model_dump(mode="json")
-            except Exception:
-                if tool.writes:
-                    self.approvals.finish(key, ok=False)
-                self._audit_call(
-                    row, call_id, tool, plain, key if tool.writes else None, "failed", None, []
-                )
-                raise
-            verdict = self.rt.guard.check_untrusted(
-                json.dumps(result), "tool-result", tool.spec.name
-            )
-            digest = fingerprint(result)
-            with self.rt.db.transaction() as conn:
-                conn.execute(
-                    "UPDATE tool_calls SET status = 'executed', result = ?, result_sha256 = ?, finished_at = ?"
-                    " WHERE run_id = ? AND call_id = ?",
-                    (json.dumps(result), digest, _ts(self._now()), run_id, call_id),
-                )
-            if tool.writes:
-                self.approvals.finish(key, ok=True)
-            self._audit_call(
-                row,
-                call_id,
-                tool,
-                plain,
-                key if tool.writes else None,
-                "executed",
-                digest,
-                [verdict.as_record()],
-            )
-            self.rt.metrics.tool_calls.labels(tool.spec.name, "executed").inc()
-            if verdict.outcome == "violation" and self.rt.guard.refuses:
-                return {"ok": result.get("ok", True), "summary": WITHHELD}
-            return result
-
-        made = Tool[Any].from_schema(
-            call, name=tool.spec.name, description=tool.spec.description,
-            json_schema=tool.args_model.model_json_schema(), takes_ctx=True,
-        )  # fmt: skip
-        made.requires_approval = tool.writes
-        return made
-
-    def _audit_call(
-        self, row: dict[str, Any], call_id: str, tool: RegisteredTool, args: dict[str, Any],
-        approval_id: str | None, outcome: str, result_sha256: str | None, verdicts: list[dict[str, object]],
-    ) -> None:  # fmt: skip
-        self.rt.audit.record(
-            actor=self.worker_id, role="system", action="tool-call",
-            resource=f"run/{row['run_id']}/tool/{tool.spec.name}", outcome=outcome, request_id=str(row["run_id"]),
-            details={"call_id": call_id, "tool": tool.spec.name, "effect": tool.spec.effect,
-                     "blast_radius": tool.spec.blast_radius, "args_sha256": args_digest(args),
-                     "approval_id": approval_id, "result_sha256": result_sha256,
-                     "prompt": self.rt.prompt().label, "verdicts": verdicts},
-        )  # fmt: skip
-
-
-class Worker:
-    """Threads that process queued runs; on start, it resumes what a restart left behind."""
-
-    def __init__(self, runs: Runs, *, threads: int = 2) -> None:
-        """Work on ``runs`` with ``threads`` threads."""
-        self.runs, self.threads = runs, threads
-        self._queue: list[str] = []
-        self._ready = threading.Condition()
-        self._stopping = False
-        self._pool: list[threading.Thread] = []
-
-    def submit(self, run_id: str) -> None:
-        """Queue a run for processing."""
-        with self._ready:
-            self._queue.append(run_id)
-            self._ready.notify()
-
-    def start(self) -> None:
-        """Resume durable work, then start the threads."""
-        for run_id in self.runs.resumable():
-            self.submit(run_id)
-        for n in range(self.threads):
-            thread = threading.Thread(target=self._loop, name=f"run-worker-{n}", daemon=True)
-            thread.start()
-            self._pool.append(thread)
-
-    def _loop(self) -> None:
-        try:
-            self._work()
-        finally:
-            close_thread_loop()
-
-    def _work(self) -> None:
-        while True:
-            with self._ready:
-                while not self._queue and not self._stopping:
-                    self._ready.wait()
-                if self._stopping and not self._queue:
-                    return
-                run_id = self._queue.pop(0)
-            try:
-                self.runs.process(run_id)
-            except Exception:  # the thread lives on; the run's lease expires and it is resumed
-                _log.exception("run %s: unexpected error", run_id)
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Finish queued work and stop the threads."""
-        with self._ready:
-            self._stopping = True
-            self._ready.notify_all()
-        for thread in self._pool:
-            thread.join(timeout)
