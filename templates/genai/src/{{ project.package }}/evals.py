@@ -24,11 +24,12 @@ from pydantic_evals import Case, Dataset
 from pydantic_evals.evaluators import Evaluator, EvaluatorContext
 
 from .config import EvalSpec, genai, is_agent
+from .database import StartupRefused
 from .fake import judge_model, script_model
 from .gateway import Gateway, Link, connect_model
 from .runtime import Runtime, open_runtime
 from .scorers import JUDGE_SCORERS, SCORERS, Outcome
-from .settings import Settings
+from .settings import ENV_PREFIX, Settings
 
 APPROVER = "eval-approver"
 
@@ -238,6 +239,12 @@ def run_evals(
 
             ingest(rt, settings.corpus_dir, actor="eval", role="eval")
         judge = Judge(settings)
+        graded = [e.id for e in genai().evals if e.scorer in JUDGE_SCORERS]
+        if settings.production and judge.fake and graded:
+            raise StartupRefused(
+                f"error: no judge is configured (set {ENV_PREFIX}JUDGE__API_KEY): production "
+                f"refuses to grade {', '.join(graded)} on the fake judge"
+            )
         kind = "agent" if is_agent() else "assistant"
         results = []
         for spec in genai().evals:
