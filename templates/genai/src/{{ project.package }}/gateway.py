@@ -281,7 +281,9 @@ class Gateway:
         found += [
             f"model {link.ref.id!r} has no price: budgets cannot be enforced"
             for link in self.links
-            if not link.pricer.priced() and self.budgets is not None
+            if not link.pricer.priced()
+            and self.budgets is not None
+            and any(cap is not None for cap in self.budgets.caps.values())
         ]
         return found
 

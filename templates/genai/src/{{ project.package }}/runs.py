@@ -39,6 +39,7 @@ from pydantic_ai.exceptions import FallbackExceptionGroup, ModelAPIError, UsageL
 from pydantic_ai.messages import ModelMessagesTypeAdapter
 from pydantic_ai.usage import UsageLimits
 
+from . import pii
 from .approvals import Approvals
 from .audit import utc_now
 from .budgets import BudgetExceeded, Caller
@@ -116,7 +117,7 @@ class Runs:
             conn.execute(
                 "INSERT INTO runs (run_id, status, goal, inputs, requester, requester_role, "
                 "created_at, updated_at, deadline_at) VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, checked.text, canonical_args(redact(inputs or {})), actor, role,
+                (run_id, checked.text, canonical_args(self._scrub(redact(inputs or {}))), actor, role,
                  stamp(now), stamp(now), stamp(deadline)),
             )  # fmt: skip
             self.rt.audit.append(
@@ -125,6 +126,18 @@ class Runs:
                 details={"goal_sha256": fingerprint(checked.text), "verdicts": verdicts},
             )  # fmt: skip
         return run_id
+
+    def _scrub(self, value: Any) -> Any:
+        """Inputs with personal data redacted in every string, when the spec redacts input."""
+        if "pii-redaction" not in self.rt.guard.config.input:
+            return value
+        if isinstance(value, str):
+            return pii.redact(value)[0]
+        if isinstance(value, dict):
+            return {key: self._scrub(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._scrub(item) for item in value]
+        return value
 
     def get(self, run_id: str) -> RunView | None:
         """A run with its tool calls and evidence, or None."""

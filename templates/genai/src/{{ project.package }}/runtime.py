@@ -95,6 +95,15 @@ def open_runtime(
         if reason is not None:
             raise StartupRefused(reason)
         if settings.production:
+            for tool in config.tools:
+                if (
+                    tool.approval
+                    and tool.approval.expires_minutes * 60 > settings.run_deadline_seconds
+                ):
+                    raise StartupRefused(
+                        f"error: RUN_DEADLINE_SECONDS ({settings.run_deadline_seconds:g}) is shorter "
+                        f"than the approval expiry of tool {tool.name!r}: approved calls would never run"
+                    )
             for prompt_id in config.prompts:
                 try:
                     load(settings.prompts_dir, prompt_id)

@@ -76,7 +76,8 @@ class Settings(BaseSettings):
     """Put prompts and completions in the OpenTelemetry spans (off: they may hold personal data)."""
     prompts_dir: Path = Path("prompts")
     corpus_dir: Path = Path("corpus")
-    run_deadline_seconds: float = Field(default=900.0, gt=0)
+    run_deadline_seconds: float = Field(default=7200.0, gt=0)
+    """A run's whole life, waiting for approvals included: longer than any approval's expiry."""
     worker_threads: int = Field(default=2, ge=1, le=64)
     reservation_ttl_seconds: float = Field(default=900.0, gt=0)
     """A reservation not settled by then (a crashed process) is released by the sweeper."""

@@ -1,7 +1,9 @@
 """The in-process worker: threads that process queued runs, resuming after a restart.
 
 Runs are durable (:mod:`.runs`): the queue here only says what to work on now. On start the
-worker queues every run a restart left queued or whose lease expired, so nothing is lost.
+worker queues every run a restart left queued or whose lease expired, so nothing is lost;
+its housekeeping thread then expires overdue approvals (their runs go on, told the call was
+denied), settles reservations a crashed process left open and picks up resumable runs.
 """
 
 from __future__ import annotations
@@ -33,9 +35,10 @@ def close_thread_loop() -> None:
 class Worker:
     """Threads that process queued runs; on start, it resumes what a restart left behind."""
 
-    def __init__(self, runs: Runs, *, threads: int = 2) -> None:
-        """Work on ``runs`` with ``threads`` threads."""
-        self.runs, self.threads = runs, threads
+    def __init__(self, runs: Runs, *, threads: int = 2, housekeeping_seconds: float = 30.0) -> None:
+        """Work on ``runs`` with ``threads`` threads; tidy up every ``housekeeping_seconds``."""
+        self.runs, self.threads, self.interval = runs, threads, housekeeping_seconds
+        self._tidy = threading.Event()
         self._queue: list[str] = []
         self._ready = threading.Condition()
         self._stopping = False
@@ -48,13 +51,32 @@ class Worker:
             self._ready.notify()
 
     def start(self) -> None:
-        """Resume durable work, then start the threads."""
-        for run_id in self.runs.resumable():
-            self.submit(run_id)
+        """Resume durable work (housekeeping once), then start the threads."""
+        self.housekeeping()
         for n in range(self.threads):
             thread = threading.Thread(target=self._loop, name=f"run-worker-{n}", daemon=True)
             thread.start()
             self._pool.append(thread)
+        keeper = threading.Thread(target=self._housekeeping, name="run-housekeeping", daemon=True)
+        keeper.start()
+        self._pool.append(keeper)
+
+    def housekeeping(self) -> None:
+        """Expire overdue approvals, settle abandoned reservations, queue resumable runs."""
+        self.runs.approvals.expire_due()
+        self.runs.rt.sweep()
+        with self._ready:
+            queued = set(self._queue)
+        for run_id in self.runs.resumable():
+            if run_id not in queued:
+                self.submit(run_id)
+
+    def _housekeeping(self) -> None:
+        while not self._tidy.wait(self.interval):
+            try:
+                self.housekeeping()
+            except Exception:  # a database hiccup: try again at the next interval
+                _log.exception("housekeeping failed")
 
     def _loop(self) -> None:
         try:
@@ -77,6 +99,7 @@ class Worker:
 
     def stop(self, timeout: float = 30.0) -> None:
         """Finish queued work and stop the threads."""
+        self._tidy.set()
         with self._ready:
             self._stopping = True
             self._ready.notify_all()
