@@ -292,7 +292,8 @@ def _interview(target: Path, source: Path | None = None, *, renders: bool = Fals
 
     With ``renders``, a spec the person chose to write without rendering stops with 1.
     """
-    from generator.interview import InterviewInterrupted, run_interview
+    from generator.errors import InterviewInterrupted
+    from generator.interview import run_interview
 
     try:
         result = run_interview(target, source, renders=renders)

@@ -20,8 +20,16 @@ from generator.catalog import Feature, KindName, load_catalog
 from generator.render.deploy import deploy_context
 from generator.render.pipeline import pipeline_context
 from generator.render.samples import reference_sample
-from generator.spec import ProjectSpec, slug_to_identifier
-from generator.spec.shape import DEFAULTS
+from generator.spec import (
+    DEFAULTS,
+    Answers,
+    ProjectSpec,
+    Spot,
+    children,
+    fields_of,
+    sections,
+    slug_to_identifier,
+)
 
 CONTEXT_VERSION = 1
 """Bumped when the shape of the context changes, so templates can tell."""
@@ -160,6 +168,7 @@ def _compute_context(spec: ProjectSpec) -> dict[str, Any]:
         "context_version": CONTEXT_VERSION,
         "tool_requirement": tool_requirement(),
         "spec": spec_data(spec),
+        "fields": field_guide(spec),
         "name": spec.name,
         "package": package,
         "kind": kind,
@@ -248,6 +257,58 @@ def contract(spec: ProjectSpec) -> dict[str, Any]:
     }
 
 
+def field_guide(spec: ProjectSpec) -> list[dict[str, Any]]:
+    """The spec's sections and fields as documents walk them, read from the model's ``Doc``.
+
+    ``docs/spec.md`` shows every field through this (the values come from ``spec``), so a
+    field added to the model appears there without naming it in a template. A field only
+    some kinds use (the service levels) is marked ``applies: false`` for the others.
+    """
+    model = type(spec)
+    data = spec.model_dump(mode="json")
+    return [
+        {
+            "key": section.key,
+            "title": section.title,
+            "fields": [_guide(s, data) for s in fields_of(model) if s.key in section.keys],
+        }
+        for section in sections(model)
+        if section.asked
+    ]
+
+
+def _guide(spot: Spot, data: dict[str, Any]) -> dict[str, Any]:
+    """One field for documents: its label, where it shows, its default, its own fields.
+
+    Beyond its key, label, placement and form, only what differs from the usual is
+    recorded (so the answers file stays small); templates read the rest with ``default``.
+    """
+    doc, when = spot.doc, spot.doc.when
+    guide: dict[str, Any] = {
+        "key": spot.key,
+        "label": doc.label,
+        "show": spot.show,
+        "form": spot.form,
+    }
+    if doc.default is not None:
+        guide["default"] = doc.default
+    if doc.null:
+        guide["null"] = doc.null
+    if when is not None and when.root and not when.holds(Answers(data, data)):
+        guide["applies"] = False
+    if spot.model is not None:
+        guide["fields"] = [_guide(s, data) for s in children(spot)]
+        if doc.layout != "table":
+            guide["layout"] = doc.layout
+        if doc.group_by:
+            guide["group_by"] = doc.group_by
+            by = next(s for s in children(spot) if s.key == doc.group_by)
+            guide["group_order"] = list(by.values)
+        if spot.id_key:
+            guide["id_key"] = spot.id_key
+    return guide
+
+
 def spec_data(spec: ProjectSpec) -> dict[str, Any]:
     """The spec as JSON-able data in which an absent optional list is an empty list.
 
@@ -255,7 +316,7 @@ def spec_data(spec: ProjectSpec) -> dict[str, Any]:
     section must give an empty loop, never "'NoneType' object is not iterable".
     """
     data: dict[str, Any] = spec.model_dump(mode="json")
-    for name, info in ProjectSpec.model_fields.items():
+    for name, info in type(spec).model_fields.items():
         if data.get(name) is None and any(get_origin(a) is list for a in get_args(info.annotation)):
             data[name] = []
     return data

@@ -8,8 +8,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator._io import GitError, run_git, write_atomic
-from generator.errors import UsageError
+from generator._io import run_git, write_atomic
+from generator.errors import BundleError, GitError, UsageError
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 """The ``generator`` package folder (the shipped templates live in ``_template/`` there)."""
@@ -25,6 +25,9 @@ class TemplateSource:
     src_path: str
     vcs_ref: str | None
     display: str
+    bundle: Path | None = None
+    """The git bundle ``src_path`` names, when it is one: its versions render from the cache
+    of checkouts (``render/checkout.py``) instead of a fresh clone."""
 
 
 def resolve_template(template: str | None, vcs_ref: str | None = None) -> TemplateSource:
@@ -39,7 +42,7 @@ def resolve_template(template: str | None, vcs_ref: str | None = None) -> Templa
         return TemplateSource(template, vcs_ref, template)
     path = Path(template).expanduser().absolute()
     if path.is_file() and path.suffix == ".bundle":
-        return TemplateSource(str(path), vcs_ref, str(path))
+        return TemplateSource(str(path), vcs_ref, str(path), bundle=path)
     if not (path / "copier.yml").is_file():
         raise UsageError(
             f"{template} is not a template: it has no copier.yml (give a repository laid out "
@@ -120,15 +123,18 @@ def default_template(vcs_ref: str | None = None) -> TemplateSource:
     Falls back to a plain folder (which renders, but records no version and cannot be
     updated) only when the bundle cannot be made, e.g. without git.
     """
-    from generator.render.bundle import BundleError
-
     try:
-        install_default_bundle()
+        bundle = install_default_bundle()
     except BundleError as err:
         path = shipped_template_dir()
         note = f"{DEFAULT_DISPLAY} (plain folder, not updatable: {err})"
         return TemplateSource(str(path), vcs_ref, note)
-    return TemplateSource(default_src_path(), vcs_ref, DEFAULT_DISPLAY)
+    return TemplateSource(default_src_path(), vcs_ref, DEFAULT_DISPLAY, bundle=bundle)
+
+
+def checkouts_dir() -> Path:
+    """Where checked-out versions of template bundles are kept for this user."""
+    return _cache_home() / "new-ai-project" / "checkouts"
 
 
 def install_default_bundle() -> Path:
@@ -150,7 +156,7 @@ def install_default_bundle() -> Path:
 
 def _checkout_bundle() -> Path:
     """Build (or reuse) the bundle of a source checkout's templates in the per-user cache."""
-    from generator.render.bundle import BundleError, build_bundle
+    from generator.render.bundle import build_bundle
 
     if not (SOURCE_ROOT / "copier.yml").is_file():
         raise BundleError("the package holds no templates; reinstall new-ai-project")

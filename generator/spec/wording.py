@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from generator.spec._yaml import LoadedYaml
-from generator.spec.model import ProjectSpec
+from generator.spec.project import ProjectSpec
 
 
 def spec_error_lines(err: ValidationError, loaded: LoadedYaml, source: str) -> list[str]:

@@ -12,7 +12,7 @@ Copier offers no way to pass the old answers to an update: it always reads them 
 file, and the file cannot be rewritten first (Copier refuses a dirty working tree, and the
 team's history must not gain a commit they did not make). So, for the duration of one
 ``run_update`` call, ``Subproject.last_answers`` returns the recorded answers with those
-mappings in their computed order (``generator.render.context.in_render_order``); nothing
+mappings in their computed order (``generator.render.in_render_order``); nothing
 else changes. Current templates never depend on mapping order, so the reordering is only
 ever needed for, and harmless to, later versions. Should a Copier release move or rename
 what this relies on, the update fails with that reason instead of silently conflicting
@@ -57,7 +57,7 @@ def answers_in_render_order() -> Iterator[None]:
         CopierChangedError: Copier no longer has ``Subproject.last_answers`` as a cached
             property, so the recorded answers could not be handed over in order.
     """
-    from generator.render.context import in_render_order
+    from generator.render import in_render_order
 
     subproject = _subproject_class()
     original = subproject.__dict__.get("last_answers")

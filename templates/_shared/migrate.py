@@ -31,8 +31,9 @@ _LEGACY_COLUMNS = {
         ("audit_anchor", "seq", "INTEGER NOT NULL DEFAULT 0"),
     ),
     "pipeline": (("audit_anchor", "seq", "INTEGER NOT NULL DEFAULT 0"),),
-}[project.kind()]
-"""Columns that SQLite files made before versioned migrations may lack (per kind of project)."""
+}.get(project.kind(), ())
+"""Columns that SQLite files made before versioned migrations may lack (per kind of project;
+kinds born with versioned migrations, such as assistants and agents, have none)."""
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,6 @@ def updated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         (home / ".gitconfig").write_text("[user]\n\tname = E2E\n\temail = e2e@example.com\n")
         patch.setenv("HOME", str(home))
         patch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-        patch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
         patch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
         patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
         replay(sequences[index], repo, base)

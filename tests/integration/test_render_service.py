@@ -35,10 +35,9 @@ UNRENDERED = re.compile(
 
 @contextmanager
 def isolated(home: Path) -> Iterator[None]:
-    """Point HOME, the XDG folders and git's global config at ``home`` (module-scoped use)."""
+    """Point HOME and git's global config at ``home`` (module-scoped use; the run's cache)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HOME", str(home))
-        patch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
         patch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
         patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
         yield

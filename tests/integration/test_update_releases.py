@@ -11,7 +11,6 @@ render as they did, so the update must see the project as its team left it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,13 +19,10 @@ from packaging.version import Version
 
 from generator.cli import main
 from generator.render import project as rendering
-from generator.render import sources
-from generator.render.bundle import build_bundle, find_releases
+from generator.render.bundle import find_releases
 from generator.render.context import build_context, in_render_order
 from tests.conftest import ROOT, SPECS
 from tests.integration.update_support import add_regime, assert_cleanly_updated, git, team_commit
-
-pytestmark = pytest.mark.usefixtures("shipped")
 
 RELEASES = [
     r.version
@@ -34,21 +30,6 @@ RELEASES = [
     if r.source is not None and not Version(r.version).is_postrelease
 ]
 SPEC_BY_KIND = {"service": "claims-triage.yaml", "pipeline": "weekly-demand-forecast.yaml"}
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The template history with the working tree's templates on top, built once."""
-    path = tmp_path_factory.mktemp("bundle") / "templates.bundle"
-    build_bundle(ROOT, path)
-    return path
-
-
-@pytest.fixture
-def shipped(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Make ``bundle`` the package's shipped templates, as in an installed wheel."""
-    monkeypatch.setattr(sources, "PACKAGED_BUNDLE", bundle)
-    yield bundle
 
 
 def render_as_released(monkeypatch: pytest.MonkeyPatch) -> None:
