@@ -87,6 +87,15 @@ def test_unknown_nested_key_lists_allowed_keys() -> None:
     )
 
 
+@pytest.mark.parametrize("key", ["none", "float", "list[...]", "function-after"])
+def test_unknown_key_named_like_a_pydantic_branch_is_named(key: str) -> None:
+    """An unknown key spelled like pydantic's union branch names is still reported by name."""
+    data = copy.deepcopy(BASE)
+    data[key] = 1
+    assert re.match(r"spec\.yaml:\d+: \S+: unknown key ", only_error(data))
+    assert key in only_error(data)
+
+
 def test_missing_field_says_what_to_give() -> None:
     """A missing required field explains what belongs there."""
     line = only_error(changed("success_metrics.0.target", DELETE))
