@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,26 +61,65 @@ def shipped_template_dir() -> Path:
 
     An installed wheel carries them in ``generator/_template``. A source checkout has them
     at its root, inside a git work tree that Copier would read at HEAD only; they are
-    copied to a stable per-user folder instead, so uncommitted template edits render.
+    copied to a per-user folder named by their content instead, so uncommitted template
+    edits render and concurrent renders never see a folder being replaced.
     """
     packaged = PACKAGE_DIR / "_template"
     if (packaged / "copier.yml").is_file():
         return packaged
     if not (SOURCE_ROOT / "copier.yml").is_file():
         raise UsageError("the package holds no templates; reinstall new-ai-project")
-    stage = _cache_home() / "new-ai-project" / "source-template"
-    fresh = stage.with_name(f"source-template.{os.getpid()}")
+    stages = _cache_home() / "new-ai-project" / "source-templates"
+    stage = stages / _source_digest()
+    if (stage / "copier.yml").is_file():
+        return stage
+    fresh = stages / f".{stage.name}.{os.getpid()}"
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir(parents=True)
-    shutil.copy2(SOURCE_ROOT / "copier.yml", fresh / "copier.yml")
-    shutil.copytree(
-        SOURCE_ROOT / "templates",
-        fresh / "templates",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".venv*", ".pytest_cache"),
-    )
-    shutil.rmtree(stage, ignore_errors=True)
-    fresh.rename(stage)
+    shutil.copytree(SOURCE_ROOT / "templates", fresh / "templates", ignore=_SOURCE_IGNORE)
+    shutil.copy2(SOURCE_ROOT / "copier.yml", fresh / "copier.yml")  # last: marks it complete
+    try:
+        fresh.rename(stage)
+    except OSError:  # another process staged the same content first; theirs is as good
+        shutil.rmtree(fresh, ignore_errors=True)
+    _prune_stages(stages, keep=stage)
     return stage
+
+
+_STALE_SECONDS = 86400
+
+
+def _prune_stages(stages: Path, keep: Path) -> None:
+    """Remove staged copies of earlier edits, once they have not been made for a day."""
+    cutoff = time.time() - _STALE_SECONDS
+    for old in stages.iterdir():
+        try:
+            if old != keep and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        except FileNotFoundError:  # pruned by a concurrent call
+            continue
+
+
+_IGNORED_DIRS = {"__pycache__", ".pytest_cache"}
+_SOURCE_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".venv*", ".pytest_cache")
+
+
+def _source_digest() -> str:
+    """Name a source checkout's templates by their content.
+
+    A staged copy is never replaced while another process (a concurrent ``new``, a parallel
+    test worker) may be rendering from it: an edit gives a new name instead.
+    """
+    digest = hashlib.sha256()
+    files = [SOURCE_ROOT / "copier.yml"]
+    for folder, dirs, names in os.walk(SOURCE_ROOT / "templates", followlinks=True):
+        dirs[:] = sorted(d for d in dirs if d not in _IGNORED_DIRS and not d.startswith(".venv"))
+        files += [Path(folder, n) for n in sorted(names) if not n.endswith(".pyc")]
+    for path in files:
+        digest.update(path.relative_to(SOURCE_ROOT).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())  # links are copied as files
+        digest.update(b"x" if os.access(path, os.X_OK) else b"-")
+    return digest.hexdigest()[:16]
 
 
 def _cache_home() -> Path:

@@ -110,3 +110,26 @@ def test_a_new_bundle_gets_its_own_checkout_and_stale_ones_go(tmp_path: Path) ->
     os.utime(first.path, (day_ago, day_ago))
     third = checkout(source.bundle, "c" * 64, None, cache)
     assert sorted(p.name for p in cache.iterdir()) == sorted([second.path.name, third.path.name])
+
+
+def _stage_in_process(cache: str) -> str:
+    os.environ["XDG_CACHE_HOME"] = cache
+    from generator.render.sources import shipped_template_dir
+
+    return str(shipped_template_dir())
+
+
+def test_source_templates_are_staged_once_and_never_pulled_from_under_a_render(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Concurrent renders from a source checkout share one staged copy; nobody replaces it."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(4) as pool:
+        places = pool.map(_stage_in_process, [str(tmp_path)] * 4)
+    assert len(set(places)) == 1
+    staged = Path(places[0])
+    kept = sorted(p.relative_to(staged) for p in staged.rglob("*"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert _stage_in_process(str(tmp_path)) == places[0]
+    assert sorted(p.relative_to(staged) for p in staged.rglob("*")) == kept
+    assert [p.name for p in staged.parent.iterdir()] == [staged.name], "no half-made copies"
