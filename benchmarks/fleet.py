@@ -17,19 +17,14 @@ from functools import partial
 from pathlib import Path
 
 from benchmarks._core import REPO_ROOT, Figure, interleaved, run, timed
+from generator._io import GIT_IDENTITY
 
 SPECS = sorted((REPO_ROOT / "specs").glob("*.yaml"))
-IDENTITY = {
-    "GIT_AUTHOR_NAME": "bench",
-    "GIT_AUTHOR_EMAIL": "bench@localhost",
-    "GIT_COMMITTER_NAME": "bench",
-    "GIT_COMMITTER_EMAIL": "bench@localhost",
-}
 
 
 def make_template_repo(dest: Path) -> Path:
     """A git repository of this checkout's templates with tags v1.0.0 and v1.1.0."""
-    env = {**os.environ, **IDENTITY}
+    env = {**os.environ, **GIT_IDENTITY}
     dest.mkdir(parents=True)
     shutil.copy2(REPO_ROOT / "copier.yml", dest / "copier.yml")
     shutil.copytree(

@@ -1,4 +1,4 @@
-"""The shared plumbing: run git, write a file atomically, read a file with one error message.
+"""The shared plumbing: run git as the tool, write a file or build a folder atomically, read a file.
 
 Standard library only: the wheel's build hook imports this module (through the template
 bundle) before the package's dependencies exist.
@@ -7,19 +7,27 @@ bundle) before the package's dependencies exist.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
-from generator.errors import GeneratorError, SpecError
+from generator.errors import GeneratorError, GitError, SpecError
 
 GIT_LOCATION_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
 """Inherited, they would point git at another repository than the one in ``cwd``."""
 
-
-class GitError(GeneratorError):
-    """A git command failed or git is missing; callers add what they were doing."""
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "new-ai-project",
+    "GIT_AUTHOR_EMAIL": "templates@new-ai-project.invalid",
+    "GIT_COMMITTER_NAME": "new-ai-project",
+    "GIT_COMMITTER_EMAIL": "templates@new-ai-project.invalid",
+}
+"""Who the tool's own commits are by: the template bundle's (whose commit ids must never
+change, so neither may this) and a rendered project's first commit (unless the environment
+names someone)."""
 
 
 def run_git(
@@ -107,6 +115,55 @@ def write_atomic(path: Path, content: str | bytes, *, what: str = "file") -> Non
         if isinstance(err, OSError):
             raise GeneratorError(f"{path}: cannot write the {what}: {err.strerror or err}") from err
         raise
+
+
+@contextmanager
+def folder_beside(dest: Path, purpose: str) -> Iterator[Path]:
+    """Yield a new empty folder beside ``dest`` to build its replacement in; remove it after.
+
+    Beside ``dest`` means on the same file system, so that :func:`swap_into_place` is one
+    rename. The folder gets the permissions the umask gives a new folder (``mkdtemp`` makes
+    it private), and whatever is left of it at the end, on success or failure, is removed.
+
+    Raises:
+        OSError: the folder cannot be made (callers say what they were writing).
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{dest.name}.{purpose}-", dir=dest.parent))
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        scratch.chmod(0o777 & ~umask)
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def swap_into_place(scratch: Path, dest: Path) -> None:
+    """Put the folder ``scratch`` at ``dest``; an earlier ``dest`` goes only once it is in.
+
+    A missing or empty ``dest`` is replaced by one rename. A folder with content is renamed
+    aside first and removed after the new one is in; if that move fails, it is put back.
+
+    Raises:
+        OSError: a rename failed; ``dest`` is as it was.
+    """
+    if not dest.exists():
+        scratch.rename(dest)
+        return
+    if dest.is_dir() and not any(dest.iterdir()):
+        dest.rmdir()
+        scratch.rename(dest)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.replaced-", dir=dest.parent))
+    old.rmdir()
+    dest.rename(old)
+    try:
+        scratch.rename(dest)
+    except OSError:
+        old.rename(dest)  # put the earlier folder back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def read_file(path: Path, what: str = "file") -> bytes:

@@ -16,9 +16,8 @@ from typing import Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from generator.errors import GeneratorError
-from generator.spec.model import RegimeId
-from generator.spec.retention import RETENTION_FLOORS, RetentionFloor, minimum_retention
+from generator.errors import CatalogError
+from generator.spec import RETENTION_FLOORS, RegimeId, RetentionFloor, minimum_retention
 
 REGIME_IDS: tuple[str, ...] = tuple(regime.value for regime in RegimeId)
 """Every regime id a spec may list, in the order the catalogue presents them (the spec's
@@ -34,7 +33,6 @@ __all__ = [
     "RETENTION_FLOORS",
     "Artifact",
     "Catalog",
-    "CatalogError",
     "Control",
     "ControlInScope",
     "Evidence",
@@ -219,10 +217,6 @@ class ControlInScope:
     artifact: str
     artifact_title: str
     unsure: bool = False
-
-
-class CatalogError(GeneratorError):
-    """The catalogue data file is broken: a bug in the package, reported plainly."""
 
 
 @cache

@@ -161,9 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Re-apply the template to generated repos with a three-way merge: "
         "template changes and spec.yaml changes arrive, your own edits stay. A dirty "
         "working tree (untracked files included) is refused untouched; conflicts are listed "
-        "per file; nothing is committed. PROJECT may be a repo or a folder of repos "
-        "(default: the current folder); several run in parallel. Exit 0 when all are "
-        "current or updated, 1 when any is behind (--check), refused, conflicting or failed.",
+        "per file; nothing is committed. Changes a reviewer must see (permissions, controls, "
+        "acceptance criteria, retention) are listed as review: lines. PROJECT may be a repo "
+        "or a folder of repos (default: the current folder); several run in parallel. Exit 0 "
+        "when all are current or updated, 1 when any is behind (--check), refused, "
+        "conflicting or failed.",
     )
     update.add_argument("projects", nargs="*", type=Path, metavar="PROJECT")
     update.add_argument(
@@ -309,7 +311,8 @@ def _interview(target: Path, source: Path | None = None, *, renders: bool = Fals
 
     With ``renders``, a spec the person chose to write without rendering stops with 1.
     """
-    from generator.interview import InterviewInterrupted, run_interview
+    from generator.errors import InterviewInterrupted
+    from generator.interview import run_interview
 
     try:
         result = run_interview(target, source, renders=renders)

@@ -1,6 +1,27 @@
-"""The GeneratorError family: every error a user can cause, each with its exit code."""
+"""The GeneratorError family: every error a user can cause, each with its exit code.
+
+The whole family lives here, so that one look shows what can go wrong and with which exit
+code. Standard library only: the wheel's build hook imports this module (through the
+template bundle) before the package's dependencies exist.
+"""
 
 from __future__ import annotations
+
+__all__ = [
+    "BundleError",
+    "CatalogError",
+    "DirtyTreeError",
+    "EvidenceError",
+    "GeneratorError",
+    "GitError",
+    "InterviewInterrupted",
+    "InterviewStopped",
+    "NotReadyError",
+    "ProjectError",
+    "RenderError",
+    "SpecError",
+    "UsageError",
+]
 
 
 class GeneratorError(Exception):
@@ -34,5 +55,43 @@ class RenderError(GeneratorError):
 
 class NotReadyError(RenderError):
     """A spec with blocking findings was to be rendered without ``--draft``; nothing was written."""
+
+    exit_code = 1
+
+
+class GitError(GeneratorError):
+    """A git command failed or git is missing; callers add what they were doing."""
+
+
+class BundleError(GeneratorError):
+    """The template bundle (the template history shipped in the wheel) could not be built."""
+
+
+class CatalogError(GeneratorError):
+    """The catalogue data file is broken: a bug in the package, reported plainly."""
+
+
+class ProjectError(GeneratorError):
+    """A folder is not a generated repository that can be read or updated; nothing changed."""
+
+
+class DirtyTreeError(ProjectError):
+    """The working tree has changes; an update would mix them with the template's."""
+
+
+class EvidenceError(GeneratorError):
+    """The evidence pack cannot be built or verified; nothing was written."""
+
+    exit_code = 1
+
+
+class InterviewInterrupted(GeneratorError):
+    """The person pressed Ctrl-C; the answers so far are in the draft."""
+
+    exit_code = 130
+
+
+class InterviewStopped(InterviewInterrupted):
+    """The person chose to stop at the verdict of a spec that is not ready; the draft is kept."""
 
     exit_code = 1

@@ -9,11 +9,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.shared import shared_root
+
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLE_SPECS = sorted(SPECS.glob("*.yaml"))
-PROPERTY_SEED = int(os.environ.get("NEW_AI_PROJECT_SEED") or secrets.randbelow(2**32))
+if not os.environ.get("NEW_AI_PROJECT_SEED"):
+    # Drawn once, in the process that starts the run: pytest-xdist workers inherit it, so
+    # every worker draws the same specs (and collects the same tests).
+    os.environ["NEW_AI_PROJECT_SEED"] = str(secrets.randbelow(2**32))
+PROPERTY_SEED = int(os.environ["NEW_AI_PROJECT_SEED"])
 """The seed of this run's property-based specs: printed in the header, set it to replay."""
 
 
@@ -25,18 +31,65 @@ def pytest_report_header() -> str:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Send tests sharing a module-scoped fixture instance to one pytest-xdist worker.
+
+    A module-scoped fixture (a rendered repository, a built wheel) is then made once per
+    run, not once per worker; other tests spread freely. Tests over a repository rendered
+    and installed for several modules name that repository's group themselves
+    (``tests/e2e/environments.py``).
+    """
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            group = _module_fixture_group(item)
+            if group is not None:
+                item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _module_fixture_group(item: pytest.Item) -> str | None:
+    """``<module>:fixture=index,...`` when the test uses module-scoped fixtures, else None.
+
+    No ``]`` or ``@`` may appear: pytest-xdist reads the group after the last ``@`` of the
+    node id, and only when no ``]`` follows it.
+    """
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    shared = sorted(
+        name
+        for name, defs in info.name2fixturedefs.items()
+        if defs and defs[-1].scope in {"module", "package", "class"}
+    )
+    if not shared:
+        return None
+    indices = getattr(getattr(item, "callspec", None), "indices", {})
+    params = ",".join(f"{name}={indices[name]}" for name in shared if name in indices)
+    return f"{item.nodeid.split('::', 1)[0]}:{params}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def run_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One XDG cache folder for the whole run, never the user's.
+
+    The template bundle of this checkout and its checked-out versions are built once per
+    run instead of once per test; both are keyed by content and written atomically, so the
+    workers share them safely. Tests of the caches themselves point it elsewhere.
+    """
+    cache = shared_root(tmp_path_factory) / "xdg-cache"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(cache))
+        yield cache
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
-    """Give every test its own HOME, XDG folders and git identity, never the user's."""
+    """Give every test its own HOME, XDG data and config folders and git identity."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
-    for name, sub in (
-        ("XDG_CACHE_HOME", ".cache"),
-        ("XDG_DATA_HOME", ".local/share"),
-        ("XDG_CONFIG_HOME", ".config"),
-    ):
+    for name, sub in (("XDG_DATA_HOME", ".local/share"), ("XDG_CONFIG_HOME", ".config")):
         monkeypatch.setenv(name, str(home / sub))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")

@@ -5,21 +5,43 @@
 any subset of the regimes with a consistent risk tier and retention, 1 to many users,
 metrics and criteria, names at their length limits, Unicode and hostile text in every
 free-text field, contract field lists and drift features in any order, metrics without
-baselines. The tests that use it assert validity first, so a strategy that drifts from the
-model fails loudly instead of silently testing less.
+baselines.
+
+It walks the spec model: each field is drawn from its type and constraints (a pattern, a
+length limit, bounds, an enum, a nested model, a list of entries with unique ids, a
+reference to another list's entries, a condition on another answer), so a field added to
+the model is drawn without a change here. ``OVERRIDES`` holds only what a field's type
+cannot say (the regulatory scope's consistency, bounds that must agree with an input's
+type, realistic metric names and owners). ``tests/unit/test_strategies.py`` checks that
+every field of the model is drawn and that everything drawn is valid.
 """
 
 from __future__ import annotations
 
+import enum
 import keyword
 import sys
-from typing import Any
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any, Literal, cast, get_args, get_origin
 
+from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
 from hypothesis import strategies as st
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
-from generator.catalog import REGIME_IDS
-from generator.spec import slug_to_identifier
-from generator.spec.retention import minimum_retention
+from generator.spec import (
+    Answers,
+    ProjectSpec,
+    Spot,
+    bare,
+    fields_of,
+    minimum_retention,
+    slug_to_identifier,
+    walk,
+)
 
 HOSTILE = (
     "{{ 7*7 }}",
@@ -70,7 +92,12 @@ HOSTILE = (
     "1e309",
     ".inf",
     "__import__('os').system('id')",
-    "\u202e\u2066bidi\u2069",
+    "\u200fright-to-left mark\u200e\u061c",
+    "שלום \u200f(עברית)",
+    "{% for x in y %}{{ x }}{% endfor %}",
+    "{%- if a -%}b{%- endif %}",
+    "{{ $value | humanize }}",
+    "{{ range $i := . }}{{ end }}",
     "\u200b\u200d\ufeff",
     "😀👩‍⚕️",
     "Ünïcödé",
@@ -92,6 +119,7 @@ def _has_text(value: str) -> bool:
     return bool(value.strip())
 
 
+@cache
 def _text(*, max_size: int, multi_line: bool) -> st.SearchStrategy[str]:
     """Free text: plain words, any Unicode, hostile fragments, or a mix of them."""
     fragments = st.sampled_from(HOSTILE) | st.text(_ALPHABET, min_size=1, max_size=30)
@@ -115,11 +143,13 @@ def _text(*, max_size: int, multi_line: bool) -> st.SearchStrategy[str]:
     )
 
 
+@cache
 def line() -> st.SearchStrategy[str]:
     """One line of free text (at most 300 characters)."""
     return _text(max_size=300, multi_line=False)
 
 
+@cache
 def text() -> st.SearchStrategy[str]:
     """Free text of several lines (at most 4000 characters)."""
     return _text(max_size=4000, multi_line=True)
@@ -130,6 +160,7 @@ def _reserved(name: str) -> bool:
     return keyword.iskeyword(package) or package in sys.stdlib_module_names
 
 
+@cache
 def slugs(min_size: int = 3, max_size: int = 50) -> st.SearchStrategy[str]:
     """Project-name slugs, at their length limits too."""
     regular = st.from_regex(r"\A[a-z][a-z0-9]{2,12}(-[a-z0-9]{1,10}){0,3}\Z").filter(
@@ -142,6 +173,7 @@ def slugs(min_size: int = 3, max_size: int = 50) -> st.SearchStrategy[str]:
     )
 
 
+@cache
 def roles() -> st.SearchStrategy[str]:
     """Role slugs (2-40 characters, hyphens or underscores)."""
     common = st.sampled_from(
@@ -152,6 +184,7 @@ def roles() -> st.SearchStrategy[str]:
     return (common | drawn | longest).filter(lambda s: 2 <= len(s) <= 40)
 
 
+@cache
 def identifiers() -> st.SearchStrategy[str]:
     """Metric and criterion ids such as ``AC-1`` (1-40 characters)."""
     common = st.builds(
@@ -162,6 +195,7 @@ def identifiers() -> st.SearchStrategy[str]:
     return (common | drawn | longest).filter(lambda s: 1 <= len(s) <= 40)
 
 
+@cache
 def feature_names() -> st.SearchStrategy[str]:
     """Drift features and contract fields: ``[a-z_][a-z0-9_]*``, keywords and roles included."""
     common = st.sampled_from(
@@ -198,6 +232,7 @@ def feature_names() -> st.SearchStrategy[str]:
     return common | drawn | longest
 
 
+@cache
 def input_names() -> st.SearchStrategy[str]:
     """Input names: identifiers (not keywords, not pydantic's ``model_`` prefix)."""
     return feature_names().filter(
@@ -205,45 +240,16 @@ def input_names() -> st.SearchStrategy[str]:
     )
 
 
-@st.composite
-def _input(draw: st.DrawFn, name: str, sources: list[str]) -> dict[str, Any]:
-    """One typed input: bounds on numbers, values on categories, any flags and source."""
-    kind = draw(st.sampled_from(["number", "integer", "category", "boolean", "text"]))
-    item: dict[str, Any] = {"name": name, "type": kind}
-    if kind in ("number", "integer"):
-        whole = st.integers(-(10**6), 10**6)
-        bound = whole if kind == "integer" else (whole | st.floats(-1e6, 1e6, allow_nan=False))
-        low, high = sorted([draw(bound), draw(bound)])
-        if draw(st.booleans()):
-            item["min"] = low
-        if draw(st.booleans()):
-            item["max"] = high
-    if kind == "category":
-        value = (
-            st.sampled_from(["web", "phone", "broker", "yes", "null", "1.5", "{{ x }}"]) | line()
-        )
-        item["values"] = draw(
-            st.lists(
-                value.map(lambda v: v[:100].strip() or "v"),
-                min_size=1,
-                max_size=6,
-                unique_by=slug_to_identifier,
-            )
-        )
-    for flag in ("required", "personal"):
-        if draw(st.booleans()):
-            item[flag] = draw(st.booleans())
-    sourced: bool = draw(st.booleans())
-    if sources and sourced:
-        item["source"] = draw(st.sampled_from(sources))
-    return item
-
-
 def unique_by_identifier(
     strategy: st.SearchStrategy[str], min_size: int, max_size: int
 ) -> st.SearchStrategy[list[str]]:
     """Lists whose items stay distinct once made identifiers (as the model requires)."""
-    return st.lists(strategy, min_size=min_size, max_size=max_size, unique_by=slug_to_identifier)
+    return st.lists(strategy, min_size=min_size, max_size=max_size, unique_by=as_identifier)
+
+
+def as_identifier(value: str) -> str:
+    """What the model compares ids as: the cleaned text (NFC, stripped) made an identifier."""
+    return slug_to_identifier(unicodedata.normalize("NFC", value).strip())
 
 
 numbers = st.one_of(
@@ -268,17 +274,9 @@ _METRIC_NAMES = st.sampled_from(
         "Cost per decision",
     ]
 )
-
-
-def _maybe(
-    draw: st.DrawFn, data: dict[str, Any], key: str, strategy: st.SearchStrategy[Any]
-) -> None:
-    """Set ``key`` to a drawn value, to null, or leave it out."""
-    choice = draw(st.sampled_from(["set", "set", "absent", "null"]))
-    if choice == "set":
-        data[key] = draw(strategy)
-    elif choice == "null":
-        data[key] = None
+_HANDLES = st.sampled_from(["@acme/claims-platform", "oncall@example.com", "@jdoe"])
+ABSENT: Any = object()
+"""Returned by an override to leave a field out."""
 
 
 @st.composite
@@ -295,121 +293,342 @@ def _contract(draw: st.DrawFn) -> str:
     )
 
 
-@st.composite
-def valid_specs(draw: st.DrawFn, kind: str | None = None) -> dict[str, Any]:
-    """A valid spec as plain data: any kind, any optional part, hostile text anywhere."""
-    spec: dict[str, Any] = {
-        "schema_version": 1,
-        "name": draw(slugs()),
-        "title": draw(line()),
-        "summary": draw(text()),
-        "kind": kind or draw(st.sampled_from(["service", "pipeline"])),
-    }
-    goal: dict[str, Any] = {"problem": draw(text()), "outcome": draw(text()), "value": draw(text())}
-    if draw(st.booleans()):
-        goal["non_goals"] = draw(st.lists(text(), max_size=3))
-    spec["business_goal"] = goal
-    handles = st.sampled_from(["@acme/claims-platform", "oncall@example.com", "@jdoe"])
-    spec["owners"] = {
-        "business": draw(line()),
-        "technical": draw(handles | line()),
-        "operations": draw(handles | line()),
-    }
-    users = []
-    for role in draw(unique_by_identifier(roles(), 1, 6)):
-        user: dict[str, Any] = {"role": role, "description": draw(text())}
-        if draw(st.booleans()):
-            user["needs"] = draw(st.lists(text(), max_size=3))
-        if draw(st.booleans()):
-            user["can"] = draw(st.lists(st.sampled_from(PERMISSIONS), unique=True))
-        users.append(user)
-    spec["users"] = users
+# --- what a field's type cannot say ---------------------------------------------------
 
-    metric_ids = draw(unique_by_identifier(identifiers(), 1, 6))
-    metrics = []
-    for metric_id in metric_ids:
-        metric: dict[str, Any] = {
-            "id": metric_id,
-            "name": draw(_METRIC_NAMES | line()),
-            "target": draw(numbers),
-            "unit": draw(st.sampled_from(["ratio", "hours", "%", "USD"]) | line()),
-            "direction": draw(st.sampled_from(["increase", "decrease"])),
-            "measurement": draw(text()),
-        }
-        _maybe(draw, metric, "baseline", numbers)
-        metrics.append(metric)
-    spec["success_metrics"] = metrics
 
-    regimes = draw(st.lists(st.sampled_from(REGIME_IDS), unique=True, max_size=len(REGIME_IDS)))
-    regulatory: dict[str, Any] = {"regimes": regimes}
-    if "eu-ai-act" in regimes:
-        regulatory["eu_ai_act_risk"] = draw(st.sampled_from(["minimal", "limited", "high"]))
-    classes = ["public", "internal", "confidential", "personal", "health", "payment"]
-    if draw(st.booleans()):
-        regulatory["data_classes"] = draw(st.lists(st.sampled_from(classes), unique=True))
-    floor = minimum_retention(regimes)
+@dataclass(frozen=True)
+class Drawn:
+    """What an override sees: the spec drawn so far and the entry being drawn."""
+
+    spec: dict[str, Any]
+    entry: dict[str, Any]
+    spot: Spot
+
+
+def _risk(draw: st.DrawFn, here: Drawn) -> Any:
+    if "eu-ai-act" not in here.entry.get("regimes", []):
+        return ABSENT
+    return draw(st.sampled_from(["minimal", "limited", "high"]))
+
+
+def _retention(draw: st.DrawFn, here: Drawn) -> Any:
+    floor = minimum_retention(here.entry.get("regimes", []))
     low = floor.days if floor else 1
-    _maybe(draw, regulatory, "retention_days", st.integers(low, 36500) | st.just(low))
-    spec["regulatory"] = regulatory
+    return _optional(draw, st.integers(low, 36500) | st.just(low))
 
-    criteria = []
-    for criterion_id in draw(unique_by_identifier(identifiers(), 1, 8)):
-        criterion: dict[str, Any] = {
-            "id": criterion_id,
-            "given": draw(text()),
-            "when": draw(text()),
-            "then": draw(text()),
-            "layer": draw(st.sampled_from(["unit", "integration", "e2e"])),
-        }
-        _maybe(draw, criterion, "metric", st.sampled_from(metric_ids))
-        criteria.append(criterion)
-    spec["acceptance_criteria"] = criteria
 
-    if draw(st.booleans()):
-        boundary: dict[str, Any] = {}
-        _maybe(draw, boundary, "review_below_confidence", st.floats(0, 1) | st.sampled_from([0, 1]))
-        if draw(st.booleans()):
-            boundary["requires_approval"] = draw(st.lists(text(), max_size=3))
-        _maybe(draw, boundary, "escalation", line())
-        spec["operating_boundary"] = boundary
-    elif draw(st.booleans()):
-        spec["operating_boundary"] = None
+def _bound(draw: st.DrawFn, here: Drawn) -> Any:
+    """An input's min or max: whole numbers for integers, max never below min."""
+    kind = here.entry.get("type")
+    if kind not in ("number", "integer") or not draw(st.booleans()):
+        return ABSENT
+    whole = st.integers(-(10**6), 10**6)
+    bound = whole if kind == "integer" else (whole | st.floats(-1e6, 1e6, allow_nan=False))
+    value = draw(bound)
+    low = here.entry.get("min")
+    return max(value, low) if here.spot.key == "max" and low is not None else value
 
-    dependencies = draw(st.sampled_from(["absent", "null", "empty", "some"]))
-    if dependencies == "null":
-        spec["data_dependencies"] = None
-    elif dependencies == "empty":
-        spec["data_dependencies"] = []
-    elif dependencies == "some":
-        spec["data_dependencies"] = [
-            {"name": name, "owner": draw(line()), "contract": draw(_contract())}
-            for name in draw(unique_by_identifier(line(), 1, 4))
+
+def _values(draw: st.DrawFn, here: Drawn) -> Any:
+    if here.entry.get("type") != "category":
+        return ABSENT
+    value = st.sampled_from(["web", "phone", "broker", "yes", "null", "1.5", "{{ x }}"]) | line()
+    return draw(
+        st.lists(
+            value.map(lambda v: v[:100].strip() or "v"),
+            min_size=1,
+            max_size=6,
+            unique_by=as_identifier,
+        )
+    )
+
+
+def _drift_features(draw: st.DrawFn, here: Drawn) -> Any:
+    """Drift features name inputs when there are inputs, else any feature names."""
+    if not draw(st.booleans()):
+        return ABSENT
+    if here.spec.get("inputs") is None:
+        return draw(unique_by_identifier(feature_names(), 0, 8))
+    names = [i["name"] for i in here.spec["inputs"]]  # with inputs, only inputs
+    return draw(unique_by_identifier(st.sampled_from(names), 0, 8)) if names else []
+
+
+Override = Callable[[st.DrawFn, Drawn], Any]
+OVERRIDES: dict[str, Override] = {
+    "owners.technical": lambda draw, _: draw(_HANDLES | line()),
+    "owners.operations": lambda draw, _: draw(_HANDLES | line()),
+    "success_metrics.*.name": lambda draw, _: draw(_METRIC_NAMES | line()),
+    "success_metrics.*.unit": lambda draw, _: draw(
+        st.sampled_from(["ratio", "hours", "%", "USD"]) | line()
+    ),
+    "success_metrics.*.baseline": lambda draw, _: _optional(draw, numbers),
+    "success_metrics.*.target": lambda draw, _: draw(numbers),
+    "regulatory.eu_ai_act_risk": _risk,
+    "regulatory.retention_days": _retention,
+    "data_dependencies.*.contract": lambda draw, _: draw(_contract()),
+    "inputs.*.min": _bound,
+    "inputs.*.max": _bound,
+    "inputs.*.values": _values,
+    "monitoring.drift_features": _drift_features,
+}
+"""Fields drawn otherwise than their type says, by path (``*`` for a list index)."""
+
+
+# --- drawing by walking the model -------------------------------------------------------
+
+
+def _optional(draw: st.DrawFn, strategy: st.SearchStrategy[Any]) -> Any:
+    """A drawn value, a null, or the field left out."""
+    choice = draw(st.sampled_from(["set", "set", "absent", "null"]))
+    return draw(strategy) if choice == "set" else None if choice == "null" else ABSENT
+
+
+def _metadata(info: FieldInfo) -> list[Any]:
+    """Every constraint on a field: its own and those inside its ``Annotated`` types."""
+    found: list[Any] = list(info.metadata)
+
+    def visit(annotation: Any) -> None:
+        if get_origin(annotation) is Annotated:
+            for meta in get_args(annotation)[1:]:
+                found.append(meta)
+                found.extend(getattr(meta, "metadata", ()))
+            visit(get_args(annotation)[0])
+        elif get_origin(annotation) is not list:
+            for arg in get_args(annotation):
+                visit(arg)
+
+    visit(info.annotation)
+    return found
+
+
+def _item_metadata(info: FieldInfo) -> list[Any]:
+    """The constraints on one item of a list field."""
+    item = get_args(bare(info.annotation))[0]
+    found: list[Any] = []
+    if get_origin(item) is Annotated:
+        for meta in get_args(item)[1:]:
+            found.append(meta)
+            found.extend(getattr(meta, "metadata", ()))
+    return found
+
+
+_PATTERNS: dict[str, Callable[[], st.SearchStrategy[str]]] = {
+    r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$": slugs,
+    r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$": roles,
+    r"^[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*$": identifiers,
+    r"^[a-z_][a-z0-9_]*$": feature_names,
+    r"^[a-z][a-z0-9_]*$": input_names,
+}
+"""The hand-made strategies for the model's patterned text: limits and odd cases included."""
+
+
+@cache
+def _field_strategy(spot: Spot, item: bool) -> st.SearchStrategy[Any]:
+    """The strategy for a field's value (or one item of it), built once per field."""
+    if item:
+        return _scalar(get_args(bare(spot.info.annotation))[0], _item_metadata(spot.info))
+    return _scalar(spot.info.annotation, _metadata(spot.info))
+
+
+def _scalar(annotation: Any, metadata: list[Any]) -> st.SearchStrategy[Any]:
+    """A strategy for one value from its type and constraints."""
+    annotation = bare(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return st.sampled_from([str(m.value) for m in annotation])
+    if get_origin(annotation) is Literal:
+        return st.sampled_from(list(get_args(annotation)))
+    if annotation is bool:
+        return st.booleans()
+    low, high, low_open, high_open = _bounds(metadata)
+    if annotation in (int, float):
+        whole = st.integers(
+            None if low is None else int(low) + low_open,
+            None if high is None else int(high) - high_open,
+        )
+        if annotation is int:
+            return whole
+        floats = st.floats(
+            low,
+            high,
+            exclude_min=low_open,
+            exclude_max=high_open,
+            allow_nan=False,
+            allow_infinity=False,
+        )
+        return (whole | floats) if low is None or high is None or high - low >= 1 else floats
+    pattern = next(
+        (getattr(m, "pattern", None) for m in metadata if getattr(m, "pattern", None)), None
+    )
+    longest = min(
+        [m.max_length for m in metadata if isinstance(m, MaxLen)]
+        + [
+            m.max_length
+            for m in metadata
+            if getattr(m, "max_length", None) and not isinstance(m, MaxLen)
         ]
+        + [4000]
+    )
+    if pattern in _PATTERNS:
+        return _PATTERNS[str(pattern)]()
+    if pattern is not None:
+        return st.from_regex(pattern, fullmatch=True).filter(lambda s: 0 < len(s) <= longest)
+    validators = [getattr(getattr(m, "func", None), "__name__", "") for m in metadata]
+    one_line = "_single_line" in validators
+    drawn = line() if one_line or longest <= 300 else text()
+    return drawn.map(lambda s: s[:longest].strip() or "x")
 
-    inputs = draw(st.sampled_from(["absent", "null", "some"]))
-    if inputs == "null":
-        spec["inputs"] = None
-    elif inputs == "some":
-        sources = [d["name"] for d in spec.get("data_dependencies") or []]
-        spec["inputs"] = [
-            draw(_input(name, sources)) for name in draw(unique_by_identifier(input_names(), 1, 8))
-        ]
-    if draw(st.booleans()):
-        monitoring: dict[str, Any] = {}
-        _maybe(draw, monitoring, "latency_p95_ms", positive)
-        _maybe(draw, monitoring, "availability_pct", st.floats(0.001, 100) | st.just(100))
-        if draw(st.booleans()):
-            names = [i["name"] for i in spec.get("inputs") or []]
-            pool = st.sampled_from(names) if names else feature_names()  # with inputs: inputs only
-            monitoring["drift_features"] = draw(unique_by_identifier(pool, 0, 8))
-        _maybe(draw, monitoring, "drift_threshold", st.floats(1e-6, 5) | st.sampled_from([0.2, 5]))
-        spec["monitoring"] = monitoring
-    elif draw(st.booleans()):
-        spec["monitoring"] = None
 
-    if draw(st.booleans()):
-        spec["budget"] = {"monthly_usd": draw(positive)}
+def _bounds(metadata: list[Any]) -> tuple[float | None, float | None, bool, bool]:
+    """The lower and upper bounds of a number, and whether each is open."""
+    low = high = None
+    low_open = high_open = False
+    for meta in metadata:
+        if isinstance(meta, Ge):
+            low = float(cast(float, meta.ge))
+        elif isinstance(meta, Gt):
+            low, low_open = float(cast(float, meta.gt)), True
+        elif isinstance(meta, Le):
+            high = float(cast(float, meta.le))
+        elif isinstance(meta, Lt):
+            high, high_open = float(cast(float, meta.lt)), True
+    return low, high, low_open, high_open
+
+
+def _entry_count(info: FieldInfo) -> tuple[int, int]:
+    low = max([m.min_length for m in info.metadata if isinstance(m, MinLen)] + [1])
+    return low, max(low, 6)
+
+
+def _draw_model(
+    draw: st.DrawFn,
+    model: type[BaseModel],
+    prefix: str,
+    spec: dict[str, Any],
+    entry: dict[str, Any],
+) -> dict[str, Any]:
+    """Fill ``entry`` with the fields of ``model`` (placed at ``prefix``), in model order."""
+    for spot in fields_of(model, prefix):
+        value = _draw_field(draw, spot, spec, entry)
+        if value is not ABSENT:
+            entry[spot.key] = value
+    return entry
+
+
+def _draw_field(
+    draw: st.DrawFn,
+    spot: Spot,
+    spec: dict[str, Any],
+    entry: dict[str, Any],
+) -> Any:
+    """One field's value, ``ABSENT`` to leave it out."""
+    if spot.path in OVERRIDES:
+        return OVERRIDES[spot.path](draw, Drawn(spec, entry, spot))
+    doc = spot.doc
+    if doc.when is not None and not doc.when.holds(Answers(spec, entry)):
+        return ABSENT
+    if doc.auto:
+        return ABSENT  # an id the interview assigns; the list's own draw gives it
+    if doc.refers is not None:
+        names = _referenced(spec, doc.refers.section, doc.refers.key)
+        if not names:
+            return ABSENT
+        strategy: st.SearchStrategy[Any] = st.sampled_from(names)
+        return draw(strategy) if spot.required else _optional(draw, strategy)
+    if spot.form == "group" and spot.model is not None:
+        if not spot.required:
+            choice = draw(st.sampled_from(["set", "set", "absent", "null"]))
+            if choice != "set":
+                return ABSENT if choice == "absent" else None
+        return _draw_model(draw, spot.model, spot.path, spec, {})
+    if spot.form == "entries" and spot.model is not None:
+        if not spot.required:
+            choice = draw(st.sampled_from(["absent", "null", "empty", "some", "some"]))
+            if choice != "some":
+                return {"absent": ABSENT, "null": None, "empty": []}[choice]
+        return _draw_entries(draw, spot, spec)
+    if spot.form in ("texts", "choices"):
+        item = _field_strategy(spot, True)
+        if spot.form == "choices" or doc.unique:
+            lists = st.lists(item, max_size=8, unique_by=as_identifier)
+        else:
+            lists = st.lists(item, max_size=3)
+        if spot.required:
+            return draw(lists)
+        return draw(lists) if draw(st.booleans()) else ABSENT
+    strategy = _field_strategy(spot, False)
+    if spot.required:
+        return draw(strategy)
+    if spot.info.default is not None:  # a field with a real default: set it, or leave it out
+        return draw(strategy) if draw(st.booleans()) else ABSENT
+    return _optional(draw, strategy)
+
+
+def _draw_entries(draw: st.DrawFn, spot: Spot, spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """A list of entries; the field that identifies them is unique among them."""
+    assert spot.model is not None
+    low, high = _entry_count(spot.info)
+    id_key = spot.id_key
+    if id_key is not None:
+        id_spot = next(s for s in fields_of(spot.model, spot.path + ".*") if s.key == id_key)
+        strategy = _field_strategy(id_spot, False)
+        ids = draw(unique_by_identifier(strategy, low, high))
+    else:
+        ids = [""] * draw(st.integers(low, high))
+    entries: list[dict[str, Any]] = []
+    spec[spot.key] = entries  # later entries and fields see the earlier ones
+    for value in ids:
+        entry: dict[str, Any] = {id_key: value} if id_key is not None else {}
+        entries.append(entry)
+        for inner in fields_of(spot.model, spot.path + ".*"):
+            if inner.key == id_key:
+                continue
+            drawn = _draw_field(draw, inner, spec, entry)
+            if drawn is not ABSENT:
+                entry[inner.key] = drawn
+    del spec[spot.key]
+    return entries
+
+
+def _referenced(spec: Mapping[str, Any], section: str, key: str) -> list[str]:
+    entries: Any = spec
+    for part in section.split("."):
+        entries = entries.get(part) if isinstance(entries, Mapping) else None
+    return [str(e[key]) for e in entries or [] if isinstance(e, Mapping) and key in e]
+
+
+@st.composite
+def valid_specs(
+    draw: st.DrawFn, kind: str | None = None, model: type[BaseModel] = ProjectSpec
+) -> dict[str, Any]:
+    """A valid spec as plain data: any kind, any optional part, hostile text anywhere."""
+    spec: dict[str, Any] = {}
+    for spot in fields_of(model):
+        if spot.key == "kind" and kind is not None:
+            value: Any = kind
+        else:
+            value = _draw_field(draw, spot, spec, spec)
+        if value is not ABSENT:
+            spec[spot.key] = value
     return spec
 
 
-__all__ = ["HOSTILE", "line", "slugs", "text", "valid_specs"]
+def drawn_paths(data: Any, prefix: str = "") -> Iterator[str]:
+    """The paths of the fields a drawn spec gives a value (``users.*.role``)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            path = f"{prefix}.{key}" if prefix else key
+            if value not in (None, [], {}):
+                yield path
+            yield from drawn_paths(value, path)
+    elif isinstance(data, list):
+        for item in data:
+            if isinstance(item, dict):
+                yield from drawn_paths(item, f"{prefix}.*")
+
+
+def model_paths(model: type[BaseModel] = ProjectSpec) -> list[str]:
+    """Every field path of the model, as ``drawn_paths`` writes them."""
+    return [spot.path for spot in walk(model)]
+
+
+__all__ = ["HOSTILE", "drawn_paths", "line", "model_paths", "slugs", "text", "valid_specs"]

@@ -42,15 +42,13 @@ def render_isolated(spec: Path, repo: Path, home: Path) -> Path:
 
     A spec with blocking findings is rendered as a draft (``new --draft``): the checks hold
     for drafts too, their readiness job included.
+
+    The XDG cache stays the run's own (``run_cache`` in ``tests/conftest.py``).
     """
     with pytest.MonkeyPatch.context() as patch:
         home.mkdir(parents=True, exist_ok=True)
         patch.setenv("HOME", str(home))
-        for name, sub in (
-            ("XDG_CACHE_HOME", ".cache"),
-            ("XDG_DATA_HOME", ".local/share"),
-            ("XDG_CONFIG_HOME", ".config"),
-        ):
+        for name, sub in (("XDG_DATA_HOME", ".local/share"), ("XDG_CONFIG_HOME", ".config")):
             patch.setenv(name, str(home / sub))
         patch.delenv("COPIER_SETTINGS_PATH", raising=False)
         render_project(spec, repo, git=False, draft=True)

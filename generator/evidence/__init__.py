@@ -2,10 +2,9 @@
 
 Public on purpose: the names below. ``evidence.json`` has the shape of ``EvidencePack``
 (its JSON Schema ships as ``generator/data/evidence.schema.json``). Private modules
-(``_junit``, ``_results``, ``_project``, ``_errors``) are used only inside this package.
+(``_junit``, ``_results``) are used only inside this package.
 """
 
-from generator.evidence._errors import EvidenceError
 from generator.evidence.collect import build_evidence
 from generator.evidence.formats import (
     FORMATS,
@@ -50,7 +49,6 @@ __all__ = [
     "SIGNATURE",
     "ControlEvidence",
     "CriterionEvidence",
-    "EvidenceError",
     "EvidenceFormat",
     "EvidencePack",
     "Identity",

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator._io import read_file
-from generator.errors import GeneratorError
-from generator.evidence._errors import EvidenceError
+from generator.errors import EvidenceError, GeneratorError
 from generator.evidence.model import Result
 
 XFAIL_TYPE = "pytest.xfail"

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.evidence._errors import EvidenceError
+from generator.errors import EvidenceError
 from generator.evidence._junit import Case
 from generator.evidence.model import RESULTS, LayerCounts, NodeResult, Result, ResultCounts
 

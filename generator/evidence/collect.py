@@ -16,11 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from generator._io import read_file
-from generator.errors import GeneratorError
-from generator.evidence._errors import EvidenceError
+from generator._io import read_file, run_git
+from generator.errors import EvidenceError, GeneratorError, GitError, ProjectError
 from generator.evidence._junit import Case, read_junit
-from generator.evidence._project import Project, optional_text, read_project
 from generator.evidence._results import TestResults, count, match_results, worst
 from generator.evidence.model import (
     PACK_SCHEMA_VERSION,
@@ -35,7 +33,7 @@ from generator.evidence.model import (
     SourceFile,
     Summary,
 )
-from generator.render import build_context
+from generator.render import Repository, build_context, read_repository
 
 ACCEPTANCE_MODULE = "tests/acceptance/test_acceptance.py"
 _TRACE_HINT = "write one with `pytest tests/acceptance --traceability-report=FILE`"
@@ -57,7 +55,10 @@ def build_evidence(
     """
     if not junit:
         raise EvidenceError("no JUnit report given; pass --junit FILE (pytest --junitxml=FILE)")
-    repo = read_project(project)
+    try:
+        repo = read_repository(project)
+    except ProjectError as err:
+        raise EvidenceError(f"{project}: {err}") from err
     cases: list[Case] = []
     sources: list[SourceFile] = []
     for path in junit:
@@ -88,10 +89,11 @@ def build_evidence(
     )
 
 
-def _identity(repo: Project, context: dict[str, Any], now: datetime) -> Identity:
+def _identity(repo: Repository, context: dict[str, Any], now: datetime) -> Identity:
     from generator import __version__
 
     spec = repo.spec
+    git_commit, git_dirty = _git_state(repo.root)
     return Identity(
         spec_sha256=repo.spec_sha256,
         name=spec.name,
@@ -102,14 +104,25 @@ def _identity(repo: Project, context: dict[str, Any], now: datetime) -> Identity
             technical=spec.owners.technical,
             operations=spec.owners.operations,
         ),
-        template_version=optional_text(repo.answers.get("_commit")),
-        template_source=optional_text(repo.answers.get("_src_path")),
-        git_commit=repo.git_commit,
-        git_dirty=repo.git_dirty,
+        template_version=repo.commit,
+        template_source=repo.src_path,
+        git_commit=git_commit,
+        git_dirty=git_dirty,
         created_at=now.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         tool_version=str(__version__),
         retention_days=int(context["retention_days"]),
     )
+
+
+def _git_state(root: Path) -> tuple[str | None, bool | None]:
+    """The commit checked out and whether tracked files under ``root`` differ from it."""
+    try:
+        commit = run_git(root, "rev-parse", "--verify", "HEAD")
+        # untracked files (the test reports, the pack itself) do not make a release dirty
+        status = run_git(root, "status", "--porcelain", "--untracked-files=no", "--", ".")
+    except GitError:
+        return None, None  # not a git repository, no commit yet, or no git
+    return commit, bool(status.strip())
 
 
 def _source(path: Path, kind: str) -> SourceFile:
@@ -160,7 +173,7 @@ def _is_row(row: object) -> bool:
 
 
 def _acceptance(
-    repo: Project,
+    repo: Repository,
     context: dict[str, Any],
     results: TestResults,
     traced: dict[str, list[str]] | None,

@@ -14,13 +14,11 @@ import hmac
 import json
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import UsageError
-from generator.evidence._errors import EvidenceError
+from generator._io import folder_beside, swap_into_place
+from generator.errors import EvidenceError, UsageError
 from generator.evidence.formats import FORMATS, render_evidence
 from generator.evidence.model import EvidencePack
 
@@ -87,27 +85,18 @@ def write_pack(pack: EvidencePack, dest: Path, *, key: bytes | None = None) -> P
             f"{dest} is not empty and holds no evidence pack; choose an empty or new folder"
         )
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix=f".{dest.name}.evidence-", dir=dest.parent))
+        with folder_beside(dest, "evidence") as scratch:
+            for name, fmt in zip(PACK_FILES, FORMATS, strict=True):
+                (scratch / name).write_text(render_evidence(pack, fmt), encoding="utf-8")
+            manifest = manifest_text(scratch, PACK_FILES)
+            (scratch / MANIFEST).write_text(manifest, encoding="utf-8")
+            files = [*PACK_FILES, MANIFEST]
+            if key is not None:
+                (scratch / SIGNATURE).write_text(signature_text(manifest, key), encoding="utf-8")
+                files.append(SIGNATURE)
+            swap_into_place(scratch, dest)  # an earlier pack goes only once this one is in
     except OSError as err:
         raise EvidenceError(f"{dest}: cannot write the evidence pack: {err.strerror}") from err
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        scratch.chmod(0o777 & ~umask)  # mkdtemp makes it private; the pack is not secret
-        for name, fmt in zip(PACK_FILES, FORMATS, strict=True):
-            (scratch / name).write_text(render_evidence(pack, fmt), encoding="utf-8")
-        manifest = manifest_text(scratch, PACK_FILES)
-        (scratch / MANIFEST).write_text(manifest, encoding="utf-8")
-        files = [*PACK_FILES, MANIFEST]
-        if key is not None:
-            (scratch / SIGNATURE).write_text(signature_text(manifest, key), encoding="utf-8")
-            files.append(SIGNATURE)
-        _move_into_place(scratch, dest)
-    except OSError as err:
-        raise EvidenceError(f"{dest}: cannot write the evidence pack: {err.strerror}") from err
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     return PackFiles(dest=dest, files=files, signed=key is not None)
 
 
@@ -129,26 +118,6 @@ def _digest(path: Path) -> str:
 def _is_pack(folder: Path) -> bool:
     names = {p.name for p in folder.iterdir()}
     return MANIFEST in names and names <= {*PACK_FILES, MANIFEST, SIGNATURE}
-
-
-def _move_into_place(scratch: Path, dest: Path) -> None:
-    """Replace ``dest`` by ``scratch``; an earlier pack is removed only once the new one is in."""
-    if not dest.exists():
-        scratch.rename(dest)
-        return
-    if not any(dest.iterdir()):
-        dest.rmdir()
-        scratch.rename(dest)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.replaced-", dir=dest.parent))
-    old.rmdir()
-    dest.rename(old)
-    try:
-        scratch.rename(dest)
-    except OSError:
-        old.rename(dest)  # put the earlier pack back
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def verify_pack(folder: Path, *, key: bytes | None = None) -> VerifiedPack:

@@ -18,9 +18,19 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from generator import spec
 from generator.interview._draft import Loc
-from generator.interview._fields import asking_order, bare, form_of, list_section
+from generator.interview._fields import referenced, spot_at
 from generator.interview.prompts import Check
-from generator.spec.wording import describe_error
+from generator.spec import (
+    Answers,
+    Spot,
+    asking_order,
+    bare,
+    depended_on,
+    describe_error,
+    fields_of,
+    form_of,
+    spec_path,
+)
 
 
 @cache
@@ -84,28 +94,33 @@ def answer_check(
     others: list[dict[str, Any]],
     *,
     extra: Check | None = None,
-    alone: bool = False,
     items: list[Any] | None = None,
 ) -> Check:
     """Build the check of an answer for the field at ``loc`` (of one item, given ``items``).
 
     The answer is checked alone; then, if it identifies a list entry, against the other
-    entries (``others``); then by ``extra``; then, unless ``alone``, with the answers
-    before it in ``box``, for the section's cross-field rules.
+    entries (``others``), and if it is an item of a list whose items must not repeat,
+    against the items before it; then by ``extra``; then with the answers before it in
+    ``box``, for the entry's cross-field rules, unless a later field's question depends on
+    it (those rules need that later field).
     """
     key = str(loc[-1])
-    order = asking_order(model, loc[:-1])
+    prefix = spec_path(loc[:-1])
+    order = asking_order(model, prefix)
     earlier = order[: order.index(key)] if key in order else []
-    section = list_section(loc[:-2]) if len(loc) == 3 else None
-    optional = not model.model_fields[key].is_required()
+    spot = spot_at(model, loc)
+    entries = len(loc) >= 3 and isinstance(loc[-2], int)
+    alone = key in depended_on(model, prefix)
 
     def check(value: Any) -> str | None:
-        if value == "" and optional:
+        if value == "" and not spot.required:
             return None  # "none" chosen among options
         problem = check_value(model, key, value, loc, item=items is not None)
-        if problem is None and section is not None and section.id_key == key:
+        if problem is None and entries and spot.doc.unique and spot.form == "value":
             ids = [str(entry[key]) for entry in others if key in entry]
-            problem = check_unique([*ids, value], section.key, section.id_label)
+            problem = check_unique([*ids, value], str(loc[-3]), spot.doc.unique)
+        if problem is None and items is not None and spot.doc.unique and spot.form == "texts":
+            problem = check_unique([*map(str, items), str(value)], key, spot.doc.unique)
         if problem is None and extra is not None:
             problem = extra(value)
         if problem is None and not alone:
@@ -169,7 +184,8 @@ def keep_valid(
                 keep_valid(sub, v, (*where, i), reasons, null_is_answer)
                 for i, v in enumerate(value)
             ]
-            kept[key] = _unique_ids(entries, where, reasons)
+            spot = spot_at(model, where)
+            kept[key] = _unique_ids(entries, where, reasons, spot.id_key, spot.id_label)
         elif sub is not None:
             kept[key] = keep_valid(sub, value, where, reasons, null_is_answer)
         elif form != "value":  # a bad item is left out, the others kept
@@ -183,21 +199,59 @@ def keep_valid(
 
 
 def _unique_ids(
-    entries: list[dict[str, Any]], loc: Loc, reasons: dict[Loc, str]
+    entries: list[dict[str, Any]],
+    spot_loc: Loc,
+    reasons: dict[Loc, str],
+    id_key: str | None,
+    what: str,
 ) -> list[dict[str, Any]]:
     """Drop a repeated id from later entries, so that the interview asks for another one."""
-    section = list_section(loc)
-    if section is None or section.id_key is None:
+    if id_key is None:
         return entries
     seen: list[str] = []
     for index, entry in enumerate(entries):
-        value = entry.get(section.id_key)
+        value = entry.get(id_key)
         if value is None:
             continue
-        problem = check_unique([*seen, value], section.key, section.id_label)
+        problem = check_unique([*seen, value], str(spot_loc[-1]), what)
         if problem is None:
             seen.append(value)
         else:
-            reasons[(*loc, index, section.id_key)] = problem
-            del entry[section.id_key]
+            reasons[(*spot_loc, index, id_key)] = problem
+            del entry[id_key]
     return entries
+
+
+def reference_check(spot: Spot, answers: Answers) -> Check:
+    """Refuse a name that none of the entries the field refers to has (a criterion's metric)."""
+
+    def check(value: Any) -> str | None:
+        if value in (None, "") or str(value) in referenced(spot, answers):
+            return None
+        owner = answers.entry.get("id") or answers.entry.get("name") or "this entry"
+        return f"{owner} named the {spot.doc.label.lower()} {value}, which is not defined"
+
+    return check
+
+
+def refused(model: type[BaseModel], data: dict[str, Any]) -> list[Loc]:
+    """Where loaded answers name an entry that does not exist (a criterion's metric)."""
+    found: list[Loc] = []
+
+    def visit(value: Any, inner: type[BaseModel], loc: Loc) -> None:
+        if not isinstance(value, dict):
+            return
+        for spot in fields_of(inner, spec_path(loc)):
+            item = value.get(spot.key)
+            where = (*loc, spot.key)
+            named = spot.doc.refers is not None and item not in (None, "")
+            if named and str(item) not in referenced(spot, Answers(data, value)):
+                found.append(where)
+            if spot.model is not None and spot.form == "group":
+                visit(item, spot.model, where)
+            elif spot.model is not None and isinstance(item, list):
+                for index, entry in enumerate(item):
+                    visit(entry, spot.model, (*where, index))
+
+    visit(data, model, ())
+    return found

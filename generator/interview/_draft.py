@@ -14,8 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from generator._io import read_file, write_atomic
-from generator.spec import ProjectSpec, read_spec_data
-from generator.spec.writer import dump_spec
+from generator.spec import ProjectSpec, dump_spec, read_spec_data
 
 Loc = tuple[str | int, ...]
 """Where a value lives in the spec: ``("users", 0, "needs")``."""

@@ -1,128 +1,174 @@
-"""How a model field is asked, read from its type: its form, its question, its place.
+"""How a spec field is asked, read from its type and its ``Doc``: form, question, options.
 
-A nested model is a group of questions, a list of models a list of entries, a list of
-texts one text per answer, a list of an enum's values one checkbox, anything else one
-question (a number, a choice among an enum's values, text). The question comes from
-``prompts.QUESTIONS`` when it is there, else it is made from the field's description, so a
-new optional field needs nothing but the model. Fields are asked in the model's order,
-except that those the question table lists take the table's order among themselves.
+A nested model is a group of questions (offered first when it is optional), a list of
+models a list of entries, a list of texts one text per answer, a list of an enum's values
+one checkbox, anything else one question (a number, a yes/no, a choice among an enum's
+values, text). The wording, hint, example, suggestion and condition come from the field's
+``Doc``; the one thing a field cannot say about itself is the regulatory catalogue's
+description of each regime, which ``CATALOGUE_CHOICES`` adds.
 """
 
 from __future__ import annotations
 
-import enum
-from dataclasses import replace
-from types import UnionType
-from typing import Annotated, Any, Literal, TypeGuard, Union, get_args, get_origin
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from typing import Any, get_origin
 
 from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 
+from generator.catalog import load_catalog
 from generator.interview._draft import Loc
-from generator.interview.prompts import QUESTIONS, SECTIONS, Option, Question, QuestionKind
-from generator.spec import shape
-from generator.spec.shape import Section
+from generator.interview.prompts import Option, Question, QuestionKind
+from generator.spec import Answers, Spot, bare, fields_of, item_type, spec_path
 
-Form = Literal["group", "entries", "texts", "choices", "value"]
-
-_PLACE = {key.removesuffix(".*"): place for place, key in enumerate(QUESTIONS)}
-_LISTS = {section.key: section for section in shape.listed_sections()}
 _KINDS: dict[Any, QuestionKind] = {bool: "confirm", int: "number", float: "number"}
-
-
-def bare(annotation: Any) -> Any:
-    """Strip ``Annotated`` and ``| None``: ``list[Text] | None`` → ``list[Text]``."""
-    while True:
-        args = get_args(annotation)
-        if get_origin(annotation) is Annotated:
-            annotation = args[0]
-        elif get_origin(annotation) in (Union, UnionType) and len(args) == 2 and type(None) in args:
-            annotation = args[0] if args[1] is type(None) else args[1]
-        else:
-            return annotation
-
-
-def _is_model(annotation: Any) -> TypeGuard[type[BaseModel]]:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _values(annotation: Any) -> tuple[str, ...]:
-    """The fixed values a type allows (an enum's or a Literal's), or none."""
-    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        return tuple(str(member.value) for member in annotation)
-    if get_origin(annotation) is Literal:
-        return tuple(str(arg) for arg in get_args(annotation))
-    return ()
-
-
-def _item(annotation: Any) -> Any:
-    """The type of one item of a list type."""
-    return bare(get_args(annotation)[0])
-
-
-def form_of(info: FieldInfo) -> tuple[Form, type[BaseModel] | None]:
-    """Say how a field is asked, and the model of its entries or group if it has one."""
-    annotation = bare(info.annotation)
-    if get_origin(annotation) is list:
-        item = _item(annotation)
-        if _is_model(item):
-            return "entries", item
-        return ("choices" if _values(item) else "texts"), None
-    if _is_model(annotation):
-        return "group", annotation
-    return "value", None
+ITEM_HINT = "one per answer; leave empty when done"
+"""How a list of texts is answered: one item per answer."""
 
 
 def question_key(loc: Loc) -> str:
-    """The key of a location in the question tables: ``("users", 0, "role")`` → ``users.*.role``."""
-    return ".".join("*" if isinstance(part, int) else part for part in loc)
+    """The key of a location in requests: ``("users", 0, "role")`` gives ``users.*.role``."""
+    return spec_path(loc)
 
 
-def list_section(loc: Loc) -> Section | None:
-    """The section of the spec's list of entries at ``loc`` (``("users",)``), if it is one."""
-    return _LISTS.get(str(loc[0])) if len(loc) == 1 else None
+def spot_at(model: type[BaseModel], loc: Loc) -> Spot:
+    """The field at ``loc`` of ``model`` (the model holding it), with its place in the spec.
 
-
-def asking_order(model: type[BaseModel], loc: Loc) -> list[str]:
-    """The fields of the ``model`` at ``loc`` in the order they are asked.
-
-    The model's order, except that the fields the question table lists take the table's
-    order among themselves (a metric asks its unit before its baseline).
+    Raises:
+        StopIteration: ``model`` has no field ``loc[-1]``.
     """
-    if not loc:
-        return [key for s in SECTIONS.values() for key in s.keys if key in model.model_fields]
-    prefix = question_key(loc)
-    listed = iter(
-        sorted(
-            (f for f in model.model_fields if f"{prefix}.{f}" in _PLACE),
-            key=lambda f: _PLACE[f"{prefix}.{f}"],
+    key = str(loc[-1])
+    return next(s for s in fields_of(model, spec_path(loc[:-1])) if s.key == key)
+
+
+def spot_from_top(model: type[BaseModel], loc: Loc) -> Spot:
+    """The field at ``loc`` from the top of the spec (``("users", 0, "role")``).
+
+    Raises:
+        KeyError: no such field.
+        StopIteration: a model on the way has no such field.
+    """
+    current: type[BaseModel] = model
+    for depth, part in enumerate(loc):
+        if isinstance(part, int):
+            continue
+        spot = spot_at(current, loc[: depth + 1])
+        if depth == len(loc) - 1:
+            return spot
+        if spot.model is None:
+            raise KeyError(loc)
+        current = spot.model
+    raise KeyError(loc)
+
+
+def first_free(prefix: str, key: str, others: list[dict[str, Any]]) -> str:
+    """The first id ``PREFIX-n`` no other entry has (``M-1``, then ``M-2``...)."""
+    taken = {other.get(key) for other in others}
+    return next(f"{prefix}-{n}" for n in range(1, len(taken) + 2) if f"{prefix}-{n}" not in taken)
+
+
+def _regime_options(_answers: Answers) -> list[Option]:
+    return [
+        Option(
+            rid,
+            f"{r.short:<16} {r.jurisdiction}, {'binding' if r.binding else 'voluntary'}",
+            f"{r.title}. {r.summary}",
         )
-    )
-    return [next(listed) if f"{prefix}.{f}" in _PLACE else f for f in model.model_fields]
+        for rid, r in load_catalog().regimes.items()
+    ]
 
 
-def question_for(model: type[BaseModel], loc: Loc, *, item: bool = False) -> Question:
-    """The question for the field at ``loc`` (for one item of it, with ``item``)."""
-    info = model.model_fields[str(loc[-1])]
-    annotation = _item(bare(info.annotation)) if item else bare(info.annotation)
+CATALOGUE_CHOICES: dict[str, Callable[[Answers], list[Option]]] = {
+    "regulatory.regimes": _regime_options,
+}
+"""Fields whose values the regulatory catalogue describes, not the model."""
+
+
+def referenced(spot: Spot, answers: Answers) -> dict[str, str]:
+    """The names the field may refer to (``M-1``) with their titles, from the answers."""
+    ref = spot.doc.refers
+    if ref is None:
+        return {}
+    entries: Any = answers.spec
+    for part in ref.section.split("."):
+        entries = entries.get(part) if isinstance(entries, Mapping) else None
+    found: dict[str, str] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, Mapping) and entry.get(ref.key) is not None:
+            found[str(entry[ref.key])] = str(entry.get(ref.title, "")) if ref.title else ""
+    return found
+
+
+def options_for(spot: Spot, answers: Answers) -> tuple[Option, ...]:
+    """The choices of a select or checkbox question, each with what it means."""
+    special = CATALOGUE_CHOICES.get(spot.path)
+    if special is not None:
+        return tuple(special(answers))
+    if spot.doc.refers is not None:
+        names = referenced(spot, answers)
+        width = max((len(n) for n in [*names, "none"]), default=4) + 2
+        none = () if spot.required else (Option("", f"{'none':<{width}}{spot.doc.refers.none}"),)
+        return (*none, *(Option(n, f"{n:<{width}}{title}".rstrip()) for n, title in names.items()))
+    if spot.doc.choices:
+        width = max(len(c.value) for c in spot.doc.choices) + 2
+        return tuple(
+            Option(c.value, f"{c.value:<{width}}{c.means}", c.details) for c in spot.doc.choices
+        )
+    return tuple(Option(value, value) for value in spot.values)
+
+
+def instruction(spot: Spot, answers: Answers | None, *, item: bool = False) -> str:
+    """The one hint shown with the question: how to answer, the field's hint, an example."""
+    parts = [ITEM_HINT] if item else []
+    hint = spot.hint(answers)
+    if hint:
+        parts.append(hint)
+    if spot.doc.example is not None:
+        parts.append(f"e.g. {spot.doc.example}")
+    return "; ".join(parts)
+
+
+def question_for(spot: Spot, answers: Answers, *, item: bool = False) -> Question:
+    """The question for the field (for one item of it, with ``item``), with answers filled in."""
+    annotation = item_type(spot.info.annotation) if item else bare(spot.info.annotation)
     listed = get_origin(annotation) is list
-    values = _values(_item(annotation) if listed else annotation)
-    options = tuple(Option(value, value) for value in values)
-    known = QUESTIONS.get(question_key(loc) + (".*" if item else ""))
-    if known is not None:
-        return replace(known, options=known.options or options)
-    text = info.description or shape.label(question_key(loc))
-    kind = "checkbox" if listed else "select" if values else _KINDS.get(annotation, "text")
+    options = options_for(spot, answers)
+    if listed:
+        kind: QuestionKind = "checkbox"
+    elif options or spot.values:
+        kind = "select"
+    else:
+        kind = _KINDS.get(annotation, "text")
+    text = spot.doc.ask or f"{spot.doc.label}?"
     return Question(
-        f"{text[:1].upper()}{text[1:]}?",
-        "one per answer; leave empty when done" if item else "",
+        wording(text, answers.entry),
+        instruction(spot, answers, item=item),
         kind=kind,
         options=options,
-        optional=item or not info.is_required(),
+        optional=item or not spot.required,
     )
 
 
-def more_question(loc: Loc) -> Question:
-    """The yes/no question that offers another entry for the list at ``loc``."""
-    key = question_key(loc)
-    return QUESTIONS.get(f"{key}.more") or Question(f"Add another to {key}?", kind="confirm")
+def offer_question(spot: Spot) -> Question:
+    """The yes/no question that opens an optional group or list of entries."""
+    text = spot.doc.offer or f"Add {spot.doc.label.lower()}?"
+    return Question(text, spot.doc.offer_hint, kind="confirm")
+
+
+def more_question(spot: Spot) -> Question:
+    """The yes/no question that offers another entry for a list of entries."""
+    return Question(spot.doc.more or f"Add another to {spot.doc.label.lower()}?", kind="confirm")
+
+
+def confirm_empty_question(spot: Spot) -> Question:
+    """The question that confirms an empty answer to a list that may be empty."""
+    return Question(
+        spot.doc.confirm_empty,
+        f"the spec will record {spot.key}: [] as an explicit answer",
+        kind="confirm",
+    )
+
+
+def wording(template: str, entry: Mapping[str, Any]) -> str:
+    """Fill a question's ``{names}`` with the entry's answers (``?`` for one not given yet)."""
+    return template.format_map(defaultdict(lambda: "?", entry))

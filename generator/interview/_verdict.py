@@ -7,9 +7,11 @@ stop and keep the draft). ``session`` asks and acts on the choice.
 
 from __future__ import annotations
 
-from generator.interview.prompts import SECTIONS, Option
+from pydantic import BaseModel
+
+from generator.interview.prompts import Option
 from generator.review import Report
-from generator.spec import shape
+from generator.spec import ProjectSpec, Section, sections
 
 MAX_QUESTIONS = 8
 """Questions shown at the end of the interview; the rest are in the full review."""
@@ -23,7 +25,9 @@ STOP = "stop"
 _COUNTED = (("blocker", "blocker(s)"), ("warning", "warning(s)"), ("info", "note(s)"))
 
 
-def verdict_lines(report: Report, target: str) -> list[tuple[str, str]]:
+def verdict_lines(
+    report: Report, target: str, model: type[BaseModel] = ProjectSpec
+) -> list[tuple[str, str]]:
     """The verdict, every blocker with its section, and the questions to settle."""
     blockers = [f for f in report.findings if f.severity == "blocker"]
     counts = ", ".join(f"{report.count(severity)} {name}" for severity, name in _COUNTED)
@@ -33,7 +37,8 @@ def verdict_lines(report: Report, target: str) -> list[tuple[str, str]]:
         (report.verdict, f"Verdict: {report.verdict} · score {report.score}/100 · {counts}"),
     ]
     for finding in blockers:
-        title = _section_title(finding.path)
+        section = _section(finding.path, model)
+        title = section.title if section else ""
         where = f"{title} ({finding.path})" if title else finding.path
         lines.append(("blocker", f"  ✗ {where}: {finding.message}"))
     if report.questions:
@@ -46,11 +51,16 @@ def verdict_lines(report: Report, target: str) -> list[tuple[str, str]]:
     return lines
 
 
-def choices(report: Report, *, renders: bool) -> list[Option]:
+def choices(report: Report, *, renders: bool, model: type[BaseModel] = ProjectSpec) -> list[Option]:
     """What a not-ready spec offers: revisit each section a blocker points at, write, stop."""
     options: list[Option] = []
-    for key, section in SECTIONS.items():
-        found = [f for f in report.findings if f.severity == "blocker" and _key(f.path) == key]
+    for section in sections(model):
+        key = section.key
+        found = [
+            f
+            for f in report.findings
+            if f.severity == "blocker" and (s := _section(f.path, model)) and s.key == key
+        ]
         if found:
             messages = " · ".join(f.message for f in found)
             count = f"{len(found)} blocker{'s' if len(found) > 1 else ''}"
@@ -74,15 +84,7 @@ def choices(report: Report, *, renders: bool) -> list[Option]:
     return options
 
 
-def _key(path: str) -> str | None:
-    """The key of the interview section holding the field at ``path``, if one asks it."""
-    try:
-        key = shape.section(path.split(".", 1)[0]).key
-    except KeyError:
-        return None
-    return key if key in SECTIONS else None
-
-
-def _section_title(path: str) -> str:
-    key = _key(path)
-    return SECTIONS[key].title if key else ""
+def _section(path: str, model: type[BaseModel]) -> Section | None:
+    """The interview section holding the field at ``path``, if one asks it."""
+    top = path.split(".", 1)[0]
+    return next((s for s in sections(model) if s.asked and top in s.keys), None)

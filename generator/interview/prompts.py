@@ -1,9 +1,13 @@
-"""The interview's questions, as plain data, and ``ask()``: the only code that uses the terminal.
+"""How a question is put: ``Question``, the ``Prompt`` protocol, and the terminal's own.
 
-Each question is keyed by the spec field it answers (``users.*.role``: ``*`` stands for a
-list index). The wording is meant to sound like a careful product manager: what is asked,
-why it matters, an example. Checking answers is not done here: ``ask()`` takes a ``check``
-callable built from the spec model (see ``generator._checks``).
+The questions about the spec come from the spec model (each field's ``Doc``, see
+``_fields``); only the questions about the interview itself (``CONTROL``) are written here.
+Every question goes through a ``Prompt`` as a ``Request`` keyed like the field it answers
+(``users.*.role``: ``*`` stands for a list index; ``users.more``, ``budget.offer`` and
+``control.resume`` for the questions around them), so that tests can answer by key.
+``TerminalPrompt`` asks a person, and this module is the only code that uses the terminal.
+Checking answers is not done here: a request carries a ``check`` callable built from the
+spec model (see ``_checks``).
 
 A suggested text answer is never pre-filled text that typing would append to: it is shown
 greyed in the empty answer, Enter takes it, typing replaces it, and Tab puts it in the line
@@ -15,11 +19,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from generator.errors import UsageError
-from generator.spec import shape
-from generator.spec.shape import Section
 
 QuestionKind = Literal["text", "number", "select", "checkbox", "confirm"]
 Check = Callable[[Any], str | None]
@@ -53,322 +55,6 @@ def _options(*items: tuple[str, str, str]) -> tuple[Option, ...]:
     return tuple(Option(value, title, description) for value, title, description in items)
 
 
-SECTIONS: dict[str, Section] = {s.key: s for s in shape.SECTIONS if s.asked}
-"""The sections in the order the interview (and the spec file) presents them."""
-
-OPTIONAL_SECTIONS: dict[str, Question] = {
-    "operating_boundary": Question(
-        "Should a human review or approve some decisions?",
-        "a confidence threshold, actions needing approval, where escalations go",
-        kind="confirm",
-    ),
-    "data_dependencies": Question(
-        "Does it depend on upstream data sources or integrations?",
-        "databases, feeds or APIs owned by someone else",
-        kind="confirm",
-    ),
-    "inputs": Question(
-        "Describe the model's inputs as a typed data contract now?",
-        "each input's type, bounds or values, and whether it is personal; enforced at every "
-        "boundary",
-        kind="confirm",
-    ),
-    "monitoring": Question(
-        "Set service levels or drift alerts now?",
-        "latency, availability, features watched for drift",
-        kind="confirm",
-    ),
-    "budget": Question("Is there a monthly budget for compute and model usage?", kind="confirm"),
-}
-"""The yes/no question that opens each optional section."""
-
-QUESTIONS: dict[str, Question] = {
-    "title": Question(
-        "What is the project called?",
-        "a title people will recognise, e.g. Claims triage assistant",
-    ),
-    "kind": Question(
-        "What kind of system is it?",
-        "use the arrow keys, Enter to choose",
-        kind="select",
-        options=_options(
-            (
-                "service",
-                "service   an HTTP API that answers requests",
-                "Runs all the time and "
-                "answers requests: FastAPI, auth roles, metrics, health checks.",
-            ),
-            (
-                "pipeline",
-                "pipeline  a batch job that runs on a schedule",
-                "Reads inputs, "
-                "writes outputs, records every run: scheduled or triggered batch processing.",
-            ),
-        ),
-    ),
-    "name": Question(
-        "Short name for the repository and package?",
-        "lowercase letters, digits and single hyphens, e.g. claims-triage",
-    ),
-    "summary": Question(
-        "In one or two sentences, what does it do?",
-        "e.g. Routes incoming insurance claims and sends complex ones to an adjuster.",
-    ),
-    "business_goal.problem": Question(
-        "What problem does it solve, as the people who have it would say it?",
-        "e.g. Adjusters spend about 40% of their week routing claims by hand.",
-    ),
-    "business_goal.outcome": Question(
-        "What is different when it succeeds?",
-        "the observable change, e.g. Routine claims are routed automatically.",
-    ),
-    "business_goal.value": Question(
-        "What is that worth, in numbers where you can?",
-        "e.g. Median routing time falls from 48 to 4 hours, freeing 12 FTEs.",
-    ),
-    "business_goal.non_goals.*": Question(
-        "Anything it will deliberately NOT do?",
-        "one per answer; leave empty when done. e.g. Deciding claim payouts.",
-        optional=True,
-    ),
-    "owners.business": Question(
-        "Who is accountable for the business outcome?",
-        "a person or role, e.g. Head of Claims Operations",
-    ),
-    "owners.technical": Question(
-        "Which team or person owns the code?", "e.g. Claims Platform team"
-    ),
-    "owners.operations": Question(
-        "Who gets paged when it breaks?", "a rota or address, e.g. claims-oncall@example.com"
-    ),
-    "users.*.role": Question(
-        "What is the role called?",
-        "a short slug such as adjuster or auditor; it becomes an access role",
-    ),
-    "users.*.description": Question(
-        "Who are they and what do they do?",
-        "e.g. Reviews routing suggestions and overrides them.",
-    ),
-    "users.*.needs.*": Question(
-        "What do they need from the system?",
-        "one need per answer; leave empty when done",
-        optional=True,
-    ),
-    "users.*.can": Question(
-        "What may they do?",
-        "Space to select, Enter to confirm; least privilege: a requester never reviews their "
-        "own decision",
-        kind="checkbox",
-        options=_options(
-            ("request", "request   ask the system for decisions", ""),
-            ("read", "read      see decisions and their history", ""),
-            ("review", "review    approve or override decisions a human must check", ""),
-            ("contest", "contest   contest a decision on behalf of the person affected", ""),
-            ("sign", "sign      sign records electronically (21 CFR Part 11)", ""),
-            ("audit", "audit     read and verify the audit log", ""),
-            ("operate", "operate   run the system: kill switch, purges, promotions", ""),
-        ),
-    ),
-    "users.more": Question("Add another user role?", kind="confirm"),
-    "success_metrics.*.name": Question(
-        "What do you measure?", "e.g. Median routing time, or Routing accuracy on audited claims"
-    ),
-    "success_metrics.*.unit": Question("In which unit?", "e.g. hours, ratio, EUR, claims per day"),
-    "success_metrics.*.baseline": Question(
-        "What is the value today?",
-        "a plain number such as 48; leave empty if nobody knows yet",
-        kind="number",
-        optional=True,
-    ),
-    "success_metrics.*.target": Question(
-        "Which value counts as success?", "a plain number such as 4 or 0.95", kind="number"
-    ),
-    "success_metrics.*.direction": Question(
-        "Which way is better?",
-        kind="select",
-        options=_options(
-            ("increase", "increase  higher is better", "e.g. accuracy, throughput, revenue"),
-            ("decrease", "decrease  lower is better", "e.g. routing time, error rate, cost"),
-        ),
-    ),
-    "success_metrics.*.measurement": Question(
-        "How and how often is it measured?",
-        "the source and the cadence, e.g. Claim-system timestamps, reported weekly.",
-    ),
-    "success_metrics.more": Question("Add another success metric?", kind="confirm"),
-    "regulatory.regimes": Question(
-        "Which regulations or frameworks apply?",
-        "Space to select, Enter to confirm; select none if none apply",
-        kind="checkbox",
-    ),
-    "regulatory.no_regimes": Question(
-        "No regime selected: is it right that none applies?",
-        "the spec will record regimes: [] as an explicit answer",
-        kind="confirm",
-    ),
-    "regulatory.eu_ai_act_risk": Question(
-        "Which EU AI Act risk tier fits the use case?",
-        "decides the duties; Art. 5 lists what is prohibited, Annex III what is high-risk",
-        kind="select",
-        options=_options(
-            (
-                "minimal",
-                "minimal       no specific duties",
-                "Most AI systems: spam filters, "
-                "recommendations, internal tooling without effect on people's rights.",
-            ),
-            (
-                "limited",
-                "limited       transparency duties",
-                "Chatbots and generated content: people must be told they deal with AI (Art. 50).",
-            ),
-            (
-                "high",
-                "high          full high-risk duties",
-                "Annex III uses such as credit "
-                "scoring, insurance pricing, hiring, access to essential services, or safety "
-                "components of regulated products (Annex I).",
-            ),
-            (
-                "unacceptable",
-                "unacceptable  prohibited practice (Art. 5)",
-                "Social scoring, "
-                "manipulation, exploiting vulnerabilities, untargeted face scraping and the other "
-                "Art. 5 practices: these may not be built at all.",
-            ),
-        ),
-    ),
-    "regulatory.data_classes": Question(
-        "Which kinds of data will it handle?",
-        "Space to select, Enter to confirm",
-        kind="checkbox",
-        options=_options(
-            ("public", "public        published, no restrictions", ""),
-            ("internal", "internal      internal business data", ""),
-            ("confidential", "confidential  trade secrets, contracts", ""),
-            ("personal", "personal      anything about an identifiable person", ""),
-            ("health", "health        medical or health information", ""),
-            ("payment", "payment       card or bank account data", ""),
-        ),
-    ),
-    "regulatory.retention_days": Question(
-        "How many days should audit and event records be kept?",
-        "a whole number of days; leave empty to decide later",
-        kind="number",
-        optional=True,
-    ),
-    "acceptance_criteria.*.given": Question(
-        "Given… (the situation before)", "e.g. a routine claim with all required fields"
-    ),
-    "acceptance_criteria.*.when": Question(
-        "When… (the action or event)", "e.g. it is submitted to the routing endpoint"
-    ),
-    "acceptance_criteria.*.then": Question(
-        "Then… (what can be observed)",
-        "with a threshold where one applies, e.g. a decision is returned within 2 seconds",
-    ),
-    "acceptance_criteria.*.layer": Question(
-        "Which kind of test proves it?",
-        kind="select",
-        options=_options(
-            ("unit", "unit         one function or rule in isolation", ""),
-            ("integration", "integration  components together, in process", ""),
-            ("e2e", "e2e          the running system, from the outside", ""),
-        ),
-    ),
-    "acceptance_criteria.*.metric": Question(
-        "Does it prove one of the success metrics?", kind="select"
-    ),
-    "acceptance_criteria.more": Question("Add another acceptance criterion?", kind="confirm"),
-    "operating_boundary.review_below_confidence": Question(
-        "Below which confidence should a human decide?",
-        "a number between 0 and 1 such as 0.8; leave empty for none",
-        kind="number",
-        optional=True,
-    ),
-    "operating_boundary.requires_approval.*": Question(
-        "Which action needs a human approval?",
-        "one per answer; leave empty when done. e.g. Rejecting a claim.",
-        optional=True,
-    ),
-    "operating_boundary.escalation": Question(
-        "Where do escalations go?",
-        "e.g. claims-oncall@example.com; leave empty for none",
-        optional=True,
-    ),
-    "data_dependencies.*.name": Question("Which data source or integration?", "e.g. claims-db"),
-    "data_dependencies.*.owner": Question("Who owns it upstream?", "e.g. Claims Data team"),
-    "data_dependencies.*.contract": Question(
-        "What is the contract?",
-        "schema, version, fields, e.g. Claim record schema v3 (claim_id, amount)",
-    ),
-    "data_dependencies.more": Question("Add another data dependency?", kind="confirm"),
-    "inputs.*.name": Question(
-        "What is the input called?", "an identifier such as claim_amount or channel"
-    ),
-    "inputs.*.type": Question(
-        "Which type is it?",
-        kind="select",
-        options=_options(
-            ("number", "number    a decimal number, e.g. an amount", ""),
-            ("integer", "integer   a whole number, e.g. an age or a count", ""),
-            ("category", "category  one of a fixed list of values", ""),
-            ("boolean", "boolean   true or false", ""),
-            ("text", "text      free text or an identifier", ""),
-        ),
-    ),
-    "inputs.*.min": Question(
-        "Smallest value allowed?",
-        "a plain number; leave empty for no bound",
-        kind="number",
-        optional=True,
-    ),
-    "inputs.*.max": Question(
-        "Largest value allowed?",
-        "a plain number; leave empty for no bound",
-        kind="number",
-        optional=True,
-    ),
-    "inputs.*.values": Question(
-        "Which values may it take?", "one per answer; leave empty when done", optional=True
-    ),
-    "inputs.*.required": Question("Must every request give it?", kind="confirm"),
-    "inputs.*.personal": Question(
-        "Does it identify or describe a person?",
-        "personal inputs are pseudonymised before logs, audit and quarantine",
-        kind="confirm",
-    ),
-    "inputs.*.source": Question("Which data dependency supplies it?", kind="select"),
-    "inputs.more": Question("Add another input?", kind="confirm"),
-    "monitoring.latency_p95_ms": Question(
-        "95th percentile latency objective, in milliseconds?",
-        "e.g. 2000; leave empty for none",
-        kind="number",
-        optional=True,
-    ),
-    "monitoring.availability_pct": Question(
-        "Availability objective, in percent?",
-        "e.g. 99.5; leave empty for none",
-        kind="number",
-        optional=True,
-    ),
-    "monitoring.drift_features.*": Question(
-        "Which input feature should be watched for drift?",
-        "one per answer, like claim_amount; leave empty when done",
-        optional=True,
-    ),
-    "monitoring.drift_threshold": Question(
-        "Population stability index that raises a drift alert?",
-        "0.2 is a common choice; leave empty for none",
-        kind="number",
-        optional=True,
-    ),
-    "budget.monthly_usd": Question(
-        "Monthly ceiling in US dollars?", "a plain number such as 2000", kind="number"
-    ),
-}
-"""Every question of the interview, keyed by the spec field it answers."""
-
 CONTROL = {
     "resume": Question("Resume where you left off?", kind="confirm"),
     "start_from_target": Question("Start from it and change only what you need?", kind="confirm"),
@@ -390,7 +76,54 @@ CONTROL = {
         kind="select",
     ),
 }
-"""Questions about the interview itself rather than the spec."""
+"""Questions about the interview itself rather than the spec (keyed ``control.<key>``)."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One question put to the person, with all it needs to be answered and checked."""
+
+    key: str
+    """What is asked: the field's path (``users.*.role``), or a question around one
+    (``users.more``, ``operating_boundary.offer``, ``regulatory.regimes.empty``), or
+    ``control.<key>`` for a question about the interview itself."""
+    question: Question
+    """The wording with run-time details filled in, the hint and the options."""
+    default: Any = None
+    """The answer offered: a suggestion Enter takes, the option pre-selected, the options
+    pre-checked, or a confirm's default."""
+    check: Check | None = None
+    """Returns why an answer is not acceptable, or None when it is."""
+    loc: tuple[str | int, ...] = ()
+    """Where the answer goes in the spec (``("users", 0, "role")``), for field questions."""
+
+
+class Prompt(Protocol):
+    """Puts questions to someone and shows them lines: the interview's only way out."""
+
+    def ask(self, request: Request) -> Any:
+        """Return an answer that passes ``request.check`` (None for an optional "none").
+
+        Raises:
+            KeyboardInterrupt: the person gave up (Ctrl-C).
+        """
+        ...
+
+    def say(self, text: str, style: str = "") -> None:
+        """Show one line (a section's heading, why an answer was refused, the verdict)."""
+        ...
+
+
+class TerminalPrompt:
+    """The person at the terminal, through questionary and prompt_toolkit."""
+
+    def ask(self, request: Request) -> Any:
+        """Ask until the answer passes the request's check; see :func:`ask`."""
+        return ask(request.question, default=request.default, check=request.check)
+
+    def say(self, text: str, style: str = "") -> None:
+        """Show one line on the terminal."""
+        say(text, style)
 
 
 # --- the terminal ------------------------------------------------------------------------
@@ -419,11 +152,12 @@ def say(text: str, style: str = "") -> None:
     print_formatted_text(FormattedText([(style, text)]))
 
 
-def heading(title: str, intro: str) -> None:
+def heading(prompt: Prompt, title: str, intro: str) -> None:
     """Open a section: a blank line, its title and one line on why it is asked."""
-    say("")
-    say(f"── {title} ──", "bold")
-    say(intro, "italic")
+    prompt.say("")
+    prompt.say(f"── {title} ──", "bold")
+    if intro:
+        prompt.say(intro, "italic")
 
 
 STYLES = {
@@ -435,10 +169,10 @@ STYLES = {
 """How the verdict's lines are shown, by the kind of line."""
 
 
-def show(lines: Sequence[tuple[str, str]]) -> None:
+def show(prompt: Prompt, lines: Sequence[tuple[str, str]]) -> None:
     """Show lines tagged with what they are (``STYLES`` keys; other tags are shown plainly)."""
     for kind, text in lines:
-        say(text, STYLES.get(kind, ""))
+        prompt.say(text, STYLES.get(kind, ""))
 
 
 def _read_number(text: str) -> Any:

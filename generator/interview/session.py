@@ -1,28 +1,33 @@
-"""The interview: asks for a spec by walking its shape, and writes it, losing no answer.
+"""The interview: asks for a spec by walking the spec model, and writes it, losing no answer.
 
-``Interview`` walks the sections of ``spec.shape`` in order and, inside each, the fields of
-the spec model: how a field is asked follows from its type (``_fields``), the few special
-cases are a table (``_special``). Every answer is checked with the model's own rules as it
-is given (``_checks``) and saved at once to a draft beside the target file (``_draft``). A
-run can resume a draft, or start from an existing, possibly partial spec and ask only what
-is missing or what the person wants to change. Before the spec is written, the review's
-verdict, blockers and questions are shown (``_verdict``); a spec that is not ready offers
-to revisit the section a blocker points at, to write anyway, or to stop with the draft kept.
-Only ``prompts`` touches the terminal.
+``Interview`` walks the spec's sections in order (``spec.sections``) and, inside each, the
+fields of the spec model: how a field is asked follows from its type and its ``Doc`` (the
+question, hint, example, suggestion, condition, the list it refers to; ``_fields``). Every
+answer is checked with the model's own rules as it is given (``_checks``) and saved at
+once to a draft beside the target file (``_draft``). A run can resume a draft, or start
+from an existing, possibly partial spec and ask only what is missing or what the person
+wants to change. Before the spec is written, the review's verdict, blockers and questions
+are shown (``_verdict``); a spec that is not ready offers to revisit the section a blocker
+points at, to write anyway, or to stop with the draft kept. Every question goes through a
+``Prompt`` (the terminal's, unless a test gives another), keyed by the field it answers.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from generator._io import read_file, write_atomic
-from generator.errors import GeneratorError, SpecError, UsageError
+from generator.errors import (
+    GeneratorError,
+    InterviewInterrupted,
+    InterviewStopped,
+    SpecError,
+    UsageError,
+)
 from generator.interview import prompts
 from generator.interview._checks import (
     answer_check,
@@ -30,41 +35,43 @@ from generator.interview._checks import (
     complete_parts,
     describe,
     keep_valid,
+    reference_check,
+    refused,
 )
 from generator.interview._draft import Draft, Loc, Progress, count_answers, draft_path
 from generator.interview._fields import (
-    asking_order,
-    form_of,
-    list_section,
+    confirm_empty_question,
+    first_free,
     more_question,
+    offer_question,
     question_for,
+    question_key,
+    referenced,
+    spot_at,
+    spot_from_top,
 )
-from generator.interview._special import Here, refused, special
 from generator.interview._verdict import RENDER, STOP, WRITE, WRITE_ONLY, choices, verdict_lines
-from generator.interview.prompts import Option, ask, say
+from generator.interview.prompts import Option, Prompt, Question, Request, TerminalPrompt
 from generator.review import review_text
-from generator.spec import SCHEMA_VERSION, LoadedYaml, ProjectSpec, read_spec_data
-from generator.spec.shape import Section
-from generator.spec.wording import spec_error_lines
-from generator.spec.writer import dump_spec
+from generator.spec import (
+    SCHEMA_VERSION,
+    Answers,
+    LoadedYaml,
+    ProjectSpec,
+    Section,
+    Spot,
+    asking_order,
+    dump_spec,
+    read_spec_data,
+    sections,
+    spec_error_lines,
+)
 
 DEFAULT_SPEC = Path("spec.yaml")
 """Where the interview writes when no file is named: ``spec.yaml`` in the current folder."""
 
 ROUNDS = 3
 """Each round re-asks what the final check refused; needing a fourth would be a bug."""
-
-
-class InterviewInterrupted(GeneratorError):
-    """The person pressed Ctrl-C; the answers so far are in the draft."""
-
-    exit_code = 130
-
-
-class InterviewStopped(InterviewInterrupted):
-    """The person chose to stop at the verdict of a spec that is not ready; the draft is kept."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -84,17 +91,20 @@ def run_interview(
     require_tty: bool = True,
     model: type[ProjectSpec] = ProjectSpec,
     renders: bool = False,
+    prompt: Prompt | None = None,
 ) -> InterviewResult:
     """Interview the person, show the review's verdict, write the spec to ``target``.
 
     Args:
         target: the spec file to write; its draft lives beside it.
         source: an existing, possibly partial spec to start from (``--from``).
-        require_tty: refuse at once unless standard input is a terminal.
+        require_tty: refuse at once unless standard input is a terminal (ignored with a
+            ``prompt`` of one's own).
         model: the spec model whose fields are asked (a model derived from ``ProjectSpec``
             asks its added fields too).
         renders: the project is rendered from the spec next (``new``): a spec that is not
             ready asks whether to render it anyway.
+        prompt: who answers; the person at the terminal unless given.
 
     Raises:
         UsageError: no terminal, or ``target`` is a folder.
@@ -103,13 +113,15 @@ def run_interview(
         InterviewStopped: the person stopped at the verdict; the draft holds every answer.
         GeneratorError: the person chose not to replace an existing, different file.
     """
-    if require_tty:
-        prompts.require_terminal()
+    if prompt is None:
+        if require_tty:
+            prompts.require_terminal()
+        prompt = TerminalPrompt()
     if target.is_dir():
         raise UsageError(
             f"{target} is a folder; name the spec file to write, e.g. {target / 'spec.yaml'}"
         )
-    interview = Interview(Draft(draft_path(target), model), model)
+    interview = Interview(Draft(draft_path(target), model), model, prompt)
     try:
         interview.start(target, source)
         return interview.finish(target, renders=renders)
@@ -118,16 +130,43 @@ def run_interview(
 
 
 class Interview:
-    """One run of the interview: start (fresh, resumed or from a spec), walk the shape, write."""
+    """One run of the interview: start (fresh, resumed or from a spec), walk the model, write."""
 
-    def __init__(self, draft: Draft, model: type[ProjectSpec] = ProjectSpec) -> None:
+    def __init__(
+        self,
+        draft: Draft,
+        model: type[ProjectSpec] = ProjectSpec,
+        prompt: Prompt | None = None,
+    ) -> None:
         self.draft, self.model = draft, model
+        self.prompt: Prompt = prompt or TerminalPrompt()
         self.data: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
         self.progress = Progress()
         self.reasons: dict[Loc, str] = {}
         """Why a loaded or a finally refused answer was dropped; shown when it is asked again."""
+        self.sections = {s.key: s for s in sections(model) if s.asked}
         self._pending: Section | None = None
         self._opened: str | None = None
+
+    # --- talking -------------------------------------------------------------------------
+
+    def say(self, text: str, style: str = "") -> None:
+        """Show one line through the prompt."""
+        self.prompt.say(text, style)
+
+    def control(self, key: str, **kwargs: Any) -> Any:
+        """Ask one of the questions about the interview itself (``prompts.CONTROL``)."""
+        question = prompts.CONTROL[key]
+        message, options = kwargs.pop("message", None), kwargs.pop("options", None)
+        if message is not None or options is not None:
+            question = Question(
+                message or question.message,
+                question.instruction,
+                question.kind,
+                tuple(options) if options is not None else question.options,
+                question.optional,
+            )
+        return self.prompt.ask(Request(f"control.{key}", question, **kwargs))
 
     # --- starting and finishing --------------------------------------------------------
 
@@ -136,39 +175,43 @@ class Interview:
         try:
             saved = self.draft.load()
         except SpecError as err:
-            say(f"The draft cannot be read ({err.lines[0]}); it will be replaced.")
+            self.say(f"The draft cannot be read ({err.lines[0]}); it will be replaced.")
             saved = None
         if saved is not None:
             count = count_answers(saved[0])
-            say(f"An unfinished interview is saved in {self.draft.path} ({count} answers).")
-            if ask(prompts.CONTROL["resume"], default=True):
+            self.say(f"An unfinished interview is saved in {self.draft.path} ({count} answers).")
+            if self.control("resume", default=True):
                 self._keep(saved[0])
                 self.progress = saved[1]
                 return
-            say("Starting over; the draft is replaced as you answer.")
+            self.say("Starting over; the draft is replaced as you answer.")
         if source is None and target.exists():
-            say(f"{target} already exists.")
-            if ask(prompts.CONTROL["start_from_target"], default=True):
+            self.say(f"{target} already exists.")
+            if self.control("start_from_target", default=True):
                 source = target
         if source is not None:
             self._start_from(source)
 
     def _keep(self, raw: dict[str, Any]) -> None:
-        kept = keep_valid(
-            self.model, raw, (), self.reasons, lambda loc: special(loc).null_is_answer
-        )
+        kept = keep_valid(self.model, raw, (), self.reasons, self._null_is_answer)
         self.data = {"schema_version": SCHEMA_VERSION, **kept}
+
+    def _null_is_answer(self, loc: Loc) -> bool:
+        try:
+            return bool(spot_from_top(self.model, loc).doc.null)
+        except (StopIteration, KeyError):
+            return False
 
     def _start_from(self, source: Path) -> None:
         """Load a possibly partial spec; ask which of its parts should change."""
         self._keep(read_spec_data(read_file(source), str(source)).data)
         self.progress = Progress(complete_parts(self.model, self.data), based_on=source.resolve())
-        for loc in [*self.reasons, *refused(self.data)]:
+        for loc in [*self.reasons, *refused(self.model, self.data)]:
             self.progress.reopen(loc)  # a part holding a refused answer asks for it again
-        say(f"Starting from {source}: {count_answers(self.data)} answers are already there.")
-        present = [s for s in prompts.SECTIONS.values() if s.fields or s.key in self.data]
+        self.say(f"Starting from {source}: {count_answers(self.data)} answers are already there.")
+        present = [s for s in self.sections.values() if s.grouped or s.key in self.data]
         options = [Option(s.key, s.title) for s in present]
-        self.progress.change = set(ask(prompts.CONTROL["change"], default=[], options=options))
+        self.progress.change = set(self.control("change", default=[], options=options))
         self.progress.finished -= {(key,) for key in self.progress.change}
         self._save()
 
@@ -180,12 +223,13 @@ class Interview:
         """
         while True:
             text = self._complete(target)
-            report = review_text(text, str(target))
-            prompts.show(verdict_lines(report, str(target)))
+            report = review_text(text, str(target), self.model)
+            prompts.show(self.prompt, verdict_lines(report, str(target), self.model))
             if report.verdict == "ready":
                 choice = RENDER if renders else WRITE
                 break
-            choice = ask(prompts.CONTROL["not_ready"], options=choices(report, renders=renders))
+            options = choices(report, renders=renders, model=self.model)
+            choice = self.control("not_ready", options=options)
             if choice in (WRITE, RENDER, WRITE_ONLY):
                 break
             if choice == STOP:
@@ -203,7 +247,7 @@ class Interview:
         return InterviewResult(target, report.verdict, render=choice == RENDER)
 
     def _complete(self, target: Path) -> str:
-        """Walk the shape until the answers make a valid spec; return the spec's text."""
+        """Walk the model until the answers make a valid spec; return the spec's text."""
         for _ in range(ROUNDS):
             self._walk()
             try:
@@ -246,8 +290,8 @@ class Interview:
             return
         if target.read_text(encoding="utf-8", errors="replace") == text:
             return
-        say(f"{target} already exists and differs from the new spec.")
-        if not ask(prompts.CONTROL["overwrite"], default=False):
+        self.say(f"{target} already exists and differs from the new spec.")
+        if not self.control("overwrite", default=False):
             raise GeneratorError(
                 f"{target} was left as it was; your answers are kept in {self.draft.path}: run "
                 f"`new-ai-project spec new OTHER.yaml --from {self.draft.path}` to write them "
@@ -263,26 +307,19 @@ class Interview:
             )
         return "Interrupted before any answer was given; nothing was saved."
 
-    # --- walking the shape -------------------------------------------------------------
+    # --- walking the model -------------------------------------------------------------
 
     def _walk(self) -> None:
         """Ask every section in turn; finished ones are skipped unless chosen to change."""
-        for section in prompts.SECTIONS.values():
+        for section in self.sections.values():
             key, revisit = section.key, section.key in self.progress.change
             # the heading shows before the section's first question, if it asks any
             self._pending = section if key != self._opened else None
-            if section.fields:
+            if section.grouped:
                 for name in section.fields:
                     self._ask_for(self.data, self.model, (name,), revisit)
             elif revisit or not self.progress.covers((key,)):
-                offer = section.optional and (key not in self.data or revisit)
-                wanted = not offer or self._ask(
-                    prompts.OPTIONAL_SECTIONS[key], default=key in self.data
-                )
-                if wanted:
-                    self._ask_for(self.data, self.model, (key,), revisit)
-                if section.optional and not (wanted and self.data.get(key)):
-                    self.data.pop(key, None)  # skipped, or left empty
+                self._ask_for(self.data, self.model, (key,), revisit)
                 self._finish((key,))
             self.progress.change.discard(key)
 
@@ -294,34 +331,51 @@ class Interview:
         revisit: bool,
         others: list[dict[str, Any]] | None = None,
     ) -> None:
-        """Ask for the field at ``loc``, held in ``box``, as its type says."""
+        """Ask for the field at ``loc``, held in ``box``, as its type and ``Doc`` say."""
         key = str(loc[-1])
-        form, sub = form_of(model.model_fields[key])
-        if sub is not None and form == "group":
-            for name in asking_order(sub, loc):
-                self._ask_for(box.setdefault(key, {}), sub, (*loc, name), revisit)
-        elif sub is not None:
-            self._entries(box.setdefault(key, []), sub, loc, revisit)
-        elif form == "texts":
-            self._texts(box, model, loc, revisit)
+        spot = spot_at(model, loc)
+        if spot.model is None:
+            if spot.form == "texts":
+                self._texts(box, model, spot, loc, revisit)
+            else:
+                self._field(box, model, spot, loc, revisit, others or [])
+            return
+        if spot.doc.when is not None and not spot.doc.when.holds(Answers(self.data, box)):
+            box.pop(key, None)  # a part that does not apply (to this kind, say)
+            return
+        offer = not spot.required and (key not in box or revisit)
+        if offer:
+            question = offer_question(spot)
+            wanted = self._ask(Request(f"{spot.path}.offer", question, key in box, loc=loc))
+            if not wanted:
+                box.pop(key, None)
+                return
+        if spot.form == "group":
+            inner = box.setdefault(key, {})
+            for name in asking_order(spot.model, spot.path):
+                self._ask_for(inner, spot.model, (*loc, name), revisit)
         else:
-            self._field(box, model, loc, revisit, others or [])
+            self._entries(box.setdefault(key, []), spot, loc, revisit)
+        if not spot.required and not box.get(key):
+            box.pop(key, None)  # left empty: an optional part is left out
 
-    def _entries(
-        self, entries: list[dict[str, Any]], model: type[BaseModel], loc: Loc, revisit: bool
-    ) -> None:
+    def _entries(self, entries: list[dict[str, Any]], spot: Spot, loc: Loc, revisit: bool) -> None:
         """Ask for a list of entries: complete (or keep, edit, remove) each, then offer more."""
+        assert spot.model is not None
         index = 0
-        while index < len(entries) or not entries or self._ask(more_question(loc), default=False):
+        while (
+            index < len(entries)
+            or not entries
+            or self._ask(Request(f"{spot.path}.more", more_question(spot), False, loc=loc))
+        ):
             action = "add" if index == len(entries) else "keep"
             if action == "add":
                 entries.append({})
                 self._save()
             elif revisit:
-                section = list_section(loc)
-                name = section.name_entry(entries[index]) if section else f"Entry {index + 1}"
-                action = self._ask(
-                    prompts.CONTROL["item_action"], message=f"{name}: keep, edit or remove it?"
+                name = spot.doc.name_entry(entries[index])
+                action = self._ask_control(
+                    "item_action", message=f"{name}: keep, edit or remove it?"
                 )
             if action == "remove":
                 del entries[index]
@@ -330,35 +384,39 @@ class Interview:
                 continue
             if action != "keep" or revisit or not self.progress.covers((*loc, index)):
                 others = entries[:index] + entries[index + 1 :]
-                for name in asking_order(model, (*loc, index)):
+                for name in asking_order(spot.model, spot.path + ".*"):
                     self._ask_for(
-                        entries[index], model, (*loc, index, name), action == "edit", others
+                        entries[index], spot.model, (*loc, index, name), action == "edit", others
                     )
             self._finish((*loc, index))
             index += 1
 
-    def _texts(self, box: dict[str, Any], model: type[BaseModel], loc: Loc, revisit: bool) -> None:
+    def _texts(
+        self, box: dict[str, Any], model: type[BaseModel], spot: Spot, loc: Loc, revisit: bool
+    ) -> None:
         """Ask for a list of texts, one per answer, until an empty answer."""
-        key = str(loc[-1])
+        key = spot.key
         if self.progress.covers(loc) and not revisit:
             return
         items: list[Any] = list(box.get(key) or [])
         self._open()
         if items and revisit:
             for item in items:
-                say(f"  • {item}")
-            if ask(prompts.CONTROL["keep_list"], default=True):
+                self.say(f"  • {item}")
+            if self._ask_control("keep_list", default=True):
                 self._finish(loc)
                 return
             items = []
         check = answer_check(model, loc, box, [], items=items)
-        message = _wording(special(loc).message, box)
         self._show_reason(loc)
-        question = question_for(model, loc, item=True)
-        while (answer := ask(question, check=check, message=message)) is not None:
+        question = question_for(spot, Answers(self.data, box), item=True)
+        while (
+            answer := self.prompt.ask(Request(f"{spot.path}.*", question, check=check, loc=loc))
+        ) is not None:
             items.append(clean_value(model, key, answer, item=True))
             box[key] = items
             self._save()
+            check = answer_check(model, loc, box, [], items=items)
         if not items:
             box.pop(key, None)
         self._finish(loc)
@@ -367,20 +425,24 @@ class Interview:
         self,
         box: dict[str, Any],
         model: type[BaseModel],
+        spot: Spot,
         loc: Loc,
         revisit: bool,
         others: list[dict[str, Any]],
     ) -> None:
         """Ask for one value unless it is answered already and its answer is still accepted."""
-        key, rule, here = str(loc[-1]), special(loc), Here(self.data, box, others)
-        extra = partial(rule.check, here) if rule.check else None
-        check = answer_check(model, loc, box, others, extra=extra, alone=rule.alone)
+        key, doc = spot.key, spot.doc
+        answers = Answers(self.data, box, others)
+        extra = reference_check(spot, answers) if doc.refers else None
+        check = answer_check(model, loc, box, others, extra=extra)
         problem = check(box[key]) if box.get(key) is not None else None
-        if rule.auto is not None:
+        if doc.auto:
             if key not in box or problem is not None:
-                box[key] = rule.auto(here)
+                box[key] = first_free(doc.auto, key, others)
             return
-        asked = rule.when is None or rule.when(here)
+        asked = doc.asked and (doc.when is None or doc.when.holds(answers))
+        if doc.refers is not None and not referenced(spot, answers):
+            asked = False  # nothing to refer to yet
         if problem is not None:
             del box[key]  # refused as loaded, or since an earlier answer changed
             if asked:
@@ -390,23 +452,20 @@ class Interview:
                 revisit = False
                 self._open()
                 self._show_reason(loc)
-                answer = ask(
-                    question_for(model, loc),
-                    default=box.get(key, rule.default(here) if rule.default else None),
-                    check=check,
-                    options=rule.options(here) if rule.options else None,
-                    message=_wording(rule.message, box),
-                    instruction=rule.instruction(here) if rule.instruction else None,
+                suggestion = box.get(key, spot.suggestion(answers))
+                request = Request(
+                    question_key(loc), question_for(spot, answers), suggestion, check, loc
                 )
-                if answer not in (None, "") or rule.null_is_answer:
+                answer = self.prompt.ask(request)
+                if answer not in (None, "") or doc.null:
                     box[key] = None if answer in (None, "") else clean_value(model, key, answer)
                 else:
                     box.pop(key, None)
                 self._save()
-            confirm = rule.confirm_empty
-            if confirm is None or box.get(key) != [] or loc in self.progress.empty_confirmed:
+            if not doc.confirm_empty or box.get(key) != [] or loc in self.progress.empty_confirmed:
                 return
-            if self._ask(prompts.QUESTIONS[confirm], default=False):
+            confirm = Request(f"{spot.path}.empty", confirm_empty_question(spot), False, loc=loc)
+            if self._ask(confirm):
                 self.progress.empty_confirmed.add(loc)
                 self._save()
                 return
@@ -419,17 +478,21 @@ class Interview:
         if self._pending is not None:
             section, self._pending = self._pending, None
             self._opened = section.key
-            prompts.heading(section.title, section.intro)
+            prompts.heading(self.prompt, section.title, section.intro)
             self._show_reason((section.key,))
 
     def _show_reason(self, loc: Loc) -> None:
         reason = self.reasons.pop(loc, None)
         if reason:
-            say(f"  ✗ {reason}", "fg:ansired")
+            self.say(f"  ✗ {reason}", "fg:ansired")
 
-    def _ask(self, question: prompts.Question, **kwargs: Any) -> Any:
+    def _ask(self, request: Request) -> Any:
         self._open()
-        return ask(question, **kwargs)
+        return self.prompt.ask(request)
+
+    def _ask_control(self, key: str, **kwargs: Any) -> Any:
+        self._open()
+        return self.control(key, **kwargs)
 
     def _finish(self, loc: Loc) -> None:
         self.progress.finished.add(loc)
@@ -437,8 +500,3 @@ class Interview:
 
     def _save(self) -> None:
         self.draft.save(self.data, self.progress)
-
-
-def _wording(template: str | None, entry: dict[str, Any]) -> str | None:
-    """Fill a run-time wording with the entry's answers (``?`` for one not given yet)."""
-    return None if template is None else template.format_map(defaultdict(lambda: "?", entry))

@@ -9,9 +9,9 @@ commit holds the working tree, tagged as a post-release of the last version.
 
 Commits are made with a fixed identity and the source commit's date, so the same history
 always gives the same commit ids: a bundle built by a later release is a superset of every
-earlier one. This module needs only the standard library, git, ``packaging`` and
-``generator._io``, because the package build (``hatch_build.py``) runs it before the
-package's dependencies are installed.
+earlier one. This module needs only the standard library, git, ``packaging``,
+``generator._io`` and ``generator.errors``, because the package build (``hatch_build.py``)
+runs it before the package's dependencies are installed.
 """
 
 from __future__ import annotations
@@ -23,21 +23,12 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from generator._io import GitError, run_git, write_atomic
+from generator._io import GIT_IDENTITY, run_git, write_atomic
+from generator.errors import BundleError, GitError
 
 VERSION_FILE = "templates/VERSION"
 TEMPLATE_PATHS = ("copier.yml", "templates")
-_IDENTITY = {
-    "GIT_AUTHOR_NAME": "new-ai-project",
-    "GIT_AUTHOR_EMAIL": "templates@new-ai-project.invalid",
-    "GIT_COMMITTER_NAME": "new-ai-project",
-    "GIT_COMMITTER_EMAIL": "templates@new-ai-project.invalid",
-}
 _NO_HISTORY_DATE = 946684800  # 2000-01-01: git refuses tiny timestamps such as 0
-
-
-class BundleError(Exception):
-    """The template bundle could not be built."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +45,7 @@ def _git(
     cwd: Path, *args: str, env: dict[str, str] | None = None, input_: str | None = None
 ) -> str:
     try:
-        return run_git(cwd, *args, env={**_IDENTITY, **(env or {})}, input_=input_)
+        return run_git(cwd, *args, env={**GIT_IDENTITY, **(env or {})}, input_=input_)
     except GitError as err:
         raise BundleError(str(err)) from err
 

@@ -15,12 +15,22 @@ from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, get_args, get_origin
 
+import yaml
+
 from generator.catalog import Feature, KindName, load_catalog
 from generator.render.deploy import deploy_context
 from generator.render.pipeline import pipeline_context
 from generator.render.samples import reference_sample
-from generator.spec import ProjectSpec, slug_to_identifier
-from generator.spec.shape import DEFAULTS
+from generator.spec import (
+    DEFAULTS,
+    Answers,
+    ProjectSpec,
+    Spot,
+    children,
+    fields_of,
+    sections,
+    slug_to_identifier,
+)
 
 CONTEXT_VERSION = 1
 """Bumped when the shape of the context changes, so templates can tell."""
@@ -55,12 +65,70 @@ _HANDLE = re.compile(r"^(@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?|[^@\s]+@[^
 def build_context(
     spec: ProjectSpec, *, blockers: Sequence[Mapping[str, str]] = ()
 ) -> dict[str, Any]:
-    """Compute the template context for a spec (plain JSON-able data).
+    """Compute the template context for a spec, exactly as ``.copier-answers.yml`` gives it back.
+
+    Copier's update renders the version a project was made from with the answers read back
+    from ``.copier-answers.yml``, and compares that with the project to find the team's
+    edits. So the first render, every update and that re-render must see the same data:
+    this is the one place that makes it so (see ``as_recorded``).
 
     ``blockers`` are the review's blocking findings of a spec rendered with ``--draft``
     (rule, path, message): the repository's CI gets a readiness job that fails until the
     spec has none.
     """
+    return as_recorded(_compute_context(spec, blockers))
+
+
+def as_recorded(context: dict[str, Any]) -> dict[str, Any]:
+    """Return ``context`` as the answers file records it and Copier reads it back.
+
+    The answers file is written by the templates' ``{{ _copier_answers|to_nice_yaml }}``
+    (``yaml.dump`` with these arguments, which sorts every mapping's keys) and read back by
+    Copier with ``yaml.safe_load``. The same round trip here gives the first render the data
+    every later re-render gets: same keys in the same (sorted) order, same values.
+    """
+    plain = json.loads(json.dumps(context, ensure_ascii=False))  # tuples, str subclasses
+    text = yaml.dump(plain, indent=4, allow_unicode=True, default_flow_style=False)
+    recorded: dict[str, Any] = yaml.safe_load(text)
+    return recorded
+
+
+def in_render_order(recorded: dict[str, Any]) -> dict[str, Any]:
+    """Return a recorded ``project`` answer with its mappings in the order they were computed.
+
+    Template versions up to 0.4.0 looped over the keys of ``artifacts`` (and 0.4.0 over
+    ``permissions``), and those versions were first rendered with the context in the order
+    it was computed, while the answers file records every mapping sorted. Rendering such a
+    version again from its answers file would reorder table rows, and Copier's update would
+    take that for an edit by the team (a conflict wherever the new version adds a row).
+    The order is recoverable from lists recorded beside them: artifacts follow
+    ``features`` (catalogue order), roles follow ``roles`` (spec order) with the admin role
+    last, reference samples follow the drift features. Keys a list does not name keep
+    their recorded order after the named ones; anything not a mapping is returned as it is.
+    """
+    project = dict(recorded)
+    roles = _strings(project.get("roles"))
+    admin = project.get("admin_role")
+    drift = project.get("drift")
+    orders = {
+        "artifacts": _strings(project.get("features")),
+        "permissions": [*roles, *([admin] if isinstance(admin, str) else [])],
+        "role_identifiers": roles,
+        "reference_sample": _strings(drift.get("features") if isinstance(drift, dict) else None),
+    }
+    for key, order in orders.items():
+        value = project.get(key)
+        if isinstance(value, dict):
+            first = [k for k in order if k in value]
+            project[key] = {k: value[k] for k in [*first, *(k for k in value if k not in first)]}
+    return project
+
+
+def _strings(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _compute_context(spec: ProjectSpec, blockers: Sequence[Mapping[str, str]]) -> dict[str, Any]:
     catalog = load_catalog()
     kind: KindName = "service" if spec.kind == "service" else "pipeline"
     regimes = [str(r) for r in spec.regulatory.regimes]
@@ -108,6 +176,7 @@ def build_context(
         "blockers": [dict(b) for b in blockers],
         "tool_requirement": tool_requirement(),
         "spec": spec_data(spec),
+        "fields": field_guide(spec),
         "name": spec.name,
         "package": package,
         "kind": kind,
@@ -196,6 +265,58 @@ def contract(spec: ProjectSpec) -> dict[str, Any]:
     }
 
 
+def field_guide(spec: ProjectSpec) -> list[dict[str, Any]]:
+    """The spec's sections and fields as documents walk them, read from the model's ``Doc``.
+
+    ``docs/spec.md`` shows every field through this (the values come from ``spec``), so a
+    field added to the model appears there without naming it in a template. A field only
+    some kinds use (the service levels) is marked ``applies: false`` for the others.
+    """
+    model = type(spec)
+    data = spec.model_dump(mode="json")
+    return [
+        {
+            "key": section.key,
+            "title": section.title,
+            "fields": [_guide(s, data) for s in fields_of(model) if s.key in section.keys],
+        }
+        for section in sections(model)
+        if section.asked
+    ]
+
+
+def _guide(spot: Spot, data: dict[str, Any]) -> dict[str, Any]:
+    """One field for documents: its label, where it shows, its default, its own fields.
+
+    Beyond its key, label, placement and form, only what differs from the usual is
+    recorded (so the answers file stays small); templates read the rest with ``default``.
+    """
+    doc, when = spot.doc, spot.doc.when
+    guide: dict[str, Any] = {
+        "key": spot.key,
+        "label": doc.label,
+        "show": spot.show,
+        "form": spot.form,
+    }
+    if doc.default is not None:
+        guide["default"] = doc.default
+    if doc.null:
+        guide["null"] = doc.null
+    if when is not None and when.root and not when.holds(Answers(data, data)):
+        guide["applies"] = False
+    if spot.model is not None:
+        guide["fields"] = [_guide(s, data) for s in children(spot)]
+        if doc.layout != "table":
+            guide["layout"] = doc.layout
+        if doc.group_by:
+            guide["group_by"] = doc.group_by
+            by = next(s for s in children(spot) if s.key == doc.group_by)
+            guide["group_order"] = list(by.values)
+        if spot.id_key:
+            guide["id_key"] = spot.id_key
+    return guide
+
+
 def spec_data(spec: ProjectSpec) -> dict[str, Any]:
     """The spec as JSON-able data in which an absent optional list is an empty list.
 
@@ -203,7 +324,7 @@ def spec_data(spec: ProjectSpec) -> dict[str, Any]:
     section must give an empty loop, never "'NoneType' object is not iterable".
     """
     data: dict[str, Any] = spec.model_dump(mode="json")
-    for name, info in ProjectSpec.model_fields.items():
+    for name, info in type(spec).model_fields.items():
         if data.get(name) is None and any(get_origin(a) is list for a in get_args(info.annotation)):
             data[name] = []
     return data

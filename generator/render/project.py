@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
-import shutil
-import tempfile
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator._io import GitError, read_file, run_git
-from generator.errors import NotReadyError, RenderError, UsageError
+from generator._io import GIT_IDENTITY, folder_beside, read_file, run_git, swap_into_place
+from generator.errors import GitError, NotReadyError, RenderError, UsageError
+from generator.render.checkout import checkout, record_source
 from generator.render.context import build_context
-from generator.render.sources import TemplateSource, resolve_template
+from generator.render.repository import ANSWERS_FILE
+from generator.render.sources import TemplateSource, checkouts_dir, resolve_template
 from generator.spec import parse_spec
-
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "new-ai-project",
-    "GIT_AUTHOR_EMAIL": "new-ai-project@localhost",
-    "GIT_COMMITTER_NAME": "new-ai-project",
-    "GIT_COMMITTER_EMAIL": "new-ai-project@localhost",
-}
 
 
 @dataclass(frozen=True)
@@ -82,9 +74,8 @@ def render_project(
         raise UsageError(f"{dest} is not empty; choose an empty folder or pass --force")
     source = resolve_template(template, vcs_ref)
     context = build_context(spec, blockers=blockers)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     commit = None
-    with _scratch_dir(dest.parent, dest.name) as scratch:
+    with folder_beside(dest, "rendering") as scratch:
         _copy_template(source, scratch, spec.kind, context)
         (scratch / "spec.yaml").write_bytes(spec_bytes)
         files = sum(1 for p in scratch.rglob("*") if p.is_file())
@@ -95,9 +86,7 @@ def render_project(
         else:
             if git:  # committed before the move, so a failing git leaves nothing behind
                 commit = _git_first_commit(scratch, spec.title)
-            if dest.exists():
-                dest.rmdir()
-            scratch.rename(dest)
+            swap_into_place(scratch, dest)  # dest is missing or empty here
     return RenderResult(
         dest=dest,
         kind=str(spec.kind),
@@ -122,32 +111,24 @@ def blocking_findings(spec_bytes: bytes, source: str) -> list[dict[str, str]]:
     ]
 
 
-@contextmanager
-def _scratch_dir(parent: Path, name: str) -> Iterator[Path]:
-    """A temporary folder beside the destination (same file system, so the move is atomic)."""
-    scratch = Path(tempfile.mkdtemp(prefix=f".{name}.rendering-", dir=parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    scratch.chmod(0o777 & ~umask)  # mkdtemp makes it private; the project should not be
-    try:
-        yield scratch
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
 def _copy_template(
     source: TemplateSource, dest: Path, kind: str, context: dict[str, object]
 ) -> None:
     import copier  # imported here: it costs half a second at start-up
 
+    src_path, vcs_ref, recorded = source.src_path, source.vcs_ref, None
+    if source.bundle is not None:  # a version of a bundle: render its cached checkout
+        digest = hashlib.sha256(source.bundle.read_bytes()).hexdigest()
+        recorded = checkout(source.bundle, digest, source.vcs_ref, checkouts_dir())
+        src_path, vcs_ref = str(recorded.path), None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # copier warns about untagged templates
             copier.run_copy(
-                source.src_path,
+                src_path,
                 str(dest),
                 data={"kind": kind, "project": context},
-                vcs_ref=source.vcs_ref,
+                vcs_ref=vcs_ref,
                 defaults=True,
                 overwrite=True,
                 quiet=True,
@@ -155,6 +136,8 @@ def _copy_template(
             )
     except Exception as err:  # copier raises many types; none may leave a traceback
         raise RenderError(f"could not render the template from {source.display}: {err}") from err
+    if recorded is not None:  # what Copier records when it renders the bundle itself
+        record_source(dest / ANSWERS_FILE, source.src_path, recorded.commit)
 
 
 def _merge_into(scratch: Path, dest: Path) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator._io import GitError, run_git, write_atomic
-from generator.errors import UsageError
+from generator._io import run_git, write_atomic
+from generator.errors import BundleError, GitError, UsageError
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 """The ``generator`` package folder (the shipped templates live in ``_template/`` there)."""
@@ -25,6 +26,9 @@ class TemplateSource:
     src_path: str
     vcs_ref: str | None
     display: str
+    bundle: Path | None = None
+    """The git bundle ``src_path`` names, when it is one: its versions render from the cache
+    of checkouts (``render/checkout.py``) instead of a fresh clone."""
 
 
 def resolve_template(template: str | None, vcs_ref: str | None = None) -> TemplateSource:
@@ -39,7 +43,7 @@ def resolve_template(template: str | None, vcs_ref: str | None = None) -> Templa
         return TemplateSource(template, vcs_ref, template)
     path = Path(template).expanduser().absolute()
     if path.is_file() and path.suffix == ".bundle":
-        return TemplateSource(str(path), vcs_ref, str(path))
+        return TemplateSource(str(path), vcs_ref, str(path), bundle=path)
     if not (path / "copier.yml").is_file():
         raise UsageError(
             f"{template} is not a template: it has no copier.yml (give a repository laid out "
@@ -57,26 +61,65 @@ def shipped_template_dir() -> Path:
 
     An installed wheel carries them in ``generator/_template``. A source checkout has them
     at its root, inside a git work tree that Copier would read at HEAD only; they are
-    copied to a stable per-user folder instead, so uncommitted template edits render.
+    copied to a per-user folder named by their content instead, so uncommitted template
+    edits render and concurrent renders never see a folder being replaced.
     """
     packaged = PACKAGE_DIR / "_template"
     if (packaged / "copier.yml").is_file():
         return packaged
     if not (SOURCE_ROOT / "copier.yml").is_file():
         raise UsageError("the package holds no templates; reinstall new-ai-project")
-    stage = _cache_home() / "new-ai-project" / "source-template"
-    fresh = stage.with_name(f"source-template.{os.getpid()}")
+    stages = _cache_home() / "new-ai-project" / "source-templates"
+    stage = stages / _source_digest()
+    if (stage / "copier.yml").is_file():
+        return stage
+    fresh = stages / f".{stage.name}.{os.getpid()}"
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir(parents=True)
-    shutil.copy2(SOURCE_ROOT / "copier.yml", fresh / "copier.yml")
-    shutil.copytree(
-        SOURCE_ROOT / "templates",
-        fresh / "templates",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".venv*", ".pytest_cache"),
-    )
-    shutil.rmtree(stage, ignore_errors=True)
-    fresh.rename(stage)
+    shutil.copytree(SOURCE_ROOT / "templates", fresh / "templates", ignore=_SOURCE_IGNORE)
+    shutil.copy2(SOURCE_ROOT / "copier.yml", fresh / "copier.yml")  # last: marks it complete
+    try:
+        fresh.rename(stage)
+    except OSError:  # another process staged the same content first; theirs is as good
+        shutil.rmtree(fresh, ignore_errors=True)
+    _prune_stages(stages, keep=stage)
     return stage
+
+
+_STALE_SECONDS = 86400
+
+
+def _prune_stages(stages: Path, keep: Path) -> None:
+    """Remove staged copies of earlier edits, once they have not been made for a day."""
+    cutoff = time.time() - _STALE_SECONDS
+    for old in stages.iterdir():
+        try:
+            if old != keep and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        except FileNotFoundError:  # pruned by a concurrent call
+            continue
+
+
+_IGNORED_DIRS = {"__pycache__", ".pytest_cache"}
+_SOURCE_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".venv*", ".pytest_cache")
+
+
+def _source_digest() -> str:
+    """Name a source checkout's templates by their content.
+
+    A staged copy is never replaced while another process (a concurrent ``new``, a parallel
+    test worker) may be rendering from it: an edit gives a new name instead.
+    """
+    digest = hashlib.sha256()
+    files = [SOURCE_ROOT / "copier.yml"]
+    for folder, dirs, names in os.walk(SOURCE_ROOT / "templates", followlinks=True):
+        dirs[:] = sorted(d for d in dirs if d not in _IGNORED_DIRS and not d.startswith(".venv"))
+        files += [Path(folder, n) for n in sorted(names) if not n.endswith(".pyc")]
+    for path in files:
+        digest.update(path.relative_to(SOURCE_ROOT).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())  # links are copied as files
+        digest.update(b"x" if os.access(path, os.X_OK) else b"-")
+    return digest.hexdigest()[:16]
 
 
 def _cache_home() -> Path:
@@ -120,15 +163,18 @@ def default_template(vcs_ref: str | None = None) -> TemplateSource:
     Falls back to a plain folder (which renders, but records no version and cannot be
     updated) only when the bundle cannot be made, e.g. without git.
     """
-    from generator.render.bundle import BundleError
-
     try:
-        install_default_bundle()
+        bundle = install_default_bundle()
     except BundleError as err:
         path = shipped_template_dir()
         note = f"{DEFAULT_DISPLAY} (plain folder, not updatable: {err})"
         return TemplateSource(str(path), vcs_ref, note)
-    return TemplateSource(default_src_path(), vcs_ref, DEFAULT_DISPLAY)
+    return TemplateSource(default_src_path(), vcs_ref, DEFAULT_DISPLAY, bundle=bundle)
+
+
+def checkouts_dir() -> Path:
+    """Where checked-out versions of template bundles are kept for this user."""
+    return _cache_home() / "new-ai-project" / "checkouts"
 
 
 def install_default_bundle() -> Path:
@@ -150,7 +196,7 @@ def install_default_bundle() -> Path:
 
 def _checkout_bundle() -> Path:
     """Build (or reuse) the bundle of a source checkout's templates in the per-user cache."""
-    from generator.render.bundle import BundleError, build_bundle
+    from generator.render.bundle import build_bundle
 
     if not (SOURCE_ROOT / "copier.yml").is_file():
         raise BundleError("the package holds no templates; reinstall new-ai-project")

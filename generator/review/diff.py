@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from generator._io import GitError, read_file, run_git_bytes
-from generator.errors import SpecError
+from generator._io import read_file, run_git_bytes
+from generator.errors import GitError, SpecError
 from generator.review._data import mapping, strings
+from generator.review._text import md, one_line
 from generator.review.contract import ContractChange, classify
-from generator.review.formats import md, one_line
 from generator.review.readiness import ControlRow, controls_for
-from generator.spec import read_spec_data, validate_spec_data
-from generator.spec.shape import listed_sections
+from generator.spec import listed_sections, read_spec_data, validate_spec_data
 
 DiffFormat = Literal["text", "md", "json"]
 

@@ -2,81 +2,39 @@
 
 Spec text is data. In HTML it is only ever passed to Jinja as a value of an autoescaping
 environment (never as template source); in Markdown every character Markdown or HTML gives
-a meaning to is escaped. Control characters are replaced in every format.
+a meaning to is escaped (``_text``). Control characters are replaced in every format. The
+spec's sections are found by walking the spec model (``view``), so Markdown and HTML show
+the same sections, every field in each.
 """
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.catalog import load_catalog
-from generator.review._data import items, mapping, mappings
+from generator.review._data import items, mapping
+from generator.review._text import clean, md, one_line
 from generator.review.readiness import READY_POINTS, Report, ReviewFormat
 from generator.review.rules import SEVERITIES
-from generator.spec import BusinessGoal, Monitoring, Owners, Regulatory
-from generator.spec.shape import label
+from generator.review.view import Block, spec_sections
 
 if TYPE_CHECKING:
     import jinja2
 
-LAYERS = ("e2e", "integration", "unit")
-_CONTROL_CHARS = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
-"""Control characters, and bidirectional overrides that could make text read differently."""
-_MENTION = re.compile(r"@(?=\w)")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
+__all__ = ["build_view", "clean", "md", "one_line", "render_page", "render_report", "to_markdown"]
+
 _TEMPLATE_DIR = Path(__file__).parent.parent / "data"
-
-
-# --- plain values ----------------------------------------------------------------------
-
-
-def clean(value: Any) -> str:
-    """Return any spec value as display text, with control characters made harmless."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        value = int(value)
-    if isinstance(value, list):
-        return ", ".join(clean(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{clean(k)}: {clean(v)}" for k, v in value.items())
-    return _CONTROL_CHARS.sub("\ufffd", str(value).replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def one_line(value: Any) -> str:
-    """Return display text on one line (line breaks become spaces)."""
-    return " ".join(clean(value).split())
-
-
-def md(value: Any) -> str:
-    """Escape display text for inline Markdown: HTML first, then Markdown punctuation."""
-    text = html.escape(one_line(value), quote=False)
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _MENTION.sub("@&#8203;", text)  # a zero-width space: no @mention pings from spec text
 
 
 # --- the view: what every format shows, read defensively from draft data ---------------
 
 
 def build_view(report: Report) -> dict[str, Any]:
-    """Collect the sections a meeting needs from the report and its (possibly draft) data."""
+    """Collect what a meeting needs: the verdict, the findings, and every section of the spec."""
     data = report.data
-    goal = mapping(data.get("business_goal"))
-    regulatory = mapping(data.get("regulatory"))
-    boundary = data.get("operating_boundary")
-    criteria = mappings(data.get("acceptance_criteria"))
-    layers = [layer for layer in LAYERS if any(c.get("layer") == layer for c in criteria)]
-    layers += sorted({clean(c.get("layer")) for c in criteria} - set(LAYERS))
-    monitoring = mapping(data.get("monitoring"))
     return {
         "spec": clean(report.spec),
         "title": clean(report.title) or clean(report.spec),
@@ -88,70 +46,12 @@ def build_view(report: Report) -> dict[str, Any]:
         "band": score_band(report),
         "schema_valid": report.schema_valid,
         "counts": {s: report.count(s) for s in SEVERITIES},
-        "summary": clean(data.get("summary")),
-        "goal": [
-            (label(f"business_goal.{key}"), clean(goal.get(key)))
-            for key in BusinessGoal.model_fields
-            if key != "non_goals" and goal.get(key) is not None
-        ],
-        "non_goals": [clean(g) for g in items(goal.get("non_goals"))],
-        "users": [
-            {
-                "role": clean(u.get("role")),
-                "description": clean(u.get("description")),
-                "needs": [clean(n) for n in items(u.get("needs"))],
-            }
-            for u in mappings(data.get("users"))
-        ],
-        "metrics": [
-            {
-                "id": clean(m.get("id")),
-                "name": clean(m.get("name")),
-                "baseline": clean(m.get("baseline")) or "unknown",
-                "target": clean(m.get("target")),
-                "unit": clean(m.get("unit")),
-                "direction": clean(m.get("direction")),
-                "measurement": clean(m.get("measurement")),
-            }
-            for m in mappings(data.get("success_metrics"))
-        ],
-        "criteria": [
-            (
-                layer or "no layer",
-                [
-                    {key: clean(c.get(key)) for key in ("id", "given", "when", "then", "metric")}
-                    for c in criteria
-                    if clean(c.get("layer")) == layer
-                ],
-            )
-            for layer in layers
-        ],
-        "regimes": [_regime(r) for r in items(regulatory.get("regimes"))],
-        "scope": [
-            (label(f"regulatory.{key}"), clean(regulatory.get(key)))
-            for key in Regulatory.model_fields
-            if key != "regimes" and regulatory.get(key) not in (None, [])
-        ],
-        "controls": report.controls,
-        "boundary": None
-        if not isinstance(boundary, dict)
-        else {
-            "review": clean(boundary.get("review_below_confidence")),
-            "approvals": [clean(a) for a in items(boundary.get("requires_approval"))],
-            "escalation": clean(boundary.get("escalation")),
-        },
-        "owners": [
-            (label(f"owners.{role}"), clean(mapping(data.get("owners")).get(role)))
-            for role in Owners.model_fields
-        ],
-        "operations": [
-            (label(path), clean(value))
-            for path, value in (
-                *((f"monitoring.{key}", monitoring.get(key)) for key in Monitoring.model_fields),
-                ("budget.monthly_usd", mapping(data.get("budget")).get("monthly_usd")),
-            )
-            if value not in (None, [])
-        ],
+        "sections": spec_sections(
+            data,
+            custom={"regulatory.regimes": _regimes},
+            extra={"regulatory": lambda: _controls(report)},
+            model=report.model,
+        ),
         "findings": [
             (
                 severity,
@@ -170,6 +70,18 @@ def build_view(report: Report) -> dict[str, Any]:
         ],
         "questions": [clean(q) for q in report.questions],
     }
+
+
+def _regimes(value: Any) -> Block:
+    """The regimes in scope, each with the catalogue's title."""
+    return {"kind": "regimes", "items": [_regime(r) for r in items(value)]}
+
+
+def _controls(report: Report) -> list[Block]:
+    """The controls the regulatory scope brings, folded away on screen."""
+    if not report.controls:
+        return []
+    return [{"kind": "controls", "rows": report.controls}]
 
 
 def score_band(report: Report) -> str:
@@ -244,7 +156,7 @@ def json_document(report: Report) -> dict[str, Any]:
 
 
 def to_markdown(report: Report) -> str:
-    """Render the report as Markdown for a pull request comment."""
+    """Render the report as Markdown for a pull request comment: every section of the spec."""
     view = build_view(report)
     counts = view["counts"]
     lines = [
@@ -252,12 +164,11 @@ def to_markdown(report: Report) -> str:
         "",
         f"**Verdict: {view['verdict']}** · score {view['score']}/100 ({view['band']}) · "
         f"{counts['blocker']} blocker(s), {counts['warning']} warning(s), {counts['info']} note(s)"
-        f" · spec {md(view['spec'])}",
+        f" · spec {md(view['spec'])}" + (f" ({md(view['kind'])})" if view["kind"] else ""),
+        "",
+        "### Findings",
         "",
     ]
-    if view["summary"]:
-        lines += [md(view["summary"]), ""]
-    lines += ["### Findings", ""]
     if report.findings:
         lines += ["| Severity | Rule | Where | What to change |", "|---|---|---|---|"]
         for f in report.findings:
@@ -267,29 +178,61 @@ def to_markdown(report: Report) -> str:
         lines.append("No findings.")
     lines += ["", "### Questions to settle before building", ""]
     lines += [f"{i}. {md(q)}" for i, q in enumerate(view["questions"], 1)] or ["None."]
-    if view["metrics"]:
-        lines += ["", "### Metrics", "", "| Id | Metric | Baseline → target | Measurement |"]
-        lines.append("|---|---|---|---|")
-        for m in view["metrics"]:
-            change = f"{md(m['baseline'])} → {md(m['target'])} {md(m['unit'])}".rstrip()
-            lines.append(f"| {md(m['id'])} | {md(m['name'])} | {change} | {md(m['measurement'])} |")
-    if view["criteria"]:
-        lines += ["", "### Acceptance criteria", ""]
-        for layer, items in view["criteria"]:
-            for c in items:
-                lines.append(
-                    f"- **{md(c['id'])}** ({md(layer)}): given {md(c['given'])}, "
-                    f"when {md(c['when'])}, then {md(c['then'])}"
-                )
-    if report.controls:
-        lines += ["", "### Controls in scope", "", "| Regime | Control | Citation | Evidence |"]
-        lines.append("|---|---|---|---|")
-        for c in report.controls:
+    for section in view["sections"]:
+        lines += ["", f"### {md(section['title'])}", ""]
+        body = [line for block in section["blocks"] for line in _md_block(block, 4)]
+        lines += body or [f"*{section['empty']}*"]
+    text = "\n".join(lines)
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.rstrip("\n") + "\n"
+
+
+def _md_block(block: Block, depth: int) -> list[str]:
+    """One block of a section as Markdown lines, followed by a blank line."""
+    kind = block["kind"]
+    if kind == "text":
+        return [f"**{md(block['label'])}.** {md(block['text'])}", ""]
+    if kind == "rows":
+        return [*(f"- **{md(label)}:** {md(value)}" for label, value in block["rows"]), ""]
+    if kind == "list":
+        return [f"**{md(block['label'])}:**", "", *(f"- {md(i)}" for i in block["items"]), ""]
+    if kind == "group":
+        inner = [line for b in block["blocks"] for line in _md_block(b, depth + 1)]
+        return [f"{'#' * depth} {md(block['title'])}", "", *inner]
+    if kind == "table":
+        head = "| " + " | ".join(md(c) for c in block["columns"]) + " |"
+        rule = "|" + "---|" * len(block["columns"])
+        rows = ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in block["rows"]]
+        return [head, rule, *rows, ""]
+    if kind == "cards":
+        lines: list[str] = []
+        for heading, cards in block["groups"]:
+            if heading:
+                lines += [f"{'#' * depth} {md(heading)}", ""]
+            for card in cards:
+                fields = " · ".join(f"**{md(label)}** {md(value)}" for label, value in card["rows"])
+                lines.append(f"- **{md(card['id'])}**: {fields}" if card["id"] else f"- {fields}")
+            lines.append("")
+        return lines
+    if kind == "regimes":
+        shown = [f"- {md(r['id'])}: {md(r['title'])}" for r in block["items"]]
+        return [*(shown or ["*No regime applies (or none is stated).*"]), ""]
+    if kind == "controls":
+        lines = ["| Regime | Control | Citation | Evidence |", "|---|---|---|---|"]
+        for c in block["rows"]:
+            unsure = " (unsure)" if c.unsure else ""
             lines.append(
-                f"| {md(c.regime_title)} | {md(c.control)}: {md(c.title)} | {md(c.citation)} "
-                f"| {md(c.artifact_title)} |"
+                f"| {md(c.regime_title)} | {md(c.control)}: {md(c.title)}{unsure} "
+                f"| {md(c.citation)} | {md(c.artifact_title)} |"
             )
-    return "\n".join(lines) + "\n"
+        return [f"{'#' * depth} Controls this scope brings ({len(block['rows'])})", "", *lines, ""]
+    raise ValueError(f"no Markdown for a {kind} block")  # pragma: no cover - a view bug
+
+
+def _md_cell(value: str | list[str]) -> str:
+    """A table cell: a list's items joined on one line."""
+    return "; ".join(md(v) for v in value) if isinstance(value, list) else md(value)
 
 
 def to_html(report: Report) -> str:

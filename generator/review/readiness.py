@@ -23,7 +23,7 @@ from generator.catalog import ControlInScope, load_catalog
 from generator.errors import SpecError
 from generator.review._data import mapping, strings
 from generator.review.rules import SEVERITIES, Finding, run_rules
-from generator.spec import LoadedYaml, read_spec_data, validate_spec_data
+from generator.spec import LoadedYaml, ProjectSpec, read_spec_data, validate_spec_data
 
 __all__ = [
     "ControlRow",
@@ -65,6 +65,8 @@ class Report:
     controls: list[ControlRow]
     questions: list[str]
     data: dict[str, Any] = field(default_factory=dict)
+    model: type[ProjectSpec] = ProjectSpec
+    """The spec model the data was checked with, whose sections the formats show."""
 
     @property
     def verdict(self) -> str:
@@ -101,19 +103,25 @@ def unreadable_report(source: str, lines: list[str]) -> Report:
     return _report(source, LoadedYaml(data={}), findings, schema_valid=False)
 
 
-def review_text(raw: bytes | str, source: str = "<spec>") -> Report:
-    """Review spec text; schema problems become blocking findings instead of errors."""
+def review_text(
+    raw: bytes | str, source: str = "<spec>", model: type[ProjectSpec] = ProjectSpec
+) -> Report:
+    """Review spec text; schema problems become blocking findings instead of errors.
+
+    ``model`` checks the text instead of ``ProjectSpec`` (a spec model derived from it, with
+    fields of its own); the formats then show its sections.
+    """
     try:
         loaded = read_spec_data(raw, source)
     except SpecError as err:
         findings = [_problem_finding(line, source, "yaml") for line in err.lines]
         return _report(source, LoadedYaml(data={}), findings, schema_valid=False)
     try:
-        validate_spec_data(loaded, source)
+        validate_spec_data(loaded, source, model)
     except SpecError as err:
         schema = [_problem_finding(line, source, "schema") for line in err.lines]
-        return _report(source, loaded, schema, schema_valid=False)
-    return _report(source, loaded, [], schema_valid=True)
+        return _report(source, loaded, schema, schema_valid=False, model=model)
+    return _report(source, loaded, [], schema_valid=True, model=model)
 
 
 def _problem_finding(line: str, source: str, rule: str) -> Finding:
@@ -131,7 +139,12 @@ def _problem_finding(line: str, source: str, rule: str) -> Finding:
 
 
 def _report(
-    source: str, loaded: LoadedYaml, problems: list[Finding], *, schema_valid: bool
+    source: str,
+    loaded: LoadedYaml,
+    problems: list[Finding],
+    *,
+    schema_valid: bool,
+    model: type[ProjectSpec] = ProjectSpec,
 ) -> Report:
     """Run the rules on the data, add lines and controls, and assemble the report."""
     data: dict[str, Any] = loaded.data if isinstance(loaded.data, dict) else {}
@@ -155,6 +168,7 @@ def _report(
         controls=controls_for(data),
         questions=questions,
         data=data,
+        model=model,
     )
 
 

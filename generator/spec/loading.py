@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from generator._io import read_file
 from generator.errors import SpecError
 from generator.spec._yaml import LoadedYaml, YamlProblem, decode_text, parse_yaml
-from generator.spec.model import ProjectSpec
+from generator.spec.project import ProjectSpec
 from generator.spec.wording import spec_error_lines
 
 
@@ -50,14 +50,16 @@ def read_spec_data(raw: bytes | str, source: str = "<spec>") -> LoadedYaml:
     return loaded
 
 
-def validate_spec_data(loaded: LoadedYaml, source: str = "<spec>") -> ProjectSpec:
-    """Validate already-parsed spec data.
+def validate_spec_data(
+    loaded: LoadedYaml, source: str = "<spec>", model: type[ProjectSpec] = ProjectSpec
+) -> ProjectSpec:
+    """Validate already-parsed spec data (with ``model``, a spec model derived from ours).
 
     Raises:
         SpecError: with one line per problem, each naming file, line and field.
     """
     try:
-        return ProjectSpec.model_validate(loaded.data)
+        return model.model_validate(loaded.data)
     except ValidationError as err:
         raise SpecError(spec_error_lines(err, loaded, source)) from err
 

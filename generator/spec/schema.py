@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from generator.spec.model import ProjectSpec
+from generator.spec.project import ProjectSpec
 
 
 def json_schema() -> dict[str, Any]:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from generator.spec._yaml import LoadedYaml
-from generator.spec.model import ProjectSpec
+from generator.spec.project import ProjectSpec
 
 
 def spec_error_lines(err: ValidationError, loaded: LoadedYaml, source: str) -> list[str]:
@@ -54,8 +54,11 @@ def _misspelt_keys(details: list[ErrorDetails]) -> set[tuple[str | int, ...]]:
 
 def describe_error(detail: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
     """Give one pydantic error a location (without union/validator noise) and a message."""
-    loc = tuple(p for p in detail["loc"] if not _is_noise(p))
     kind = detail["type"]
+    loc = tuple(p for p in detail["loc"] if not _is_noise(p))
+    if kind in {"missing", "extra_forbidden"} and detail["loc"]:
+        # the last part is a key (one the user wrote, or a field), even one named like noise
+        loc = (*(p for p in detail["loc"][:-1] if not _is_noise(p)), detail["loc"][-1])
     message = str(detail["msg"])
     if message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")

@@ -1,7 +1,8 @@
 """Write spec data as YAML meant to be read in planning meetings.
 
 Keys come in the order of ``spec-example.yaml`` (the order of the model's fields), each
-top-level section is introduced by its comment from ``shape.py``, and every string is emitted by
+top-level section is introduced by its comment (its field's ``Doc``), lists of short values
+are written on one line, and every string is emitted by
 PyYAML's own emitter, which quotes whatever its loader would otherwise read as something
 else (``yes``, ``1.0``, ``- x``, ``{{ x }}``, ``a: b``, ``# x``). Multi-line text becomes a
 literal block only when that is sure to read back the same; otherwise it is double-quoted.
@@ -12,14 +13,15 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Mapping
-from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from functools import cache
+from typing import Any
 
 import yaml
 from pydantic import BaseModel
 
-from generator.spec.model import ProjectSpec
-from generator.spec.shape import FLOW_LISTS, SECTIONS
+from generator.spec.fields import fields_of, flow_list
+from generator.spec.project import ProjectSpec
+from generator.spec.shape import sections
 
 HEADER = """\
 # Project spec: the single source of truth for the generated repository.
@@ -32,19 +34,22 @@ DRAFT_HEADER = """\
 """
 
 
-def _comments() -> dict[str, str]:
-    """Each section's comment, keyed by its first top-level key in the file's order."""
-    order = list(ProjectSpec.model_fields)
+@cache
+def section_comments(model: type[BaseModel] = ProjectSpec) -> dict[str, str]:
+    """The comment written above each top-level key that opens a section, by that key.
+
+    A group of top-level fields (the identity block) is opened by its first key in the
+    file's order (``name``).
+    """
+    order = list(model.model_fields)
     return {
         min(section.keys, key=order.index): section.comment
-        for section in SECTIONS
-        if all(key in order for key in section.keys)
+        for section in sections(model)
+        if section.comment and all(key in order for key in section.keys)
     }
 
 
-SECTION_COMMENTS = _comments()
-"""The comment written above each top-level key that opens a section (``name`` opens the
-identity block)."""
+SECTION_COMMENTS = section_comments()
 
 _LITERAL_SAFE = re.compile(r"[^\n\r\t\x85\u2028\u2029\ufeff]*")
 _TOP_KEY = re.compile(r"^([a-z_]+):")
@@ -78,30 +83,23 @@ _Dumper.add_representer(str, _represent_str)
 _Dumper.add_representer(_Flow, _represent_flow)
 
 
-def model_of(annotation: Any) -> type[BaseModel] | None:
-    """Find the model inside ``X``, ``list[X]`` or ``X | None``."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if get_origin(annotation) in (list, Union, UnionType):
-        for arg in get_args(annotation):
-            found = model_of(arg)
-            if found is not None:
-                return found
-    return None
+def order_data(value: Any, model: type[BaseModel] | None = ProjectSpec, flow: bool = False) -> Any:
+    """Return ``value`` with mapping keys in the model's field order, unknown keys last.
 
-
-def order_data(value: Any, model: type[BaseModel] | None = ProjectSpec, key: str = "") -> Any:
-    """Return ``value`` with mapping keys in the model's field order, unknown keys last."""
+    Lists of short values (``flow``, read from the field) are marked to go on one line.
+    """
     if isinstance(value, Mapping):
-        fields = model.model_fields if model is not None else {}
-        ordered = [k for k in fields if k in value] + [k for k in value if k not in fields]
+        spots = {s.key: s for s in fields_of(model)} if model is not None else {}
+        ordered = [k for k in spots if k in value] + [k for k in value if k not in spots]
         return {
-            k: order_data(value[k], model_of(fields[k].annotation) if k in fields else None, k)
+            k: order_data(value[k], spots[k].model, flow_list(spots[k]))
+            if k in spots
+            else order_data(value[k], None)
             for k in ordered
         }
     if isinstance(value, list):
-        items = [order_data(item, model, key) for item in value]
-        return _Flow(items) if key in FLOW_LISTS else items
+        items = [order_data(item, model) for item in value]
+        return _Flow(items) if flow else items
     return value
 
 
@@ -123,12 +121,14 @@ def dump_spec(
         indent=2,
     )
     lines: list[str] = [DRAFT_HEADER if draft else HEADER]
+    comments = section_comments(model)
+    first = next(iter(model.model_fields), None)
     for line in body.splitlines():
         match = _TOP_KEY.match(line)
-        if match and match.group(1) in SECTION_COMMENTS:
+        if match and match.group(1) in comments:
             key = match.group(1)
-            if key != "schema_version":
+            if key != first:
                 lines.append("")
-            lines.extend(f"# {part}" for part in textwrap.wrap(SECTION_COMMENTS[key], 86))
+            lines.extend(f"# {part}" for part in textwrap.wrap(comments[key], 86))
         lines.append(line)
     return "\n".join(lines) + "\n"

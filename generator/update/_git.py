@@ -9,30 +9,19 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from generator._io import GitError, run_git
-from generator.errors import GeneratorError
+from generator._io import run_git
+from generator.errors import DirtyTreeError, GeneratorError, GitError
 
 _DESCRIBE = re.compile(r"^(?P<tag>.+?)-(?P<distance>\d+)-g(?P<sha>[0-9a-f]+)$")
-
-
-class _GitProblem(GeneratorError):
-    """A git command needed by update failed."""
-
-
-class DirtyTree(GeneratorError):
-    """The working tree has changes; an update would mix them with the template's."""
 
 
 def git(cwd: Path, *args: str) -> str:
     """Run git in ``cwd`` and return its output.
 
     Raises:
-        _GitProblem: git is missing or failed.
+        GitError: git is missing or failed.
     """
-    try:
-        return run_git(cwd, *args)
-    except GitError as err:
-        raise _GitProblem(str(err)) from err
+    return run_git(cwd, *args)
 
 
 def version_of_ref(ref: str) -> Version | None:
@@ -78,7 +67,7 @@ def latest_version(src_path: str, vcs_ref: str | None) -> Latest:
     location = _git_location(src_path)
     try:
         listing = git(Path.cwd(), "ls-remote", "--tags", "--refs", location)
-    except _GitProblem as err:
+    except GitError as err:
         raise GeneratorError(f"cannot read the template source {src_path}: {err}") from err
     best: tuple[Version, str] | None = None
     for line in listing.splitlines():
@@ -124,19 +113,19 @@ def require_clean(path: Path) -> None:
     """Refuse a folder outside git or with any change, untracked files included.
 
     Raises:
-        DirtyTree: the tree is not clean (the message lists the first changes).
+        DirtyTreeError: the tree is not clean (the message lists the first changes).
     """
     try:
         git(path, "rev-parse", "--is-inside-work-tree")
-    except _GitProblem as err:
-        raise DirtyTree(
+    except GitError as err:
+        raise DirtyTreeError(
             "not a git repository: update needs git to merge the template's changes with "
             "yours; run `git init && git add -A && git commit` first"
         ) from err
     status = changed_paths(path)
     if status:
         shown = ", ".join(status[:5]) + (f" and {len(status) - 5} more" if len(status) > 5 else "")
-        raise DirtyTree(
+        raise DirtyTreeError(
             f"the working tree has uncommitted changes or untracked files ({shown}); "
             "nothing was changed. Commit them (or move them away) and run update again"
         )
@@ -163,11 +152,3 @@ def rej_files(path: Path) -> set[str]:
             if name.endswith(".rej"):
                 found.add(Path(root, name).relative_to(path).as_posix())
     return found
-
-
-def recorded_commit(answers: Path) -> str | None:
-    """The ``_commit`` line of an answers file (read without parsing the whole file)."""
-    for line in answers.read_text(encoding="utf-8").splitlines():
-        if line.startswith("_commit:"):
-            return line.split(":", 1)[1].strip().strip("'\"") or None
-    return None

@@ -9,7 +9,9 @@ from contextlib import suppress
 from multiprocessing import get_context
 from pathlib import Path
 
-from generator.update.project import ANSWERS_FILE, UpdateResult, update_project
+from generator.errors import BundleError
+from generator.render import is_repository
+from generator.update.project import UpdateResult, update_project
 
 
 def find_projects(paths: Iterable[Path]) -> list[Path]:
@@ -21,10 +23,10 @@ def find_projects(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
         path = Path(raw).expanduser().absolute()
-        if (path / ANSWERS_FILE).is_file() or not path.is_dir():
+        if is_repository(path) or not path.is_dir():
             found.append(path)
             continue
-        children = sorted(p for p in path.iterdir() if (p / ANSWERS_FILE).is_file())
+        children = sorted(p for p in path.iterdir() if is_repository(p))
         found.extend(children or [path])
     return list(dict.fromkeys(found))
 
@@ -84,8 +86,7 @@ def update_many(
 
 def _prepare_default_bundle() -> None:
     """Copy the shipped templates to the per-user path once, before workers start."""
-    from generator.render.bundle import BundleError
-    from generator.render.sources import install_default_bundle
+    from generator.render import install_default_bundle
 
     with suppress(BundleError):  # projects using the default source report it one by one
         install_default_bundle()

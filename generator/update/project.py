@@ -14,17 +14,24 @@ repositories in separate processes.
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from generator.errors import GeneratorError, SpecError
+from generator.errors import GeneratorError, ProjectError, SpecError
+from generator.render import (
+    ANSWERS_FILE,
+    SPEC_FILE,
+    blocking_findings,
+    build_context,
+    read_answers,
+    read_repository,
+)
 from generator.update import _git as gitops
+from generator.update.changes import ReviewNote, review_notes
 
-ANSWERS_FILE = ".copier-answers.yml"
 Status = Literal["current", "behind", "updated", "conflicts", "refused", "failed"]
 OK_STATUSES = frozenset({"current", "updated"})
 
@@ -41,6 +48,8 @@ class UpdateResult:
     spec_changed: bool = False
     spec_changes: tuple[str, ...] = ()
     """Top-level keys of the render context that differ from the recorded answer."""
+    review: tuple[ReviewNote, ...] = ()
+    """Changes a reviewer must see: permissions, controls, criteria, retention."""
     conflicts: tuple[str, ...] = ()
     changed_files: int = 0
     message: str = ""
@@ -62,6 +71,7 @@ class UpdateResult:
                 "behind": self.template_behind,
             },
             "spec": {"changed": self.spec_changed, "changes": list(self.spec_changes)},
+            "review": [note.to_json() for note in self.review],
             "conflicts": list(self.conflicts),
             "changed_files": self.changed_files,
             "message": self.message,
@@ -108,15 +118,11 @@ def update_project(
         return UpdateResult(path, "failed", message=f"{type(err).__name__}: {err}")
 
 
-class _Refused(GeneratorError):
-    """The repository is not in a state that can be updated; nothing was changed."""
-
-
 def _update(path: Path, *, check: bool, template: str | None, vcs_ref: str | None) -> UpdateResult:
     project = _read_project(path)
     src = _source_for(project, template, check=check)
     if project.commit is None:
-        raise _Refused(
+        raise ProjectError(
             f"{ANSWERS_FILE} records no template version (_commit): the project was rendered "
             "from a plain folder, which Copier cannot update; render it again from a git "
             "template source (the default source records versions)"
@@ -132,6 +138,7 @@ def _update(path: Path, *, check: bool, template: str | None, vcs_ref: str | Non
         template_behind=gitops.is_behind(project.commit, version_from, latest),
         spec_changed=bool(spec_changes),
         spec_changes=spec_changes,
+        review=review_notes(project.answers.get("project"), project.context),
     )
     if check:
         behind = base.template_behind or base.spec_changed
@@ -143,41 +150,25 @@ def _update(path: Path, *, check: bool, template: str | None, vcs_ref: str | Non
 
 
 def _read_project(path: Path) -> _Project:
-    from generator.render import blocking_findings
-    from generator.render.context import build_context
-    from generator.spec import YamlProblem, load_spec, parse_yaml
-
-    if not path.is_dir():
-        raise _Refused("no such folder")
-    answers_path = path / ANSWERS_FILE
-    if not answers_path.is_file():
-        raise _Refused(f"not a generated project: it has no {ANSWERS_FILE}")
-    try:
-        answers = parse_yaml(answers_path.read_text(encoding="utf-8")).data
-    except (YamlProblem, UnicodeDecodeError) as err:
-        raise _Refused(f"{ANSWERS_FILE} cannot be read: {err}") from err
-    if not isinstance(answers, dict) or not isinstance(answers.get("_src_path"), str):
-        raise _Refused(f"{ANSWERS_FILE} records no template source (_src_path)")
-    spec_path = path / "spec.yaml"
-    if not spec_path.is_file():
-        raise _Refused("it has no spec.yaml, the source of truth of a generated project")
-    spec = load_spec(spec_path)
-    blockers = blocking_findings(spec_path.read_bytes(), str(spec_path))
-    context = json.loads(json.dumps(build_context(spec, blockers=blockers)))
-    commit = answers.get("_commit")
+    repo = read_repository(path)
+    if not isinstance(repo.answers.get("_src_path"), str):
+        raise ProjectError(f"{ANSWERS_FILE} records no template source (_src_path)")
+    blockers = blocking_findings(repo.spec_bytes, str(path / SPEC_FILE))
+    # exactly what the answers file will give back
+    context = build_context(repo.spec, blockers=blockers)
     return _Project(
         path=path,
-        answers=answers,
-        src_path=answers["_src_path"],
-        commit=str(commit) if commit is not None else None,
-        kind=str(spec.kind),
+        answers=repo.answers,
+        src_path=repo.answers["_src_path"],
+        commit=repo.commit,
+        kind=str(repo.spec.kind),
         context=context,
     )
 
 
 def _source_for(project: _Project, template: str | None, *, check: bool) -> str:
     """The template source to compare with: the recorded one unless ``--check --template``."""
-    from generator.render.sources import install_default_bundle, is_default_source, resolve_template
+    from generator.render import install_default_bundle, is_default_source, resolve_template
 
     recorded = project.src_path
     if is_default_source(recorded):
@@ -185,14 +176,14 @@ def _source_for(project: _Project, template: str | None, *, check: bool) -> str:
     if template is not None:
         wanted = resolve_template(template).src_path
         if not check and not gitops.same_source(wanted, recorded):
-            raise _Refused(
+            raise ProjectError(
                 f"the project records the template source {recorded}; Copier updates from "
                 f"the recorded source only. To move it to {wanted}, set _src_path in "
                 f"{ANSWERS_FILE} to it, commit, and run update again"
             )
         return wanted
     if not gitops.source_exists(recorded):
-        raise _Refused(
+        raise ProjectError(
             f"its template source {recorded} does not exist; if the template moved, set "
             f"_src_path in {ANSWERS_FILE} to the new place, commit, and run update again"
         )
@@ -223,23 +214,26 @@ def _apply(project: _Project, base: UpdateResult, vcs_ref: str | None) -> Update
     """Run Copier's update; then find conflicts and count changes. Never commits."""
     import copier
 
+    from generator.update._answers import answers_in_render_order
+
     path = project.path
     rej_before = gitops.rej_files(path)
     cwd = Path.cwd()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # copier warns about dirty or untagged templates
-            copier.run_update(
-                str(path),
-                data={"kind": project.kind, "project": project.context},
-                vcs_ref=vcs_ref,
-                defaults=True,
-                overwrite=True,
-                conflict="inline",
-                quiet=True,
-                unsafe=False,
-                skip_answered=False,
-            )
+            with answers_in_render_order():
+                copier.run_update(
+                    str(path),
+                    data={"kind": project.kind, "project": project.context},
+                    vcs_ref=vcs_ref,
+                    defaults=True,
+                    overwrite=True,
+                    conflict="inline",
+                    quiet=True,
+                    unsafe=False,
+                    skip_answered=False,
+                )
     except Exception as err:
         changed = gitops.changed_paths(path)
         left = (
@@ -250,7 +244,7 @@ def _apply(project: _Project, base: UpdateResult, vcs_ref: str | None) -> Update
         return replace(base, status="failed", message=f"Copier failed: {err}{left}")
     finally:
         os.chdir(cwd)  # run_update changes the process's working folder
-    commit = gitops.recorded_commit(path / ANSWERS_FILE)
+    commit = _recorded_commit(path)
     version_to = gitops.version_of_ref(commit) if commit else None
     conflicts = tuple(
         sorted({*gitops.unmerged_paths(path), *(gitops.rej_files(path) - rej_before)})
@@ -279,3 +273,9 @@ def _apply(project: _Project, base: UpdateResult, vcs_ref: str | None) -> Update
             "`git diff`, then `git add -A && git commit -m 'Update from template'`"
         ),
     )
+
+
+def _recorded_commit(path: Path) -> str | None:
+    """The template version Copier recorded after the update (``_commit``)."""
+    commit = read_answers(path).get("_commit")
+    return str(commit) if commit not in (None, "") else None

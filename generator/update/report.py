@@ -32,11 +32,21 @@ def progress_line(result: UpdateResult, done: int, total: int) -> str:
 
 
 def check_line(result: UpdateResult) -> str:
-    """``--check``: one line per repository saying whether and why it is behind."""
+    """``--check``: a line per repository saying whether and why it is behind.
+
+    The changes a reviewer must see follow, one indented line each.
+    """
     name = display_path(result.path)
     if result.status in {"current", "behind"}:
-        return f"{name}: {result.status}: {result.message}"
-    return f"{name}: {result.status}: {_first_line(result.message)}"
+        head = f"{name}: {result.status}: {result.message}"
+    else:
+        head = f"{name}: {result.status}: {_first_line(result.message)}"
+    return "\n".join([head, *review_lines(result)])
+
+
+def review_lines(result: UpdateResult) -> list[str]:
+    """The changes of an update that a reviewer must see, one indented line each."""
+    return [f"  review: {note.message}" for note in result.review]
 
 
 def _first_line(text: str) -> str:
@@ -77,7 +87,10 @@ def _short_detail(result: UpdateResult) -> str:
 
 
 def details(results: Sequence[UpdateResult]) -> list[str]:
-    """Longer messages worth reading in full: refusals, failures, conflicts per file."""
+    """Longer messages worth reading in full: refusals, failures, conflicts per file.
+
+    After them, the changes a reviewer must see (permissions, controls, criteria, retention).
+    """
     out: list[str] = []
     for r in results:
         if r.status in {"current", "behind"}:
@@ -85,6 +98,7 @@ def details(results: Sequence[UpdateResult]) -> list[str]:
         out.append(f"{display_path(r.path)}: {r.status}")
         out.extend(f"  {line}" for line in r.message.splitlines())
         out.extend(f"  conflict: {name}" for name in r.conflicts)
+        out.extend(review_lines(r))
     return out
 
 

@@ -39,8 +39,9 @@ _LEGACY_COLUMNS = {
         ("audit_anchor", "seq", "INTEGER NOT NULL DEFAULT 0"),
     ),
     "pipeline": (("audit_anchor", "seq", "INTEGER NOT NULL DEFAULT 0"),),
-}[project.kind()]
-"""Columns that SQLite files made before versioned migrations may lack (per kind of project)."""
+}.get(project.kind(), ())
+"""Columns that SQLite files made before versioned migrations may lack (per kind of project;
+kinds born with versioned migrations, such as assistants and agents, have none)."""
 AUDIT_TABLES = ("audit_log", "audit_anchor")
 APP_PRIVILEGES: Mapping[str, tuple[str, ...]] = {
     "service": {
@@ -58,9 +59,10 @@ APP_PRIVILEGES: Mapping[str, tuple[str, ...]] = {
         "audit_anchor": ("SELECT",),
         MIGRATIONS_TABLE: ("SELECT",),
     },
-}[project.kind()]
+}.get(project.kind(), {"audit_log": ("SELECT", "INSERT"), "audit_anchor": ("SELECT",)})
 """What the application's own role may do, table by table (PostgreSQL): decisions change
-state (UPDATE, never DELETE); audit records are only ever added; the anchor only read."""
+state (UPDATE, never DELETE); audit records are only ever added; the anchor only read.
+A kind not listed gets the audit tables' grants only until it lists its own tables."""
 APP_ROLE_ENV = project.env_prefix() + "DATABASE_APP_ROLE"
 """The application role ``migrate`` grants when ``--app-role`` is not given (deploy/ sets it)."""
 _ROLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")

@@ -72,7 +72,7 @@ def allowed(role: str, permission: str) -> bool:
 
 def roles_with(permission: str) -> tuple[str, ...]:
     """Return the roles holding ``permission``, in the order of spec.yaml (admin last)."""
-    return tuple(role for role in project()["permissions"] if allowed(role, permission))
+    return tuple(role for role in (*roles(), admin_role()) if allowed(role, permission))
 
 
 def has_feature(feature: str) -> bool:

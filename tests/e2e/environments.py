@@ -9,15 +9,20 @@ fresh environment costs a couple of seconds instead of a full download and insta
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from generator.render import render_project
+from tests.shared import key_of, made_once
 
 UV = Path(sys.executable).with_name("uv")
 UV_CACHE = Path(os.environ.get("UV_CACHE_DIR") or Path(sys.prefix) / "uv-cache")
@@ -127,22 +132,110 @@ def render_and_install(
 ) -> RepoEnv:
     """Render ``spec`` (with git, as a user would) and install it into a fresh environment.
 
-    A spec with blocking findings is rendered as a draft (``new --draft``): its suite must
-    pass all the same; only its CI's readiness job fails.
+    Made once per test run and shared by every worker (``tests/shared.py``): the same spec
+    with the same extras gives the same repository and environment. A spec with blocking
+    findings is rendered as a draft (``new --draft``): its suite must pass all the same;
+    only its CI's readiness job fails.
     """
-    base = tmp_path_factory.mktemp(name or spec.stem)
-    repo = base / (name or spec.stem)
-    with pytest.MonkeyPatch.context() as patch:
-        home = base / "render-home"
-        home.mkdir()
-        (home / ".gitconfig").write_text("[user]\n\tname = E2E\n\temail = e2e@example.com\n")
-        patch.setenv("HOME", str(home))
-        patch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-        patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        render_project(spec, repo, draft=True)
-    return install_repo(repo, base, extras)
+    repo_name = name or spec.stem
+
+    def build(base: Path) -> None:
+        with pytest.MonkeyPatch.context() as patch:
+            home = base / "render-home"
+            home.mkdir()
+            (home / ".gitconfig").write_text("[user]\n\tname = E2E\n\temail = e2e@example.com\n")
+            patch.setenv("HOME", str(home))
+            patch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+            patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+            render_project(spec, base / repo_name, draft=True)
+        install_repo(base / repo_name, base, extras)
+
+    base = made_once(tmp_path_factory, repo_name, key_of(spec, repo_name, extras), build)
+    return RepoEnv(repo=base / repo_name, root=base / "venv", home=base / "home", extras=extras)
 
 
 def check_jsonschema() -> str:
     """Return the check-jsonschema executable installed beside this test run's Python."""
     return str(Path(sys.executable).parent / "check-jsonschema")
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """One run of a rendered repository's whole suite, as its CI's evidence job runs it."""
+
+    repo: Path
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def junit(self) -> Path:
+        """The JUnit report the run wrote into the repository."""
+        return self.repo / "junit.xml"
+
+    def outcomes(self) -> dict[tuple[str, str], str]:
+        """Each test case's outcome by (classname, name): passed, failed, error or skipped."""
+        found: dict[tuple[str, str], str] = {}
+        for case in ET.parse(self.junit).getroot().iter("testcase"):
+            outcome = "passed"
+            for kind in ("failure", "error", "skipped"):
+                if case.find(kind) is not None:
+                    outcome = {"failure": "failed"}.get(kind, kind)
+            found[case.get("classname", ""), case.get("name", "")] = outcome
+        return found
+
+
+SUITE_STEP = "suite"
+"""The id of the CI evidence job's step that runs the whole suite with its reports."""
+
+
+def ci_step(repo: Path, step: str) -> str:
+    """The ``run:`` command of the repository's CI ``evidence`` job step ``step``."""
+    workflow = yaml.safe_load((repo / ".github" / "workflows" / "ci.yml").read_text("utf-8"))
+    commands = {s["id"]: s["run"] for s in workflow["jobs"]["evidence"]["steps"] if "id" in s}
+    return str(commands[step])
+
+
+def run_ci_step(
+    installed: RepoEnv, repo: Path, step: str, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run one step of the CI evidence job in ``repo`` as GitHub would (bash -eo pipefail)."""
+    env = {**installed.env(), **(extra_env or {})}
+    env.pop("NEW_AI_PROJECT_EVIDENCE_KEY", None)
+    env.pop("TEST_DATABASE_URL", None)  # the suite starts its own throwaway PostgreSQL
+    shell = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", ci_step(repo, step)]
+    return subprocess.run(
+        shell, cwd=repo, env=env, capture_output=True, text=True, timeout=1800, check=False
+    )
+
+
+def suite_run(installed: RepoEnv, factory: pytest.TempPathFactory) -> SuiteRun:
+    """The repository's whole suite (every layer, JUnit and traceability reports), run once.
+
+    It runs the CI evidence job's suite step in the repository, once per test run whichever
+    worker asks first; every test that checks the suite's results reads this one run.
+    """
+
+    def build(folder: Path) -> None:
+        done = run_ci_step(installed, installed.repo, SUITE_STEP)
+        result = {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
+        (folder / "result.json").write_text(json.dumps(result), encoding="utf-8")
+
+    key = key_of(str(installed.repo), installed.extras)
+    folder = made_once(factory, f"suite-{installed.repo.name}", key, build)
+    result = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+    return SuiteRun(repo=installed.repo, **result)
+
+
+def repo_group(spec: Path) -> pytest.MarkDecorator:
+    """The pytest-xdist group of every test of the repository rendered from ``spec``.
+
+    ``--dist loadgroup`` sends a group's tests to one worker: the one that renders and
+    installs the repository (``made_once``), so the other worker never waits for it.
+    """
+    return pytest.mark.xdist_group(f"repo-{spec.stem}")
+
+
+def spec_params(specs: list[Path]) -> list[Any]:
+    """Parameters for tests over rendered specs, each in its repository's xdist group."""
+    return [pytest.param(spec, id=spec.stem, marks=repo_group(spec)) for spec in specs]

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,18 @@ import pytest
 import yaml
 
 from tests.conftest import SPECS
-from tests.e2e.environments import RepoEnv, check_jsonschema, render_and_install
+from tests.e2e.environments import (
+    SUITE_STEP,
+    RepoEnv,
+    check_jsonschema,
+    repo_group,
+    run_ci_step,
+    suite_run,
+)
 from tests.tools import require_tool
 
-pytestmark = pytest.mark.e2e
+SPEC = SPECS / "claims-triage.yaml"
+pytestmark = [pytest.mark.e2e, repo_group(SPEC)]
 
 CLI = Path(sys.executable).with_name("new-ai-project")
 """This project's console script, installed beside the test run's Python."""
@@ -62,29 +71,13 @@ class CiRun:
         return data
 
 
-def ci_commands(repo: Path) -> dict[str, str]:
-    """The ``run:`` commands of the repo's CI ``evidence`` job, by step id."""
-    workflow = yaml.safe_load((repo / ".github" / "workflows" / "ci.yml").read_text("utf-8"))
-    return {s["id"]: s["run"] for s in workflow["jobs"]["evidence"]["steps"] if "id" in s}
-
-
-def run_evidence_job(installed: RepoEnv, repo: Path, runner_temp: Path) -> CiRun:
-    """Run the job's suite step, then its pack step with RUNNER_TEMP holding our tool."""
-    commands = ci_commands(repo)
+def run_pack_step(installed: RepoEnv, repo: Path, runner_temp: Path) -> CiRun:
+    """Run the job's pack step with RUNNER_TEMP holding our tool (the suite step ran before)."""
     tool = runner_temp / "new-ai-project" / "bin"
     tool.mkdir(parents=True, exist_ok=True)
     if not (tool / "new-ai-project").exists():
         (tool / "new-ai-project").symlink_to(CLI)
-    env = {**installed.env(), "RUNNER_TEMP": str(runner_temp)}
-    env.pop("NEW_AI_PROJECT_EVIDENCE_KEY", None)
-    shell = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"]
-    suite = subprocess.run(
-        [*shell, commands["suite"]], cwd=repo, env=env, capture_output=True, text=True, check=False
-    )
-    assert suite.returncode == 0, suite.stdout[-4000:] + suite.stderr[-2000:]
-    done = subprocess.run(
-        [*shell, commands["pack"]], cwd=repo, env=env, capture_output=True, text=True, check=False
-    )
+    done = run_ci_step(installed, repo, "pack", {"RUNNER_TEMP": str(runner_temp)})
     return CiRun(repo=repo, pack=repo / "evidence-pack", done=done)
 
 
@@ -101,15 +94,20 @@ def implement_acceptance_tests(repo: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> RepoEnv:
+def installed(installed_repo: Callable[[Path], RepoEnv]) -> RepoEnv:
     """claims-triage rendered (with git) and installed from its constraints."""
-    return render_and_install(SPECS / "claims-triage.yaml", tmp_path_factory)
+    return installed_repo(SPEC)
 
 
 @pytest.fixture(scope="module")
 def pending(installed: RepoEnv, tmp_path_factory: pytest.TempPathFactory) -> CiRun:
-    """The evidence job on the repo as rendered: every criterion pending."""
-    return run_evidence_job(installed, installed.repo, tmp_path_factory.mktemp("runner"))
+    """The evidence job on the repo as rendered: every criterion pending.
+
+    Its suite step is the one run of this repository's suite that every test shares.
+    """
+    suite = suite_run(installed, tmp_path_factory)
+    assert suite.returncode == 0, suite.stdout[-4000:] + suite.stderr[-2000:]
+    return run_pack_step(installed, installed.repo, tmp_path_factory.mktemp("runner"))
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +116,9 @@ def implemented(installed: RepoEnv, tmp_path_factory: pytest.TempPathFactory) ->
     copy = tmp_path_factory.mktemp("implemented") / installed.repo.name
     shutil.copytree(installed.repo, copy, symlinks=True, ignore=shutil.ignore_patterns(*REPORTS))
     implement_acceptance_tests(copy)
-    return run_evidence_job(installed, copy, tmp_path_factory.mktemp("runner"))
+    suite = run_ci_step(installed, copy, SUITE_STEP)
+    assert suite.returncode == 0, suite.stdout[-4000:] + suite.stderr[-2000:]
+    return run_pack_step(installed, copy, tmp_path_factory.mktemp("runner"))
 
 
 def test_strict_fails_while_criteria_are_pending(pending: CiRun) -> None:

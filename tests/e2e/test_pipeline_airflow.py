@@ -22,11 +22,10 @@ import pytest
 
 from scripts.demo_pipeline import Pipeline, approve_candidate, candidate_of
 from tests.conftest import SPECS
-from tests.e2e.environments import RepoEnv
-
-pytestmark = pytest.mark.e2e
+from tests.e2e.environments import RepoEnv, repo_group
 
 SPEC = SPECS / "trial-safety-signals.yaml"
+pytestmark = [pytest.mark.e2e, repo_group(SPEC)]
 SCRIPT = """
 import json, sys
 from airflow.models import DagBag

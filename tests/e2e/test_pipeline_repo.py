@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import pytest
 
 from scripts.demo_pipeline import Pipeline, demonstrate
 from tests.conftest import FIXTURES, SPECS
-from tests.e2e.environments import RepoEnv, check_jsonschema
+from tests.e2e.environments import RepoEnv, check_jsonschema, spec_params, suite_run
 from tests.tools import find_postgres_bindir, require_postgres
 
 pytestmark = pytest.mark.e2e
@@ -33,37 +32,40 @@ SPEC_FILES = [
 ]
 
 
-@pytest.fixture(scope="module", params=SPEC_FILES, ids=[p.stem for p in SPEC_FILES])
+@pytest.fixture(scope="module", params=spec_params(SPEC_FILES))
 def repo(request: pytest.FixtureRequest, installed_pipeline: Callable[[Path], RepoEnv]) -> RepoEnv:
     """Render one pipeline and install it (and Airflow) into a fresh environment."""
     spec: Path = request.param
     return installed_pipeline(spec)
 
 
-def test_its_own_test_suite_passes(repo: RepoEnv) -> None:
+def test_its_own_test_suite_passes(repo: RepoEnv, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Every layer passes, the DAG's tests ran, and the traceability report lists each criterion.
 
     The audit chain's tests ran on PostgreSQL as well (as root, the suite's throwaway cluster
     runs as the ``postgres`` user): none of them may be skipped.
     """
-    report = repo.repo / "junit.xml"
-    out = repo.ok(["pytest", "-q", "-p", "no:cacheprovider", "-rs", f"--junitxml={report}"])
-    assert "acceptance traceability" in out
-    assert "test_dag.py" not in out  # -rs would list a skipped DAG test
+    run = suite_run(repo, tmp_path_factory)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "acceptance traceability" in run.stdout
+    outcome = run.outcomes()
+    dag = [result for (cls, _), result in outcome.items() if cls.endswith("test_dag")]
+    assert dag and set(dag) == {"passed"}, dag  # Airflow is installed: no DAG test may skip
     if find_postgres_bindir() is None:
         require_postgres()  # the rest needs PostgreSQL: fails under CI, skips elsewhere
-    cases = list(ET.parse(report).getroot().iter("testcase"))
-    ran = {(c.get("classname"), c.get("name")): c.find("skipped") is None for c in cases}
-    on_postgres = [key for key in ran if re.search(r"\[[^\]]*postgresql", key[1] or "")]
+    on_postgres = [key for key in outcome if re.search(r"\[[^\]]*postgresql", key[1])]
     assert len(on_postgres) > 20, "the integration tests run on PostgreSQL too"
     skipped_there_only = [
         name
         for cls, name in on_postgres
-        if not ran[cls, name] and ran.get((cls, (name or "").replace("postgresql", "sqlite")))
+        if outcome[cls, name] == "skipped"
+        and outcome.get((cls, name.replace("postgresql", "sqlite"))) == "passed"
     ]  # a test the spec makes pointless (no role may contest...) skips on both backends
     assert skipped_there_only == []
     commands = "tests.e2e.test_cli"
-    assert ran[commands, "test_on_postgresql_a_migrated_run_verifies_with_the_audit_script"]
+    assert outcome[
+        commands, "test_on_postgresql_a_migrated_run_verifies_with_the_audit_script"
+    ] == ("passed")
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from packaging.markers import Marker
 
 from tests.conftest import PROPERTY_SEED
-from tests.e2e.environments import UV, RepoEnv, render_and_install
+from tests.e2e.environments import UV, RepoEnv, render_and_install, suite_run
 from tests.strategies import valid_specs
 from tests.tools import require_tool
 
@@ -27,6 +27,13 @@ pytestmark = pytest.mark.e2e
 
 PER_KIND = int(os.environ.get("NEW_AI_PROJECT_E2E_SPECS", "2"))
 CASES = [(kind, index) for kind in ("service", "pipeline") for index in range(PER_KIND)]
+CASE_PARAMS = [
+    pytest.param(
+        (kind, index), id=f"{kind}-{index}", marks=pytest.mark.xdist_group(f"drawn-{kind}-{index}")
+    )
+    for kind, index in CASES
+]
+"""One xdist group per drawn spec: its tests run on the worker that installs it."""
 
 
 @cache
@@ -49,7 +56,7 @@ def drawn_specs(kind: str) -> list[dict[str, Any]]:
     return drawn
 
 
-@pytest.fixture(scope="module", params=CASES, ids=[f"{kind}-{n}" for kind, n in CASES])
+@pytest.fixture(scope="module", params=CASE_PARAMS)
 def installed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> RepoEnv:
     """Render one drawn spec and install it into a fresh environment from its constraints."""
     kind, index = request.param
@@ -61,20 +68,25 @@ def installed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     return render_and_install(spec, tmp_path_factory, name=specs[index]["name"])
 
 
-def test_the_generated_suite_passes(installed: RepoEnv) -> None:
+def test_the_generated_suite_passes(
+    installed: RepoEnv, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Every layer of the repository's own suite passes (seed in the header replays it)."""
-    installed.ok([installed.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rN"])
+    run = suite_run(installed, tmp_path_factory)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
 
 
-def test_the_deploy_tests_run_without_skipping(installed: RepoEnv) -> None:
-    """The repository's own manifest tests find kubectl, kubernetes-validate and promtool."""
+def test_the_deploy_tests_run_without_skipping(
+    installed: RepoEnv, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The repository's own manifest tests found kubectl, kubernetes-validate and promtool."""
     for name in ("kubectl", "promtool"):
         require_tool(name)
-    deploy_tests = "tests/integration/test_deploy.py"
-    out = installed.ok(
-        [installed.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", deploy_tests]
-    )
-    assert " passed" in out and "skipped" not in out, out
+    outcome = suite_run(installed, tmp_path_factory).outcomes()
+    deploy = {
+        name: result for (cls, name), result in outcome.items() if cls.endswith("test_deploy")
+    }
+    assert deploy and set(deploy.values()) == {"passed"}, deploy
 
 
 @pytest.mark.parametrize(

@@ -27,12 +27,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import SPECS
-from tests.e2e.environments import RepoEnv
+from tests.e2e.environments import RepoEnv, repo_group
 from tests.tools import require_postgres
 
-pytestmark = pytest.mark.e2e
-
 SPEC = SPECS / "claims-triage.yaml"
+pytestmark = [pytest.mark.e2e, repo_group(SPEC)]
 DECISIONS = 300
 CONNECTIONS = 12
 _DATABASE = """

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import shutil
 import sys
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 import yaml
 
 from tests.conftest import FIXTURES, SPECS
-from tests.e2e.environments import RepoEnv
+from tests.e2e.environments import RepoEnv, spec_params, suite_run
 from tests.tools import find_postgres_bindir, require_postgres
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +26,7 @@ SPEC_FILES = [SPECS / "claims-triage.yaml", FIXTURES / "hostile-service.yaml"]
 LAYERS = {"unit", "integration", "e2e", "acceptance"}
 
 
-@pytest.fixture(scope="module", params=SPEC_FILES, ids=[p.stem for p in SPEC_FILES])
+@pytest.fixture(scope="module", params=spec_params(SPEC_FILES))
 def installed(request: pytest.FixtureRequest, installed_repo: Callable[[Path], RepoEnv]) -> RepoEnv:
     """Render one spec and install it into a fresh environment from its constraints."""
     spec: Path = request.param
@@ -39,36 +38,31 @@ def _criteria(repo: Path) -> list[str]:
     return [str(c["id"]) for c in spec["acceptance_criteria"]]
 
 
-def test_generated_test_suite_passes(installed: RepoEnv) -> None:
+def test_generated_test_suite_passes(
+    installed: RepoEnv, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """The repo's pytest passes, runs all four layers and traces every criterion.
 
     Its integration and e2e tests also run on PostgreSQL, on a throwaway cluster the suite
     starts itself (as root, as the ``postgres`` user): none of them may be skipped.
     """
-    repo = installed.repo
-    report = repo / "junit.xml"
-    done = installed.run(
-        [installed.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"]
-    )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    cases = list(ET.parse(report).getroot().iter("testcase"))
-    classes = {case.get("classname", "") for case in cases}
+    run = suite_run(installed, tmp_path_factory)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    outcome = run.outcomes()
+    classes = {cls for cls, _ in outcome}
     assert {c.split(".")[1] for c in classes if c.startswith("tests.")} >= LAYERS
-    summary = done.stdout.split("acceptance traceability (spec.yaml)", 1)[1]
-    for criterion in _criteria(repo):
+    summary = run.stdout.split("acceptance traceability (spec.yaml)", 1)[1]
+    for criterion in _criteria(installed.repo):
         assert any(line.startswith(f"{criterion} ") for line in summary.splitlines()), criterion
     if find_postgres_bindir() is None:
         require_postgres()  # the rest needs PostgreSQL: fails under CI, skips elsewhere
-    outcome = {
-        (c.get("classname"), c.get("name")): c.find("skipped") is None for c in cases
-    }  # True: ran (passed, as the suite passed)
-    on_postgres = [key for key in outcome if re.search(r"\[[^\]]*postgresql", key[1] or "")]
+    on_postgres = [key for key in outcome if re.search(r"\[[^\]]*postgresql", key[1])]
     assert len(on_postgres) > 50, "the integration and e2e tests run on PostgreSQL too"
     skipped_there_only = [
         name
         for cls, name in on_postgres
-        if not outcome[cls, name]
-        and outcome.get((cls, (name or "").replace("postgresql", "sqlite")))
+        if outcome[cls, name] == "skipped"
+        and outcome.get((cls, name.replace("postgresql", "sqlite"))) == "passed"
     ]  # a test the spec makes pointless (no personal input...) skips on both backends
     assert skipped_there_only == []
 

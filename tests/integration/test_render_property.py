@@ -22,6 +22,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, note, seed, settings
 
@@ -62,17 +63,34 @@ def _parses(repo: Path) -> None:
             tomllib.loads(text)
 
 
-@seed(PROPERTY_SEED)
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(valid_specs())
-def test_every_valid_spec_renders_a_repository_its_tools_accept(data: dict[str, Any]) -> None:
-    """Render exits 0; code compiles; data files parse; ruff and promtool accept the result."""
+SHARDS = max(1, min(EXAMPLES, 10))
+"""The examples run as this many tests, so the workers of a parallel run share them."""
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_every_valid_spec_renders_a_repository_its_tools_accept(shard: int) -> None:
+    """Render exits 0; code compiles; data files parse; ruff and promtool accept the result.
+
+    Each shard draws its share of the examples from the run's seed plus its number, and
+    shrinks a failing one as Hypothesis does (the blob it prints replays it).
+    """
+
+    @seed(PROPERTY_SEED + shard)
+    @settings(
+        max_examples=EXAMPLES // SHARDS + (shard < EXAMPLES % SHARDS),
+        deadline=None,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(valid_specs())
+    def renders(data: dict[str, Any]) -> None:
+        _render_and_check(data)
+
+    renders()
+
+
+def _render_and_check(data: dict[str, Any]) -> None:
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     note(f"spec.yaml:\n{text}")
     with tempfile.TemporaryDirectory() as scratch:

@@ -120,6 +120,21 @@ def test_conflicts_are_listed_in_the_result(project: Path, template: Path) -> No
     assert (result.status, result.conflicts) == ("conflicts", (README,))
 
 
+def test_update_fails_loudly_when_copier_reads_answers_otherwise(
+    project: Path, template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Copier whose recorded answers are not a cached property fails the update, naming it."""
+    from copier._subproject import Subproject
+
+    release_v2(template)
+    before = snapshot(project)
+    monkeypatch.setattr(Subproject, "last_answers", property(lambda _self: {}))
+    result = update_project(project)
+    assert result.status == "failed"
+    assert "Subproject.last_answers" in result.message and "Copier 9" in result.message
+    assert snapshot(project) == before
+
+
 def test_untracked_file_refuses_and_touches_nothing(project: Path, template: Path) -> None:
     """A dirty tree (an untracked file) is refused with a clear message; nothing changes."""
     release_v2(template)

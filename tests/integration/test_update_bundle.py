@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from generator.errors import BundleError
 from generator.render import sources as templates
-from generator.render.bundle import BundleError, build_bundle
+from generator.render.bundle import build_bundle
 from generator.update import update_project
 from tests.conftest import ROOT
 from tests.integration.update_support import (

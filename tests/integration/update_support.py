@@ -5,7 +5,12 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+import warnings
+from functools import cache
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from tests.conftest import ROOT, SPECS
 
@@ -118,3 +123,82 @@ def snapshot(project: Path) -> dict[str, str]:
     hashes["<git status>"] = git(project, "status", "--porcelain", "--untracked-files=all")
     hashes["<HEAD>"] = git(project, "rev-parse", "HEAD")
     return hashes
+
+
+@cache
+def _template_dir() -> Path:
+    from generator.render.sources import shipped_template_dir
+
+    return shipped_template_dir()
+
+
+def render_context(dest: Path, kind: str, context: dict[str, Any]) -> Path:
+    """Render the working tree's templates with exactly ``context`` (no git, no answers read).
+
+    Copier receives the data as given, so a test can render the same context in different
+    key orders and compare what comes out.
+    """
+    import copier
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Copier warns about a template without git tags
+        copier.run_copy(
+            str(_template_dir()),
+            str(dest),
+            data={"kind": kind, "project": context},
+            defaults=True,
+            overwrite=True,
+            quiet=True,
+        )
+    return dest
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (outside .git) by its relative path, with its bytes."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+def interview_spec(target: Path, kind: str = "service") -> Path:
+    """Write a spec through the interview, as a new user would answer it, for ``kind``."""
+    from tests.unit.interview_keys import DOWN, ENTER, drive, happy_keys, line
+
+    kind_key = DOWN + ENTER if kind == "pipeline" else ENTER  # the kind's menu: service first
+    about = [line("Claims triage assistant"), kind_key, ENTER, line("Routes claims to adjusters.")]
+    run = drive(happy_keys(about=about), target)
+    assert run.error is None and run.path is not None, run.output[-2000:]
+    assert load_kind(run.path) == kind, run.output[-2000:]
+    return run.path
+
+
+def load_kind(path: Path) -> str:
+    """The ``kind`` a spec file names."""
+    return str(yaml.safe_load(path.read_text(encoding="utf-8"))["kind"])
+
+
+def conflict_markers(project: Path) -> list[str]:
+    """Files (outside .git) holding a line that starts a merge conflict's side."""
+    marked = []
+    for path, data in tree(project).items():
+        lines = data.decode("utf-8", errors="replace").splitlines()
+        if any(line.startswith(("<<<<<<< ", ">>>>>>> ")) for line in lines):
+            marked.append(path)
+    return marked
+
+
+def assert_cleanly_updated(project: Path) -> None:
+    """No conflict marker, no ``.rej`` file and no unmerged index entry in ``project``."""
+    assert conflict_markers(project) == []
+    assert [p for p in tree(project) if p.endswith(".rej")] == []
+    assert git(project, "ls-files", "--unmerged") == ""
+
+
+def add_regime(project: Path, regime: str) -> None:
+    """Add ``regime`` to ``regulatory.regimes`` of the project's spec.yaml, keeping the rest."""
+    path = project / "spec.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["regulatory"]["regimes"].append(regime)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")

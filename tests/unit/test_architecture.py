@@ -1,4 +1,4 @@
-"""The package's rooms: subsystems as subpackages, private modules kept inside, no cycles.
+"""The package's rooms: subsystems reached through their front door, one error family, no cycles.
 
 Imports are read from the source (every ``import`` statement, those inside functions too),
 so a cycle hidden behind a function-level import is still a cycle here.
@@ -82,3 +82,99 @@ def test_private_modules_are_used_only_inside_their_subsystem() -> None:
             if private and name != owner and not name.startswith(owner + "."):
                 leaks.append(f"{name} imports {target}")
     assert leaks == []
+
+
+def _subsystem(name: str) -> str | None:
+    parts = name.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in SUBSYSTEMS else None
+
+
+def _public(package: str) -> set[str]:
+    """The names a subsystem's ``__init__`` lists in ``__all__``."""
+    tree = ast.parse(modules()[package].read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            return set(ast.literal_eval(node.value))
+    return set()
+
+
+def side_doors(name: str) -> list[str]:
+    """Modules of other subsystems that ``name`` imports other than through their front door.
+
+    ``from generator.update import report`` goes through the front door when ``report`` is
+    in ``generator.update.__all__``; ``from generator.update.report import x`` does not.
+    """
+    found = []
+    for node in ast.walk(ast.parse(modules()[name].read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            owner = _subsystem(node.module)
+            if owner is not None and node.module == f"generator.{owner}":
+                public = _public(node.module)
+                targets = [
+                    f"{node.module}.{alias.name}"
+                    for alias in node.names
+                    if alias.name not in public
+                ]
+            else:
+                targets = [node.module]
+        else:
+            continue
+        for target in targets:
+            owner = _subsystem(target)
+            if owner is not None and _subsystem(name) != owner and target != f"generator.{owner}":
+                found.append(f"{name} imports {target}")
+    return found
+
+
+def test_subsystems_are_reached_only_through_their_init() -> None:
+    """From outside, a subsystem is imported through ``__init__`` and its ``__all__`` only."""
+    assert [door for name in modules() for door in side_doors(name)] == []
+
+
+def _error_classes(path: Path, family: set[str]) -> list[str]:
+    """Classes defined in ``path`` that derive from a member of the error family."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        and any(ast.unparse(base).rsplit(".", 1)[-1] in family for base in node.bases)
+    ]
+
+
+def test_the_generator_error_family_lives_in_errors_py() -> None:
+    """Every GeneratorError subclass is defined in ``generator/errors.py``, and listed there."""
+    import generator.errors
+
+    family = {
+        cls.__name__
+        for cls in vars(generator.errors).values()
+        if isinstance(cls, type) and issubclass(cls, generator.errors.GeneratorError)
+    }
+    elsewhere = {
+        f"{name}.{cls}"
+        for name, path in modules().items()
+        if name != "generator.errors"
+        for cls in _error_classes(path, family)
+    }
+    assert (elsewhere, sorted(family)) == (set(), sorted(generator.errors.__all__))
+
+
+def test_errors_py_needs_nothing_but_the_standard_library() -> None:
+    """The build hook imports errors.py (through the bundle) before dependencies exist."""
+    tree = ast.parse((PACKAGE / "errors.py").read_text(encoding="utf-8"))
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {
+        str(node.module).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+    }
+    assert imported <= {"__future__"}

@@ -12,10 +12,10 @@ from generator.catalog import (
     CATALOG_PATH,
     REGIME_IDS,
     Catalog,
-    CatalogError,
     load_catalog,
     minimum_retention,
 )
+from generator.errors import CatalogError
 
 
 @pytest.fixture

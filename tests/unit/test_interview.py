@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.interview import InterviewInterrupted, InterviewStopped
+from generator.errors import InterviewInterrupted, InterviewStopped
 from generator.interview._draft import Draft, draft_path
-from generator.interview._special import suggest_name
-from generator.spec import load_spec
+from generator.spec import Answers, load_spec, suggest_name
 from generator.spec.writer import dump_spec
 from tests.conftest import SPECS
 from tests.unit.interview_keys import (
@@ -314,7 +313,7 @@ def test_target_folder_is_refused(tmp_path: Path) -> None:
 )
 def test_suggest_name_makes_a_slug_of_the_title(title: str, name: str | None) -> None:
     """The name offered by default is a valid slug made from the title, or nothing."""
-    assert suggest_name(title) == name
+    assert suggest_name(Answers({}, {"title": title})) == name
 
 
 # --- suggestions: typing replaces them -------------------------------------------------

@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
-from pydantic import BaseModel
 
 from generator.errors import UsageError
 from generator.interview import prompts
-from generator.interview.prompts import QUESTIONS, Option, Question, ask
-from generator.spec import ProjectSpec
-from generator.spec.writer import model_of
+from generator.interview._fields import more_question, question_for
+from generator.interview.prompts import Option, Question, ask
+from generator.spec import Answers, ProjectSpec, find
 from tests.unit.interview_keys import (
     BACKSPACE,
     CTRL_C,
@@ -28,18 +27,12 @@ from tests.unit.interview_keys import (
     line,
 )
 
-NOT_FIELDS = {"more", "no_regimes"}
 
-
-def _field_exists(key: str) -> bool:
-    model: type[BaseModel] | None = ProjectSpec
-    for part in key.split("."):
-        if part == "*" or part in NOT_FIELDS:
-            continue
-        if model is None or part not in model.model_fields:
-            return False
-        model = model_of(model.model_fields[part].annotation)
-    return True
+def question(key: str) -> Question:
+    """The interview's question for the field at ``key`` (or the one offering another entry)."""
+    spot = find(key.removesuffix(".more"), ProjectSpec)
+    assert spot is not None, key
+    return more_question(spot) if key.endswith(".more") else question_for(spot, Answers({}, {}))
 
 
 @pytest.fixture
@@ -56,31 +49,19 @@ def _ask(keys: list[str], screen: io.StringIO, question: Question, **kwargs: Any
             return ask(question, **kwargs)
 
 
-@pytest.mark.parametrize("key", sorted(QUESTIONS))
-def test_every_question_answers_a_spec_field(key: str) -> None:
-    """Each question is keyed by a field that exists in the spec model."""
-    assert _field_exists(key)
-
-
-@pytest.mark.parametrize("key", sorted(QUESTIONS))
-def test_every_question_has_a_message_ending_well(key: str) -> None:
-    """Questions read as questions or prompts, never as bare field names."""
-    assert QUESTIONS[key].message[-1] in "?)"
-
-
 def test_number_answer_is_read_as_a_number(screen: io.StringIO) -> None:
     """A typed number comes back as a number."""
-    assert _ask([line("0.95")], screen, QUESTIONS["success_metrics.*.target"]) == 0.95
+    assert _ask([line("0.95")], screen, question("success_metrics.*.target")) == 0.95
 
 
 def test_non_number_comes_back_as_text_for_the_check(screen: io.StringIO) -> None:
     """Text typed for a number is returned as text, so the spec's check can refuse it."""
-    assert _ask([line("four")], screen, QUESTIONS["success_metrics.*.target"]) == "four"
+    assert _ask([line("four")], screen, question("success_metrics.*.target")) == "four"
 
 
 def test_empty_optional_answer_is_none(screen: io.StringIO) -> None:
     """Leaving an optional question empty answers None."""
-    assert _ask([ENTER], screen, QUESTIONS["success_metrics.*.baseline"]) is None
+    assert _ask([ENTER], screen, question("success_metrics.*.baseline")) is None
 
 
 def test_refused_answer_shows_the_reason_and_asks_again(screen: io.StringIO) -> None:
@@ -89,14 +70,14 @@ def test_refused_answer_shows_the_reason_and_asks_again(screen: io.StringIO) -> 
     def check(value: Any) -> str | None:
         return None if value == "good" else f"{value!r} is not good"
 
-    answer = _ask([line("bad"), line("good")], screen, QUESTIONS["title"], check=check)
+    answer = _ask([line("bad"), line("good")], screen, question("title"), check=check)
     assert answer == "good"
     assert "✗ 'bad' is not good" in screen.getvalue()
 
 
 def test_select_returns_the_chosen_value(screen: io.StringIO) -> None:
     """A select question returns the value of the option chosen."""
-    assert _ask([DOWN + ENTER], screen, QUESTIONS["kind"]) == "pipeline"
+    assert _ask([DOWN + ENTER], screen, question("kind")) == "pipeline"
 
 
 def test_checkbox_returns_the_checked_values(screen: io.StringIO) -> None:
@@ -105,7 +86,7 @@ def test_checkbox_returns_the_checked_values(screen: io.StringIO) -> None:
     answer = _ask(
         [SPACE + DOWN + DOWN + SPACE + ENTER],
         screen,
-        QUESTIONS["regulatory.regimes"],
+        question("regulatory.regimes"),
         options=options,
     )
     assert answer == ["a", "c"]
@@ -113,18 +94,18 @@ def test_checkbox_returns_the_checked_values(screen: io.StringIO) -> None:
 
 def test_confirm_uses_its_default_on_enter(screen: io.StringIO) -> None:
     """Enter on a yes/no question takes the default."""
-    assert _ask([ENTER], screen, QUESTIONS["users.more"], default=True) is True
+    assert _ask([ENTER], screen, question("users.more"), default=True) is True
 
 
 def test_ctrl_c_raises_keyboard_interrupt(screen: io.StringIO) -> None:
     """Ctrl-C is passed on as KeyboardInterrupt, for the interview to save and stop."""
     with pytest.raises(KeyboardInterrupt):
-        _ask([CTRL_C], screen, QUESTIONS["title"])
+        _ask([CTRL_C], screen, question("title"))
 
 
 def test_run_time_message_replaces_the_question_text(screen: io.StringIO) -> None:
     """A message computed at run time is what the person sees."""
-    _ask([line("x")], screen, QUESTIONS["users.*.description"], message="Who are the auditors?")
+    _ask([line("x")], screen, question("users.*.description"), message="Who are the auditors?")
     assert "Who are the auditors?" in screen.getvalue()
 
 
@@ -140,7 +121,7 @@ def test_require_terminal_refuses_piped_input(monkeypatch: pytest.MonkeyPatch) -
 
 def test_enter_takes_the_suggested_answer(screen: io.StringIO) -> None:
     """An empty answer takes the suggestion, which the echoed answer shows."""
-    answer = _ask([ENTER], screen, QUESTIONS["name"], default="claims-triage")
+    answer = _ask([ENTER], screen, question("name"), default="claims-triage")
     assert (answer, screen.getvalue().rstrip().endswith("claims-triage")) == (
         "claims-triage",
         True,
@@ -158,31 +139,31 @@ def test_typing_replaces_the_suggestion(
     key: str, suggestion: str, typed: str, screen: io.StringIO
 ) -> None:
     """Typed text is the answer: it replaces the suggestion and is never appended to it."""
-    assert _ask([line(typed)], screen, QUESTIONS[key], default=suggestion) == typed
+    assert _ask([line(typed)], screen, question(key), default=suggestion) == typed
 
 
 def test_tab_puts_the_suggestion_in_the_line(screen: io.StringIO) -> None:
     """Tab inserts the suggestion so that it can be edited."""
     answer = _ask(
-        [TAB + BACKSPACE * 6 + line("desk")], screen, QUESTIONS["name"], default="claims-triage"
+        [TAB + BACKSPACE * 6 + line("desk")], screen, question("name"), default="claims-triage"
     )
     assert answer == "claims-desk"
 
 
 def test_a_dash_answers_none_to_an_optional_suggestion(screen: io.StringIO) -> None:
     """For an optional question with a suggestion, "-" answers none."""
-    question = QUESTIONS["operating_boundary.escalation"]
-    assert _ask([line("-")], screen, question, default="oncall@example.com") is None
+    escalation = question("operating_boundary.escalation")
+    assert _ask([line("-")], screen, escalation, default="oncall@example.com") is None
 
 
 def test_a_suggested_number_is_read_as_a_number(screen: io.StringIO) -> None:
     """Enter on a suggested number answers the number."""
-    assert _ask([ENTER], screen, QUESTIONS["regulatory.retention_days"], default=183) == 183
+    assert _ask([ENTER], screen, question("regulatory.retention_days"), default=183) == 183
 
 
 def test_the_hint_says_how_to_take_or_edit_the_suggestion(screen: io.StringIO) -> None:
     """A question with a suggestion says that Enter takes it and Tab edits it."""
-    _ask([ENTER], screen, QUESTIONS["name"], default="claims-triage")
+    _ask([ENTER], screen, question("name"), default="claims-triage")
     assert "Enter takes the grey suggestion, Tab edits it" in screen.getvalue()
 
 
@@ -193,7 +174,7 @@ def test_up_brings_back_a_refused_answer_to_correct(screen: io.StringIO) -> None
         return None if isinstance(value, int) else f'"{value}" is not a number'
 
     keys = [line("4 hours"), UP + BACKSPACE * 6 + ENTER]
-    assert _ask(keys, screen, QUESTIONS["success_metrics.*.target"], check=check) == 4
+    assert _ask(keys, screen, question("success_metrics.*.target"), check=check) == 4
     assert "↑ brings back your answer" in screen.getvalue()
 
 
@@ -203,7 +184,7 @@ def test_checkbox_echoes_the_values_chosen(screen: io.StringIO) -> None:
     _ask(
         [SPACE + DOWN + DOWN + SPACE + ENTER],
         screen,
-        QUESTIONS["regulatory.regimes"],
+        question("regulatory.regimes"),
         options=options,
     )
     assert "→ a, c" in screen.getvalue()
@@ -211,5 +192,5 @@ def test_checkbox_echoes_the_values_chosen(screen: io.StringIO) -> None:
 
 def test_checkbox_with_nothing_chosen_echoes_none(screen: io.StringIO) -> None:
     """An empty multi-select answer is echoed as none."""
-    _ask([ENTER], screen, QUESTIONS["regulatory.data_classes"])
+    _ask([ENTER], screen, question("regulatory.data_classes"))
     assert "→ none" in screen.getvalue()

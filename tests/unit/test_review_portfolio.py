@@ -96,8 +96,8 @@ def test_html_rows_link_to_each_specs_review(files: list[Path]) -> None:
 def test_html_article_opens_on_its_findings(files: list[Path]) -> None:
     """Within each spec's review the findings and questions come before its goal."""
     page = render_portfolio(review_files(files), "html")
-    sections = re.findall(r'<section id="spec-1-([a-z]+)"', page)
-    assert sections[:3] == ["findings", "questions", "goal"]
+    sections = re.findall(r'<section id="spec-1-([a-z_]+)"', page)
+    assert sections[:3] == ["findings", "questions", "about"]
 
 
 def test_html_escapes_spec_text() -> None:

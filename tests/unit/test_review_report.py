@@ -213,18 +213,54 @@ def test_html_is_self_contained() -> None:
 def test_html_opens_on_findings_and_questions_then_the_spec() -> None:
     """The decisions come first: findings, questions, then every section of the spec."""
     page = render_report(review_file(CLAIMS), "html")
-    sections = re.findall(r'<section id="([a-z]+)"', page)
+    sections = re.findall(r'<section id="([a-z_]+)"', page)
     assert sections == [
         "findings",
         "questions",
-        "goal",
-        "users",
-        "metrics",
-        "criteria",
-        "regulatory",
-        "boundary",
+        "about",
+        "business_goal",
         "owners",
+        "users",
+        "success_metrics",
+        "regulatory",
+        "acceptance_criteria",
+        "operating_boundary",
+        "data_dependencies",
+        "inputs",
+        "monitoring",
+        "budget",
     ]
+
+
+def test_markdown_carries_every_section_the_html_has() -> None:
+    """The pull-request review shows the same sections, in the same order, as the page."""
+    report = review_file(CLAIMS)
+    page, text = render_report(report, "html"), render_report(report, "md")
+    titles = re.findall(r'<section id="[a-z_]+">\s*<h2>([^<]+)</h2>', page)
+    assert re.findall(r"^### (.+)$", text, re.MULTILINE) == [
+        "Findings",
+        "Questions to settle before building",
+        *titles[2:],
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "read, review",  # what the adjuster may do
+        "Claims Data team",  # who owns a data dependency
+        "1000000",  # an input's bound
+        "web, phone, broker",  # a category input's values
+        "Monthly budget (USD)",
+        "p95 latency (ms)",
+    ],
+)
+def test_both_formats_show_permissions_inputs_dependencies_and_operations(
+    fmt: str, shown: str
+) -> None:
+    """Users' permissions, typed inputs, data owners, service levels and budget show."""
+    assert shown in render_report(review_file(CLAIMS), fmt)  # type: ignore[arg-type]  # one of the formats
 
 
 def test_html_shows_the_verdict_before_the_findings() -> None:

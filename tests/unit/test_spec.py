@@ -87,6 +87,15 @@ def test_unknown_nested_key_lists_allowed_keys() -> None:
     )
 
 
+@pytest.mark.parametrize("key", ["none", "float", "list[...]", "function-after"])
+def test_unknown_key_named_like_a_pydantic_branch_is_named(key: str) -> None:
+    """An unknown key spelled like pydantic's union branch names is still reported by name."""
+    data = copy.deepcopy(BASE)
+    data[key] = 1
+    assert re.match(r"spec\.yaml:\d+: \S+: unknown key ", only_error(data))
+    assert key in only_error(data)
+
+
 def test_missing_field_says_what_to_give() -> None:
     """A missing required field explains what belongs there."""
     line = only_error(changed("success_metrics.0.target", DELETE))
@@ -307,6 +316,21 @@ def test_enumerations(path: str, value: Any, expected: str) -> None:
     [
         ("title", "Two\nlines", "title: must fit on one line"),
         ("summary", "bell \x07 here", "summary: contains the control character U+0007; remove it"),
+        (
+            "title",
+            "Claims \u202egnitirw",
+            "title: contains the bidirectional control character U+202E",
+        ),
+        (
+            "users.1.description",
+            "isolated \u2066x\u2069",
+            "users.1.description: contains the bidirectional control character U+2066",
+        ),
+        (
+            "acceptance_criteria.0.then",
+            "embedded \u202a",
+            "acceptance_criteria.0.then: contains the bidirectional control character U+202A",
+        ),
         ("summary", "   ", "summary: must not be blank"),
         ("users.0.role", "Adjuster Team", 'users.0.role: "Adjuster Team" is not allowed'),
         ("monitoring.drift_features", ["claim amount"], "monitoring.drift_features.0:"),
@@ -318,6 +342,18 @@ def test_enumerations(path: str, value: Any, expected: str) -> None:
 def test_field_rules(path: str, value: Any, expected: str) -> None:
     """Text, slugs, features and numbers follow their rules, each with a clear message."""
     assert expected in only_error(changed(path, value))
+
+
+@pytest.mark.parametrize("code", [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+def test_every_bidirectional_control_is_refused(code: int) -> None:
+    """Embeddings, overrides and isolates are refused in free text, naming the field."""
+    error = only_error(changed("summary", f"text {chr(code)} more"))
+    assert f"summary: contains the bidirectional control character U+{code:04X}" in error
+
+
+def test_right_to_left_text_and_marks_are_accepted() -> None:
+    """Right-to-left script and direction marks (LRM, RLM, ALM) are ordinary text."""
+    assert errors_of(changed("summary", "مرحبا \u200f עברית \u200e mixed \u061c text")) == []
 
 
 def test_all_errors_are_reported_in_file_order() -> None:

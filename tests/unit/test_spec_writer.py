@@ -38,7 +38,7 @@ HOSTILE = [
     "null",
     "~",
     "2024-01-01",
-    "emoji 😀 and 中文 and \u202e",
+    "emoji 😀 and 中文 and \u200f and مرحبا",
     "tab\tinside",
     "line one\n\nafter a blank line",
     "trailing spaces   \nnext",

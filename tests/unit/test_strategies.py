@@ -1,16 +1,25 @@
-"""The property-based spec strategy draws only valid specs, across the whole space."""
+"""The property-based spec strategy draws only valid specs, and every field of the model."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import yaml
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import HealthCheck, Phase, find, given, seed, settings
 
 from generator.errors import SpecError
 from generator.spec import parse_spec
 from tests.conftest import PROPERTY_SEED
-from tests.strategies import valid_specs
+from tests.strategies import drawn_paths, model_paths, valid_specs
+
+SEARCH = settings(
+    max_examples=400,
+    database=None,
+    deadline=None,
+    phases=[Phase.generate],  # found is enough: no need to shrink what was found
+    suppress_health_check=list(HealthCheck),
+)
 
 
 @seed(PROPERTY_SEED)
@@ -23,3 +32,11 @@ def test_every_drawn_spec_passes_validation(data: dict[str, Any]) -> None:
         parse_spec(text, "drawn.yaml")
     except SpecError as err:  # pragma: no cover - the failure message is the point
         raise AssertionError("\n".join(err.lines)) from err
+
+
+@pytest.mark.filterwarnings("ignore:Generating overly large repr")  # find() shows what it found
+@pytest.mark.parametrize("path", model_paths())
+def test_every_field_of_the_model_is_drawn(path: str) -> None:
+    """Walking the model, each field (nested ones too) is given a value by some drawn spec."""
+    found = find(valid_specs(), lambda spec: path in set(drawn_paths(spec)), settings=SEARCH)
+    assert path in set(drawn_paths(found))

@@ -1,0 +1,1 @@
+"""Benchmarks of this repository (run one with ``python -m benchmarks.<name>``)."""

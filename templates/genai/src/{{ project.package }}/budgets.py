@@ -1,0 +1,217 @@
+"""Budgets before spending: reserve a call's worst case atomically, then settle its real cost.
+
+Three budgets apply to every model call: the request's (``limits.max_usd_per_request``), the
+user's for the day (``limits.max_usd_per_user_per_day``, UTC days) and the month's
+(``budget.monthly_usd``). :meth:`Budgets.reserve` takes the chain's lock (SQLite: the
+``BEGIN IMMEDIATE`` writer; PostgreSQL: a transaction-scoped advisory lock, so replicas take
+turns), checks that what is committed in each scope plus the call's worst case stays within
+its cap, and adds the worst case to all three, in one transaction. Committed money is settled
+spend plus open reservations, so concurrent calls can never together pass a cap. A refusal
+raises :class:`BudgetExceeded` (HTTP 429) after an audit record. :meth:`Budgets.settle`
+replaces the reservation by the real cost; :meth:`Budgets.sweep` settles reservations that a
+crashed process left open at their worst case (money may have been spent).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from .audit import AuditStore, Connection, Database, utc_now
+from .config import Limits
+from .privacy import pseudonymise
+
+LOCK = "genai-budgets"
+EPSILON = 1e-9
+"""Float slack when comparing USD sums (a cap reached exactly is still within it)."""
+SCOPES = ("request", "user-day", "month")
+
+
+class BudgetExceeded(Exception):
+    """A budget would be exceeded by this call's worst case: the call is not made (HTTP 429)."""
+
+    status_code = 429
+
+    def __init__(self, scope: str, limit: float, committed: float, needed: float) -> None:
+        """Say which budget, its cap, what is committed and what the call needed."""
+        self.scope, self.limit, self.committed, self.needed = scope, limit, committed, needed
+        super().__init__(
+            f"the {scope} budget of {limit:.4f} USD would be exceeded: {committed:.4f} USD "
+            f"committed, this call may cost up to {needed:.4f} USD"
+        )
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """Money set aside for one model call until it is settled."""
+
+    reservation_id: str
+    request_id: str
+    model_id: str
+    reserved_usd: float
+    keys: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a call is for: the request, and the person behind it (pseudonymised when stored)."""
+
+    request_id: str
+    actor: str
+    role: str
+
+
+class Budgets:
+    """The budget ledger in the project's database."""
+
+    def __init__(
+        self,
+        db: Database,
+        audit: AuditStore,
+        limits: Limits,
+        monthly_usd: float | None,
+        *,
+        salt: str,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        """Keep the ledger in ``db``; refusals go to ``audit``."""
+        self.db, self.audit, self._clock = db, audit, clock
+        self._salt = salt.encode("utf-8")
+        self.caps: dict[str, float | None] = {
+            "request": limits.max_usd_per_request,
+            "user-day": limits.max_usd_per_user_per_day,
+            "month": monthly_usd,
+        }
+
+    def keys(self, caller: Caller) -> tuple[tuple[str, str], ...]:
+        """The (scope, key) rows a caller's calls count against, now."""
+        now = self._clock().astimezone(UTC)
+        user = pseudonymise(caller.actor, self._salt)
+        return (
+            ("request", caller.request_id),
+            ("user-day", f"{user}:{now:%Y-%m-%d}"),
+            ("month", f"{now:%Y-%m}"),
+        )
+
+    def reserve(self, caller: Caller, model_id: str, worst_usd: float) -> Reservation:
+        """Set ``worst_usd`` aside in every scope, or refuse without spending.
+
+        Raises:
+            BudgetExceeded: a scope's committed money plus ``worst_usd`` passes its cap.
+        """
+        keys = self.keys(caller)
+        refusal: BudgetExceeded | None = None
+        reservation_id = str(uuid.uuid4())
+        with self.db.transaction() as conn:
+            self.db.lock(conn, LOCK)
+            for scope, key in keys:
+                cap = self.caps[scope]
+                committed = self._committed(conn, scope, key)
+                if cap is not None and committed + worst_usd > cap + EPSILON:
+                    refusal = BudgetExceeded(scope, cap, committed, worst_usd)
+                    break
+            if refusal is None:
+                for scope, key in keys:
+                    self._add(conn, scope, key, worst_usd)
+                now = self.db.now()
+                conn.execute(
+                    "INSERT INTO budget_reservations (reservation_id, request_id, user_key, day, "
+                    "month, model_id, reserved_usd, status, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, 'reserved', ?)",
+                    (
+                        reservation_id,
+                        caller.request_id,
+                        keys[1][1].rsplit(":", 1)[0],
+                        keys[1][1].rsplit(":", 1)[1],
+                        keys[2][1],
+                        model_id,
+                        worst_usd,
+                        now,
+                    ),
+                )
+        if refusal is not None:
+            self.audit.record(
+                actor=caller.actor,
+                role=caller.role,
+                action="budget-refused",
+                resource=f"budget/{refusal.scope}",
+                outcome="refused",
+                request_id=caller.request_id,
+                model_version=model_id,
+                subject=caller.actor,
+                details={
+                    "scope": refusal.scope,
+                    "limit_usd": refusal.limit,
+                    "committed_usd": round(refusal.committed, 8),
+                    "needed_usd": round(worst_usd, 8),
+                },
+            )
+            raise refusal
+        return Reservation(reservation_id, caller.request_id, model_id, worst_usd, keys)
+
+    def settle(self, reservation: Reservation, actual_usd: float) -> bool:
+        """Replace the reservation by the real cost; False when it was already settled."""
+        return self._close(reservation.reservation_id, actual_usd, "settled")
+
+    def release(self, reservation: Reservation) -> bool:
+        """Give the whole reservation back (the call was never sent)."""
+        return self._close(reservation.reservation_id, 0.0, "released")
+
+    def sweep(self, older_than: timedelta) -> int:
+        """Settle reservations left open longer than ``older_than`` at their worst case."""
+        cutoff = (self._clock() - older_than).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        with self.db.connect() as conn:
+            rows = conn.execute(
+                "SELECT reservation_id, reserved_usd FROM budget_reservations "
+                "WHERE status = 'reserved' AND created_at < ?",
+                (cutoff,),
+            ).fetchall()
+        return sum(
+            self._close(str(r["reservation_id"]), float(r["reserved_usd"]), "expired") for r in rows
+        )
+
+    def committed(self, scope: str, key: str) -> float:
+        """USD committed (spent plus reserved) in one scope's row."""
+        with self.db.connect() as conn:
+            return self._committed(conn, scope, key)
+
+    def _close(self, reservation_id: str, actual_usd: float, status: str) -> bool:
+        with self.db.transaction() as conn:
+            self.db.lock(conn, LOCK)
+            row = conn.execute(
+                "SELECT * FROM budget_reservations WHERE reservation_id = ? AND status = 'reserved'",
+                (reservation_id,),
+            ).fetchone()
+            if row is None:
+                return False
+            delta = actual_usd - float(row["reserved_usd"])
+            for scope, key in (
+                ("request", str(row["request_id"])),
+                ("user-day", f"{row['user_key']}:{row['day']}"),
+                ("month", str(row["month"])),
+            ):
+                self._add(conn, scope, key, delta)
+            conn.execute(
+                "UPDATE budget_reservations SET status = ?, actual_usd = ?, settled_at = ? "
+                "WHERE reservation_id = ?",
+                (status, actual_usd, self.db.now(), reservation_id),
+            )
+        return True
+
+    @staticmethod
+    def _committed(conn: Connection, scope: str, key: str) -> float:
+        row = conn.execute(
+            "SELECT committed_usd FROM budget_totals WHERE scope = ? AND key = ?", (scope, key)
+        ).fetchone()
+        return 0.0 if row is None else float(row["committed_usd"])
+
+    @staticmethod
+    def _add(conn: Connection, scope: str, key: str, amount: float) -> None:
+        conn.execute(
+            "INSERT INTO budget_totals (scope, key, committed_usd) VALUES (?, ?, ?) "
+            "ON CONFLICT (scope, key) DO UPDATE "
+            "SET committed_usd = budget_totals.committed_usd + excluded.committed_usd",
+            (scope, key, amount),
+        )

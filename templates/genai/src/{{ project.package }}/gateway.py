@@ -1,0 +1,305 @@
+"""The one gateway to models: the spec's fallback chain, per-call timeouts, budgets, costs.
+
+Each model of ``genai.models`` that has a connection in the settings becomes a *link*,
+tried in the spec's order through pydantic-ai's ``FallbackModel``. Every link is metered
+(:class:`MeteredModel`): before the call it reserves the worst case (prompt estimate plus
+``max_output_tokens`` at the link's prices) against the budgets, then calls with its
+timeout (expiry moves on to the next link), then settles the real cost from the token
+counts and records the call (:class:`CallRecord`). A refused budget is not a provider
+failure: nothing further is tried.
+
+No link configured: the deterministic fake model (:mod:`.fake`) stands in for the primary
+and is priced like it, so budgets are exercised offline; production refuses it.
+
+Tracing: pydantic-ai's OpenTelemetry instrumentation, pinned to :data:`INSTRUMENTATION_VERSION`
+(the OpenTelemetry GenAI semantic conventions, status "Development": ``gen_ai.request.model``,
+``gen_ai.usage.input_tokens``, ``gen_ai.usage.output_tokens``, ``execute_tool`` spans), with
+prompt and completion content left out unless ``<PREFIX>TRACE_CONTENT`` is true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import anyio
+from opentelemetry.trace import TracerProvider
+from pydantic_ai.exceptions import ModelTimeoutError
+from pydantic_ai.messages import ModelMessage, ModelResponse
+from pydantic_ai.models import Model, ModelRequestParameters
+from pydantic_ai.models.fallback import FallbackModel
+from pydantic_ai.models.instrumented import InstrumentationSettings
+from pydantic_ai.models.wrapper import WrapperModel
+from pydantic_ai.settings import ModelSettings
+
+from .budgets import BudgetExceeded, Budgets, Caller
+from .config import GenAI, ModelRef, Price
+from .fake import FAKE_MODEL_NAME, assistant_model, load_script, script_model
+from .genai_metrics import GenAIMetrics
+from .pricing import FixedPricer, Pricer
+from .settings import ModelConnection, Settings
+
+INSTRUMENTATION_VERSION: Literal[5] = 5
+"""pydantic-ai's instrumentation format followed (GenAI semantic conventions as it emits them)."""
+FAKE_ID = "fake"
+
+
+@dataclass(frozen=True)
+class Link:
+    """One usable model of the chain."""
+
+    ref: ModelRef
+    model: Model
+    pricer: Pricer
+    timeout_seconds: float
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """What one model call did: for the audit record, never with its content."""
+
+    model_id: str
+    model: str
+    outcome: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass
+class CallScope:
+    """The request a model call belongs to, and the calls made for it so far."""
+
+    caller: Caller
+    before_call: Callable[[], None] | None = None
+    """Checked before each call (a run's kill switch and deadline): raise to stop."""
+    records: list[CallRecord] = field(default_factory=list)
+    primary_id: str = ""
+
+    @property
+    def answered_by(self) -> CallRecord | None:
+        """The last successful call."""
+        return next((r for r in reversed(self.records) if r.outcome == "ok"), None)
+
+    @property
+    def fallback_used(self) -> bool:
+        """Whether a model other than the chain's first answered."""
+        last = self.answered_by
+        return last is not None and last.model_id != self.primary_id
+
+    def totals(self) -> dict[str, Any]:
+        """Token counts and cost summed over the calls (for audit records).
+
+        Token counts sit under ``usage``: a key naming "token" is taken for a secret and
+        redacted by the audit chain.
+        """
+        return {
+            "usage": {
+                "input": sum(r.input_tokens for r in self.records),
+                "output": sum(r.output_tokens for r in self.records),
+            },
+            "cost_usd": round(sum(r.cost_usd for r in self.records), 8),
+            "calls": [f"{r.model_id}:{r.outcome}" for r in self.records],
+        }
+
+
+def estimate_prompt_tokens(messages: list[ModelMessage], per_char: float) -> int:
+    """An over-estimate of a request's prompt tokens from its characters."""
+    size = sum(len(str(part)) for message in messages for part in message.parts)
+    return max(1, int(size * per_char) + 1)
+
+
+class MeteredModel(WrapperModel):
+    """A link wrapped with its budget reservation, timeout, cost and metrics."""
+
+    def __init__(self, link: Link, gateway: Gateway, scope: CallScope) -> None:
+        """Meter ``link``'s calls for ``scope``."""
+        super().__init__(link.model)
+        self.link, self.gateway, self.scope = link, gateway, scope
+
+    async def request(
+        self,
+        messages: list[ModelMessage],
+        model_settings: ModelSettings | None,
+        model_request_parameters: ModelRequestParameters,
+    ) -> ModelResponse:
+        """Reserve, call within the timeout, settle; raise ``ModelTimeoutError`` on expiry."""
+        if self.scope.before_call is not None:
+            self.scope.before_call()
+        gw, link, ref = self.gateway, self.link, self.link.ref
+        max_out = gw.config.limits.max_output_tokens
+        prompt = estimate_prompt_tokens(messages, gw.settings.prompt_tokens_per_char)
+        reservation = None
+        if gw.budgets is not None:
+            try:
+                reservation = gw.budgets.reserve(
+                    self.scope.caller, ref.id, link.pricer.cost(prompt, max_out)
+                )
+            except BudgetExceeded as err:
+                gw.metrics.budget_refusals.labels(err.scope).inc()
+                raise
+        settings: ModelSettings = {**(model_settings or {}), "max_tokens": max_out}
+        if ref.provider != FAKE_ID:
+            settings["timeout"] = link.timeout_seconds
+        try:
+            with anyio.fail_after(link.timeout_seconds):
+                response = await self.wrapped.request(messages, settings, model_request_parameters)
+        except BaseException as err:
+            if reservation is not None and gw.budgets is not None:
+                gw.budgets.release(reservation)
+            outcome = "timeout" if isinstance(err, TimeoutError) else "error"
+            gw.metrics.calls.labels(ref.id, outcome).inc()
+            self.scope.records.append(CallRecord(ref.id, ref.model, outcome))
+            if isinstance(err, TimeoutError):
+                raise ModelTimeoutError(
+                    ref.model, f"no answer within {link.timeout_seconds:g} s"
+                ) from err
+            raise
+        usage = response.usage
+        cost = link.pricer.cost(usage.input_tokens, usage.output_tokens)
+        if reservation is not None and gw.budgets is not None:
+            gw.budgets.settle(reservation, cost)
+        gw.metrics.calls.labels(ref.id, "ok").inc()
+        gw.metrics.tokens.labels(ref.id, "input").inc(usage.input_tokens)
+        gw.metrics.tokens.labels(ref.id, "output").inc(usage.output_tokens)
+        gw.metrics.cost.labels(ref.id).inc(cost)
+        if ref.id != self.scope.primary_id:
+            gw.metrics.fallbacks.labels(ref.id).inc()
+        self.scope.records.append(
+            CallRecord(ref.id, ref.model, "ok", usage.input_tokens, usage.output_tokens, cost)
+        )
+        return response
+
+    @property
+    def model_name(self) -> str:
+        """The wrapped model's name."""
+        return self.wrapped.model_name
+
+    @property
+    def system(self) -> str:
+        """The wrapped model's provider system."""
+        return self.wrapped.system
+
+
+def connect_model(ref: ModelRef, conn: ModelConnection) -> Model:
+    """The pydantic-ai model for one spec model and its connection (no hand-written clients).
+
+    Raises:
+        ValueError: the connection lacks what the provider needs.
+    """
+    key = conn.api_key.get_secret_value() if conn.api_key else None
+    if ref.provider in ("openai", "openai-compatible"):
+        from pydantic_ai.models.openai import OpenAIChatModel
+        from pydantic_ai.providers.openai import OpenAIProvider
+
+        if ref.provider == "openai-compatible" and not conn.base_url:
+            raise ValueError(f"model {ref.id!r} (openai-compatible) needs a base_url setting")
+        return OpenAIChatModel(
+            ref.model, provider=OpenAIProvider(base_url=conn.base_url, api_key=key)
+        )
+    if ref.provider == "azure-openai":
+        from pydantic_ai.models.openai import OpenAIChatModel
+        from pydantic_ai.providers.azure import AzureProvider
+
+        if not conn.base_url:
+            raise ValueError(f"model {ref.id!r} (azure-openai) needs base_url (the endpoint)")
+        provider = AzureProvider(
+            azure_endpoint=conn.base_url, api_version=conn.api_version, api_key=key
+        )
+        return OpenAIChatModel(ref.model, provider=provider)
+    if ref.provider == "anthropic":
+        from pydantic_ai.models.anthropic import AnthropicModel
+        from pydantic_ai.providers.anthropic import AnthropicProvider
+
+        return AnthropicModel(ref.model, provider=AnthropicProvider(api_key=key))
+    if ref.provider == "google":
+        from pydantic_ai.models.google import GoogleModel
+        from pydantic_ai.providers.google import GoogleProvider
+
+        return GoogleModel(ref.model, provider=GoogleProvider(api_key=key))
+    if ref.provider == "bedrock":
+        from pydantic_ai.models.bedrock import BedrockConverseModel
+        from pydantic_ai.providers.bedrock import BedrockProvider
+
+        return BedrockConverseModel(ref.model, provider=BedrockProvider(region_name=conn.region))
+    if ref.provider == "mistral":
+        from pydantic_ai.models.mistral import MistralModel
+        from pydantic_ai.providers.mistral import MistralProvider
+
+        return MistralModel(ref.model, provider=MistralProvider(api_key=key))
+    raise ValueError(f"model {ref.id!r}: unknown provider {ref.provider!r}")
+
+
+class Gateway:
+    """The model chain of this project, with its budgets and metrics."""
+
+    def __init__(
+        self,
+        config: GenAI,
+        settings: Settings,
+        *,
+        metrics: GenAIMetrics,
+        budgets: Budgets | None,
+        agent: bool = False,
+        links: list[Link] | None = None,
+        tracer_provider: TracerProvider | None = None,
+    ) -> None:
+        """Build the chain from ``config`` and the connections in ``settings``.
+
+        ``links`` replaces the chain (tests, evals); ``tracer_provider`` the global one.
+        """
+        self.config, self.settings, self.metrics, self.budgets = config, settings, metrics, budgets
+        self.tracer_provider = tracer_provider
+        self.links = links if links is not None else self._links(agent)
+        self.fake = all(link.ref.provider == FAKE_ID for link in self.links)
+
+    def _links(self, agent: bool) -> list[Link]:
+        links = []
+        for ref in self.config.models:
+            conn = self.settings.connection(ref.id)
+            if conn is not None:
+                links.append(Link(ref, connect_model(ref, conn), Pricer(ref), conn.timeout_seconds))
+        if links:
+            return links
+        primary = self.config.models[0]
+        stand_in = Pricer(primary)
+        pricer = stand_in if stand_in.priced() else FixedPricer(primary, Price(0.0, 0.0))
+        if agent:
+            script = self.settings.fake_model_script
+            model = script_model(load_script(script) if script is not None else [])
+        else:
+            model = assistant_model()
+        ref = ModelRef(id=FAKE_ID, provider=FAKE_ID, model=FAKE_MODEL_NAME, price=primary.price)
+        return [Link(ref, model, pricer, 60.0)]
+
+    def problems(self) -> list[str]:
+        """What keeps this chain out of production, one line each (empty: fine)."""
+        found = []
+        if self.fake:
+            found.append("no model is configured: the fake model stands in")
+        found += [
+            f"model {link.ref.id!r} has no price: budgets cannot be enforced"
+            for link in self.links
+            if not link.pricer.priced()
+            and self.budgets is not None
+            and any(cap is not None for cap in self.budgets.caps.values())
+        ]
+        return found
+
+    def model_for(self, scope: CallScope) -> Model:
+        """The chain, metered for one request."""
+        scope.primary_id = self.links[0].ref.id
+        metered = [MeteredModel(link, self, scope) for link in self.links]
+        if len(metered) == 1:
+            return metered[0]
+        return FallbackModel(metered[0], *metered[1:])
+
+    def instrumentation(self) -> InstrumentationSettings:
+        """OpenTelemetry settings: the pinned format, content only when asked for."""
+        return InstrumentationSettings(
+            tracer_provider=self.tracer_provider,
+            include_content=self.settings.trace_content,
+            include_binary_content=False,
+            version=INSTRUMENTATION_VERSION,
+        )
