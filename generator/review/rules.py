@@ -398,8 +398,7 @@ def gated_criteria(data: dict[str, Any]) -> Iterator[Finding]:
     """A pipeline's gate enforces every success-metric target an acceptance criterion names."""
     if _text(data.get("kind")) != "pipeline":
         return
-    from generator.render.pipeline import gate_of  # the gate the pipeline will have
-    from generator.spec import ProjectSpec
+    from generator.spec import ProjectSpec, gate_of  # the gate the pipeline will have
 
     try:
         spec = ProjectSpec.model_validate(data)

@@ -29,6 +29,7 @@ from generator.spec.fields import (
     spec_path,
     walk,
 )
+from generator.spec.gate import gate_entry, gate_of, measure_of
 from generator.spec.loading import (
     ValidationReport,
     load_spec,
@@ -131,11 +132,14 @@ __all__ = [
     "fixed_values",
     "flow_list",
     "form_of",
+    "gate_entry",
+    "gate_of",
     "item_type",
     "json_schema",
     "label",
     "listed_sections",
     "load_spec",
+    "measure_of",
     "minimum_retention",
     "order_data",
     "parse_spec",

@@ -11,15 +11,9 @@ from typing import Any
 import pytest
 
 from generator.render.contract import infer_type, parse_contract_names
-from generator.render.pipeline import (
-    gate_entry,
-    gate_of,
-    label_scale,
-    measure_of,
-    pipeline_context,
-)
+from generator.render.pipeline import label_scale, pipeline_context
 from generator.render.samples import SAMPLE_ROWS
-from generator.spec import ProjectSpec, load_spec
+from generator.spec import ProjectSpec, gate_entry, gate_of, load_spec, measure_of
 from tests.conftest import FIXTURES, SPECS
 
 
