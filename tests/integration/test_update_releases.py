@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -21,6 +22,7 @@ from generator.cli import main
 from generator.render import project as rendering
 from generator.render.bundle import find_releases
 from generator.render.context import build_context, in_render_order
+from generator.spec import ProjectSpec
 from tests.conftest import ROOT, SPECS
 from tests.integration.update_support import add_regime, assert_cleanly_updated, git, team_commit
 
@@ -34,9 +36,11 @@ SPEC_BY_KIND = {"service": "claims-triage.yaml", "pipeline": "weekly-demand-fore
 
 def render_as_released(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make ``new`` hand Copier the context in computed order, as generators up to 0.4.0 did."""
-    monkeypatch.setattr(
-        rendering, "build_context", lambda spec: in_render_order(build_context(spec))
-    )
+
+    def released(spec: ProjectSpec, **options: Any) -> dict[str, Any]:
+        return in_render_order(build_context(spec, **options))
+
+    monkeypatch.setattr(rendering, "build_context", released)
 
 
 def test_the_history_holds_released_versions() -> None:
