@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -472,9 +473,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             _output.out(f"new-ai-project {__version__}")
             return 0
         handler: Handler | None = getattr(args, "handler", None)
-        if handler is None:
-            return _interview_and_new(args)
-        return handler(args)
+        code = _interview_and_new(args) if handler is None else handler(args)
+        _output.flush()  # inside the try: a reader that has gone shows here, not at exit
+        return code
+    except BrokenPipeError:
+        # the reader of the output has gone (`review ... | head -1`): end quietly, with the
+        # status a process killed by SIGPIPE has, as the shell expects
+        _output.drop_closed_output()
+        return 128 + int(getattr(signal, "SIGPIPE", 13))
     except GeneratorError as err:
         if debug:
             raise

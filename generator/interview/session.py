@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from generator._io import read_file, write_atomic
+from generator._io import is_special, read_file, write_atomic
 from generator.errors import (
     GeneratorError,
     InterviewInterrupted,
@@ -185,7 +185,7 @@ class Interview:
                 self.progress = saved[1]
                 return
             self.say("Starting over; the draft is replaced as you answer.")
-        if source is None and target.exists():
+        if source is None and target.exists() and not is_special(target):
             self.say(f"{target} already exists.")
             if self.control("start_from_target", default=True):
                 source = target
@@ -286,7 +286,7 @@ class Interview:
         return reopened
 
     def _confirm_replace(self, target: Path, text: str) -> None:
-        if not target.exists() or self.progress.based_on == target.resolve():
+        if not target.exists() or is_special(target) or self.progress.based_on == target.resolve():
             return
         if target.read_text(encoding="utf-8", errors="replace") == text:
             return

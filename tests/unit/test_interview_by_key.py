@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -93,3 +96,39 @@ def test_a_refused_answer_gets_the_models_reason_and_the_next_one_is_tried(targe
     run_interview(target, prompt=prompt)
     assert load_spec(target).name == "fraud-desk"
     assert len(prompt.refused) == 1 and "use a slug" in prompt.refused[0]
+
+
+def test_a_spec_written_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    """`spec new LINK` writes the file the link points to; the link stays, no draft is left."""
+    real = tmp_path / "specs" / "fraud.yaml"
+    real.parent.mkdir()
+    link = tmp_path / "spec.yaml"
+    link.symlink_to(real)
+    run_interview(link, prompt=ScriptedPrompt(FRESH))
+    assert (link.is_symlink(), load_spec(real).title) == (True, "Fraud screening")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.yaml", "specs"]
+
+
+def test_a_spec_written_to_a_fifo_goes_into_it_and_the_draft_stays_out_of_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`spec new FIFO` writes into the pipe, keeps it a pipe, and drafts in the current folder."""
+    pipes, work = tmp_path / "pipes", tmp_path / "work"
+    pipes.mkdir()
+    work.mkdir()
+    monkeypatch.chdir(work)
+    fifo = pipes / "spec.yaml"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    prompt = ScriptedPrompt(FRESH)
+    run_interview(fifo, prompt=prompt)
+    reader.join(timeout=30)
+    assert received and b"title: Fraud screening" in received[0]
+    assert (stat.S_ISFIFO(fifo.stat().st_mode), [p.name for p in pipes.iterdir()]) == (
+        True,
+        ["spec.yaml"],
+    )
+    assert list(work.iterdir()) == []  # the draft was here, and is removed once written
+    assert not any("already exists" in line for line in prompt.said)

@@ -99,7 +99,9 @@ def test_every_section_has_a_title_an_intro_and_a_comment(section: object) -> No
     assert section.title and section.intro and section.comment  # type: ignore[attr-defined]  # a Section
 
 
-@pytest.mark.parametrize("spot", [s for s in SPOTS if not s.required and s.model], ids=lambda s: s.path)
+@pytest.mark.parametrize(
+    "spot", [s for s in SPOTS if not s.required and s.model], ids=lambda s: s.path
+)
 def test_optional_groups_and_lists_are_offered_with_a_question(spot: Spot) -> None:
     """An optional group or list is opened by a yes/no question of its own."""
     assert spot.doc.offer.endswith("?"), spot.path
