@@ -83,12 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
         "new",
         help="write a spec file by answering questions (an interview)",
         description="Ask for the spec question by question, check each answer as it is "
-        "given, and write FILE (default: spec.yaml in the current folder). Every answer is "
-        "saved at once to a draft beside FILE (spec.yaml -> spec.draft.yaml); after Ctrl-C, "
-        "run the same command again to resume. Before writing, it shows the review's verdict, "
-        "blockers and questions; a spec that is not ready offers to revisit a section, to "
-        "write it anyway, or to stop with the draft kept (exit 1). Needs a terminal: in "
-        "scripts, write the spec file yourself and use `new DEST --spec FILE`.",
+        "given, and write FILE (default: spec.yaml in the current folder). `<` (or the up "
+        "arrow on an empty answer) goes back to the previous question. Every answer is saved "
+        "at once to a draft beside FILE (spec.yaml -> spec.draft.yaml); after Ctrl-C, run the "
+        "same command again to resume. Before writing, it shows the review's verdict with its "
+        "blockers, warnings, notes and questions, and offers to revisit any section; a spec "
+        "that is not ready may also be written anyway, or the interview stopped with the "
+        "draft kept (exit 1). FILE may be a symbolic link (its target is written) or a named "
+        "pipe. Needs a terminal: in scripts, write the spec file yourself and use "
+        "`new DEST --spec FILE`.",
     )
     spec_new.add_argument(
         "file",
@@ -324,7 +327,9 @@ def _spec_new(args: argparse.Namespace) -> int:
     path = _interview(args.file, args.source)
     if isinstance(path, int):
         return path
-    _output.out(f"Next: `new-ai-project review {path}`, then `new DEST --spec {path}`.")
+    _output.out(
+        f"Next: `new-ai-project review {path}`, then `new-ai-project new DEST --spec {path}`."
+    )
     return 0
 
 
