@@ -126,16 +126,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="Review a spec for a planning meeting: findings (blocker, warning, info), "
         "a verdict and score, the controls its regulatory scope brings, and questions to "
         "settle. Drafts are fine: schema errors become blocking findings. Several files make "
-        "one portfolio page: a row per spec (title, owner, kind, verdict, score, blockers) "
-        "linking to its full review; a file that is invalid or unreadable shows why and does "
-        "not stop the others. Exit 1 when a spec has schema errors (or, with --strict, any "
-        "blocker); otherwise 0.",
+        "one portfolio for deciding what goes next: a row per spec (verdict, score, blockers, "
+        "warnings, kind, regimes, EU AI Act risk tier, value, monthly budget, controls, owner; "
+        "sortable by any column in HTML) linking to its full review; a file that is invalid "
+        "or unreadable is marked so in its row and does not stop the others. Exit 1 when a "
+        "spec has schema errors (or, with --strict, any blocker); otherwise 0.",
     )
     review.add_argument(
         "files", nargs="+", type=Path, metavar="FILE", help="the spec file(s) to review"
     )
     review.add_argument("--format", choices=["md", "html", "json"], default="md")
-    review.add_argument("-o", "--output", type=Path, metavar="OUT", help="write the report here")
+    review.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="OUT",
+        help="write the report to this file (atomically; a symbolic link's target, a device "
+        "such as /dev/null or a named pipe is written in place, never replaced)",
+    )
     review.add_argument("--strict", action="store_true", help="exit 1 on any blocking finding")
     review.set_defaults(handler=_review)
 
