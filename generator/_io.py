@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from generator.errors import GeneratorError, GitError, SpecError
+from generator.errors import GeneratorError, GitError, SpecError, UsageError
 
 GIT_LOCATION_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
 """Inherited, they would point git at another repository than the one in ``cwd``."""
@@ -87,18 +88,40 @@ def run_git_bytes(
 
 
 def write_atomic(path: Path, content: str | bytes, *, what: str = "file") -> None:
-    """Write ``content`` to ``path`` through a temporary file beside it and a rename.
+    """Write ``content`` to ``path`` so that nothing is half-written or wrongly replaced.
 
-    Readers see the old file or the new one, never half of one; the data is synced before
-    the rename, and the file gets the permissions the umask gives a new file.
+    What ``path`` is decides how it is written:
+
+    - missing or a regular file: through a temporary file beside it, synced, then renamed
+      over it, so readers see the old file or the new one, never half of one; a new file
+      gets the permissions the umask gives it, a replaced one keeps its own;
+    - a symbolic link: the file it points to is written that way, and the link stays a
+      link (a dangling link's target is created);
+    - a device, a FIFO or another file that is not a regular one (``/dev/null``,
+      ``/dev/stdout``, a named pipe): opened and written in place, never replaced;
+    - a folder: refused in one line.
 
     Raises:
+        UsageError: ``path`` is a folder.
         GeneratorError: the file cannot be written; nothing was left behind.
     """
     data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        target = write_target(path)
+        kept = target.stat()
+    except FileNotFoundError:
+        kept = None
+    except (OSError, RuntimeError) as err:  # RuntimeError: a loop of links (Python < 3.13)
+        reason = getattr(err, "strerror", None) or err
+        raise GeneratorError(f"{path}: cannot write the {what}: {reason}") from err
+    if kept is not None and stat.S_ISDIR(kept.st_mode):
+        raise UsageError(f"{path} is a folder; name a file to write the {what} to")
+    if kept is not None and not stat.S_ISREG(kept.st_mode):
+        _write_in_place(path, target, data, what)
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as err:
         raise GeneratorError(f"{path}: cannot write the {what}: {err.strerror or err}") from err
     try:
@@ -106,15 +129,68 @@ def write_atomic(path: Path, content: str | bytes, *, what: str = "file") -> Non
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        Path(tmp).chmod(0o666 & ~umask)
-        Path(tmp).replace(path)
+        if kept is not None:
+            Path(tmp).chmod(stat.S_IMODE(kept.st_mode))
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            Path(tmp).chmod(0o666 & ~umask)
+        Path(tmp).replace(target)
     except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(err, OSError):
             raise GeneratorError(f"{path}: cannot write the {what}: {err.strerror or err}") from err
         raise
+    _sync_folder(target.parent)
+
+
+def write_target(path: Path) -> Path:
+    """The file that writing to ``path`` changes: ``path`` itself, or what its links point to.
+
+    A chain of links is followed to its end, even when that end does not exist yet (a
+    dangling link is written through, creating its target).
+
+    Raises:
+        OSError: a link cannot be read.
+        RuntimeError: the links form a loop (Python before 3.13; later ones raise OSError).
+    """
+    return path.resolve() if path.is_symlink() else path
+
+
+def is_special(path: Path) -> bool:
+    """Tell whether ``path`` (its links followed) exists and is neither a file nor a folder.
+
+    Such a target (``/dev/null``, a named pipe) is written in place and cannot be read back
+    or compared; a spec is never loaded from it or replaced with a question first.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _write_in_place(path: Path, target: Path, data: bytes, what: str) -> None:
+    """Open a file that is not a regular one (a device, a FIFO) and write ``data`` into it."""
+    try:
+        with target.open("wb") as handle:
+            handle.write(data)
+    except OSError as err:
+        raise GeneratorError(f"{path}: cannot write the {what}: {err.strerror or err}") from err
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable; a file system that cannot sync a folder is fine."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 @contextmanager

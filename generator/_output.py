@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -23,3 +24,26 @@ def error(message: str) -> None:
     else:
         for line in lines:
             err(line)
+
+
+def flush() -> None:
+    """Send what is still buffered for standard output (so that a closed pipe shows now).
+
+    Raises:
+        BrokenPipeError: the reader of standard output has gone (``... | head -1``).
+    """
+    sys.stdout.flush()
+
+
+def drop_closed_output() -> None:
+    """After the reader of standard output has gone, send what is left nowhere.
+
+    Python flushes standard output again at exit; pointed at ``os.devnull``, that flush
+    neither fails nor prints a second error.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor behind stdout (a test's capture)
+        pass

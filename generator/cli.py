@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -89,12 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
         "new",
         help="write a spec file by answering questions (an interview)",
         description="Ask for the spec question by question, check each answer as it is "
-        "given, and write FILE (default: spec.yaml in the current folder). Every answer is "
-        "saved at once to a draft beside FILE (spec.yaml -> spec.draft.yaml); after Ctrl-C, "
-        "run the same command again to resume. Before writing, it shows the review's verdict, "
-        "blockers and questions; a spec that is not ready offers to revisit a section, to "
-        "write it anyway, or to stop with the draft kept (exit 1). Needs a terminal: in "
-        "scripts, write the spec file yourself and use `new DEST --spec FILE`.",
+        "given, and write FILE (default: spec.yaml in the current folder). `<` (or the up "
+        "arrow on an empty answer) goes back to the previous question. Every answer is saved "
+        "at once to a draft beside FILE (spec.yaml -> spec.draft.yaml); after Ctrl-C, run the "
+        "same command again to resume. Before writing, it shows the review's verdict with its "
+        "blockers, warnings, notes and questions, and offers to revisit any section; a spec "
+        "that is not ready may also be written anyway, or the interview stopped with the "
+        "draft kept (exit 1). FILE may be a symbolic link (its target is written) or a named "
+        "pipe. Needs a terminal: in scripts, write the spec file yourself and use "
+        "`new DEST --spec FILE`.",
     )
     spec_new.add_argument(
         "file",
@@ -129,16 +133,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="Review a spec for a planning meeting: findings (blocker, warning, info), "
         "a verdict and score, the controls its regulatory scope brings, and questions to "
         "settle. Drafts are fine: schema errors become blocking findings. Several files make "
-        "one portfolio page: a row per spec (title, owner, kind, verdict, score, blockers) "
-        "linking to its full review; a file that is invalid or unreadable shows why and does "
-        "not stop the others. Exit 1 when a spec has schema errors (or, with --strict, any "
-        "blocker); otherwise 0.",
+        "one portfolio for deciding what goes next: a row per spec (verdict, score, blockers, "
+        "warnings, kind, regimes, EU AI Act risk tier, value, monthly budget, controls, owner; "
+        "sortable by any column in HTML) linking to its full review; a file that is invalid "
+        "or unreadable is marked so in its row and does not stop the others. Exit 1 when a "
+        "spec has schema errors (or, with --strict, any blocker); otherwise 0.",
     )
     review.add_argument(
         "files", nargs="+", type=Path, metavar="FILE", help="the spec file(s) to review"
     )
     review.add_argument("--format", choices=["md", "html", "json"], default="md")
-    review.add_argument("-o", "--output", type=Path, metavar="OUT", help="write the report here")
+    review.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="OUT",
+        help="write the report to this file (atomically; a symbolic link's target, a device "
+        "such as /dev/null or a named pipe is written in place, never replaced)",
+    )
     review.add_argument("--strict", action="store_true", help="exit 1 on any blocking finding")
     review.set_defaults(handler=_review)
 
@@ -344,7 +356,9 @@ def _spec_new(args: argparse.Namespace) -> int:
     path = _interview(args.file, args.source)
     if isinstance(path, int):
         return path
-    _output.out(f"Next: `new-ai-project review {path}`, then `new DEST --spec {path}`.")
+    _output.out(
+        f"Next: `new-ai-project review {path}`, then `new-ai-project new DEST --spec {path}`."
+    )
     return 0
 
 
@@ -493,9 +507,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             _output.out(f"new-ai-project {__version__}")
             return 0
         handler: Handler | None = getattr(args, "handler", None)
-        if handler is None:
-            return _interview_and_new(args)
-        return handler(args)
+        code = _interview_and_new(args) if handler is None else handler(args)
+        _output.flush()  # inside the try: a reader that has gone shows here, not at exit
+        return code
+    except BrokenPipeError:
+        # the reader of the output has gone (`review ... | head -1`): end quietly, with the
+        # status a process killed by SIGPIPE has, as the shell expects
+        _output.drop_closed_output()
+        return 128 + int(getattr(signal, "SIGPIPE", 13))
     except GeneratorError as err:
         if debug:
             raise

@@ -3,10 +3,12 @@
 Every question reaches the interview's ``Prompt`` as a ``Request`` keyed by the field it
 answers (``users.*.role``), by a question around one (``users.more``, ``budget.offer``,
 ``regulatory.regimes.empty``) or ``control.<key>``. ``ScriptedPrompt`` answers from a
-script of such keys; a key given a ``Each`` answers its questions in turn. An unscripted
-question takes what the interview offers (a suggestion, a confirm's default, the first
-choice), and an optional one with nothing offered is left empty. An answer the request's
-check refuses fails the test with the reason, unless the script gives another to try.
+script of such keys; a key given a ``Each`` answers its questions in turn, ``BACK`` among
+them goes back to the previous question and ``CTRL_C`` interrupts the interview. An unscripted question takes what the
+interview offers (a suggestion, a confirm's default, the first choice), and an optional one
+with nothing offered is left empty. An answer the request's check refuses fails the test
+with the reason, unless the script gives another to try; a question asked more than
+``MAX_ASKED`` times fails the test (the interview would loop).
 """
 
 from __future__ import annotations
@@ -15,7 +17,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.interview import Request
+from generator.interview import BACK, Request
+
+MAX_ASKED = 200
+"""More questions of one key than any scripted interview asks: the interview loops."""
+
+
+class _Interrupt:
+    """Scripted as an answer: the person presses Ctrl-C at that question."""
+
+    def __repr__(self) -> str:
+        return "CTRL_C"
+
+
+CTRL_C: Any = _Interrupt()
+"""An answer that raises KeyboardInterrupt, as Ctrl-C at the terminal does."""
 
 
 @dataclass
@@ -39,9 +55,15 @@ class ScriptedPrompt:
     def ask(self, request: Request) -> Any:
         """Answer from the script, else take what is offered; check it like the terminal."""
         self.asked.append(request)
+        if sum(1 for r in self.asked if r.key == request.key) > MAX_ASKED:
+            raise AssertionError(f"{request.key}: asked over {MAX_ASKED} times, a loop")
         while True:
             answer = self._next(request)
-            problem = request.check(answer) if request.check and answer is not None else None
+            if answer is CTRL_C:
+                raise KeyboardInterrupt
+            if answer is BACK:
+                return BACK
+            problem = request.check(answer) if request.check else None
             if problem is None:
                 return answer
             self.refused.append(f"{request.key}: {problem}")
@@ -55,6 +77,10 @@ class ScriptedPrompt:
     def questions(self, key: str) -> list[str]:
         """The wording of every question asked with ``key``."""
         return [r.question.message for r in self.asked if r.key == key]
+
+    def asked_keys(self) -> list[str]:
+        """The key of every question asked, in order."""
+        return [r.key for r in self.asked]
 
     def _has_more(self, key: str) -> bool:
         scripted = self.script.get(key)

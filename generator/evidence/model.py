@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from generator._io import write_atomic
+
 PACK_SCHEMA_VERSION = 1
 
 Result = Literal["passed", "failed", "pending", "skipped", "missing"]
@@ -203,7 +205,5 @@ def schema_path() -> Path:
 def write_schema_file() -> Path:
     """Regenerate the shipped JSON Schema from the models (run after changing them)."""
     path = schema_path()
-    path.write_text(
-        json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    write_atomic(path, json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n")
     return path

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator._io import folder_beside, swap_into_place
+from generator._io import folder_beside, swap_into_place, write_target
 from generator.errors import EvidenceError, UsageError
 from generator.evidence.formats import FORMATS, render_evidence
 from generator.evidence.model import EvidencePack
@@ -71,15 +71,21 @@ def signing_key(environ: dict[str, str] | None = None) -> bytes | None:
 def write_pack(pack: EvidencePack, dest: Path, *, key: bytes | None = None) -> PackFiles:
     """Write the pack's files, its manifest and (with a key) its signature into ``dest``.
 
-    ``dest`` may be missing, empty, or an earlier pack, which is replaced as a whole.
+    ``dest`` may be missing, empty, or an earlier pack, which is replaced as a whole; a
+    link to such a folder stays a link, and the folder it points to is written.
 
     Raises:
-        UsageError: ``dest`` is a file, or a folder holding something other than a pack.
+        UsageError: ``dest`` is not a folder (a file, a device), or a folder holding
+            something other than a pack.
         EvidenceError: the pack cannot be written; nothing was left behind.
     """
     dest = dest.expanduser().absolute()
+    try:
+        dest = write_target(dest)  # a link to a folder stays a link; the folder is replaced
+    except (OSError, RuntimeError) as err:
+        raise EvidenceError(f"{dest}: cannot write the evidence pack: {err}") from err
     if dest.exists() and not dest.is_dir():
-        raise UsageError(f"{dest} is a file; choose a folder for the evidence pack")
+        raise UsageError(f"{dest} is not a folder; choose a folder for the evidence pack")
     if dest.is_dir() and any(dest.iterdir()) and not _is_pack(dest):
         raise UsageError(
             f"{dest} is not empty and holds no evidence pack; choose an empty or new folder"

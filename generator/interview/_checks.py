@@ -98,7 +98,9 @@ def answer_check(
 ) -> Check:
     """Build the check of an answer for the field at ``loc`` (of one item, given ``items``).
 
-    The answer is checked alone; then, if it identifies a list entry, against the other
+    For one item, None (an empty answer) ends the list: the list as given so far is checked
+    with the entry's rules (a category input lists at least one value). Otherwise the
+    answer is checked alone; then, if it identifies a list entry, against the other
     entries (``others``), and if it is an item of a list whose items must not repeat,
     against the items before it; then by ``extra``; then with the answers before it in
     ``box``, for the entry's cross-field rules, unless a later field's question depends on
@@ -113,8 +115,13 @@ def answer_check(
     alone = key in depended_on(model, prefix)
 
     def check(value: Any) -> str | None:
-        if value == "" and not spot.required:
-            return None  # "none" chosen among options
+        if items is not None and value is None:  # the list ends: check it as it is
+            answered = {name: box[name] for name in earlier if name in box}
+            if items:
+                answered[key] = items
+            return _message(_errors(model.model_validate, answered), loc[:-1])
+        if value in ("", None) and not spot.required:
+            return None  # "none" chosen among options, or an optional answer left empty
         problem = check_value(model, key, value, loc, item=items is not None)
         if problem is None and entries and spot.doc.unique and spot.form == "value":
             ids = [str(entry[key]) for entry in others if key in entry]

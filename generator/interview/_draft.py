@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from generator._io import read_file, write_atomic
+from generator._io import is_special, read_file, write_atomic
 from generator.spec import ProjectSpec, dump_spec, read_spec_data
 
 Loc = tuple[str | int, ...]
@@ -92,7 +92,13 @@ def _texts(value: Any) -> list[str]:
 
 
 def draft_path(target: Path) -> Path:
-    """Return where the draft for ``target`` lives: ``spec.yaml`` → ``spec.draft.yaml``."""
+    """Return where the draft for ``target`` lives: ``spec.yaml`` → ``spec.draft.yaml``.
+
+    Beside the target, except for a target that is not a file (``/dev/null``, a named
+    pipe): its draft is kept in the current folder, never in ``/dev``.
+    """
+    if is_special(target):
+        target = Path(target.name)
     if target.suffix in {".yaml", ".yml"}:
         return target.with_name(f"{target.stem}.draft.yaml")
     return target.with_name(f"{target.name}.draft.yaml")

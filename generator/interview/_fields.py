@@ -18,12 +18,10 @@ from pydantic import BaseModel
 
 from generator.catalog import load_catalog
 from generator.interview._draft import Loc
-from generator.interview.prompts import Option, Question, QuestionKind
+from generator.interview.prompts import WHEN_DONE, Option, Question, QuestionKind
 from generator.spec import Answers, Spot, bare, fields_of, item_type, spec_path
 
 _KINDS: dict[Any, QuestionKind] = {bool: "confirm", int: "number", float: "number"}
-ITEM_HINT = "one per answer; leave empty when done"
-"""How a list of texts is answered: one item per answer."""
 
 
 def question_key(loc: Loc) -> str:
@@ -117,9 +115,13 @@ def options_for(spot: Spot, answers: Answers) -> tuple[Option, ...]:
     return tuple(Option(value, value) for value in spot.values)
 
 
-def instruction(spot: Spot, answers: Answers | None, *, item: bool = False) -> str:
-    """The one hint shown with the question: how to answer, the field's hint, an example."""
-    parts = [ITEM_HINT] if item else []
+def instruction(spot: Spot, answers: Answers | None) -> str:
+    """What the answer is, from the field's ``Doc``: its hint, then an example.
+
+    How the answer is given (Enter for a suggestion, leaving it empty) is added to this by
+    ``prompts.hint``, the one place that composes the hint a question shows.
+    """
+    parts = []
     hint = spot.hint(answers)
     if hint:
         parts.append(hint)
@@ -128,8 +130,51 @@ def instruction(spot: Spot, answers: Answers | None, *, item: bool = False) -> s
     return "; ".join(parts)
 
 
-def question_for(spot: Spot, answers: Answers, *, item: bool = False) -> Question:
-    """The question for the field (for one item of it, with ``item``), with answers filled in."""
+def empty_means(spot: Spot, *, item: bool = False) -> str:
+    """What leaving the answer empty means: the list is done, unknown, the default, or none."""
+    if item:
+        return WHEN_DONE
+    if spot.doc.null:
+        return f"if {spot.doc.null}"
+    if spot.doc.default is not None:
+        return f"for the default, {_shown(spot.doc.default)}"
+    return "for none"
+
+
+def _shown(value: Any) -> str:
+    """A default as people write it: ``0.7``, ``365``, ``yes``."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def counter(spec: Mapping[str, Any], loc: Loc, *, items: int | None = None) -> str:
+    """Where a question stands in the lists that hold it: ``(2 of 3)``, ``(2 of 3, item 4)``.
+
+    Each list index in ``loc`` counts among that list's entries (shown once a list holds
+    more than one); ``items`` counts the items of a list of texts given so far.
+    """
+    parts: list[str] = []
+    box: Any = spec
+    for part in loc:
+        if isinstance(part, int) and isinstance(box, list):
+            if len(box) > 1:
+                parts.append(f"{part + 1} of {len(box)}")
+            box = box[part] if 0 <= part < len(box) else None
+        else:
+            box = box.get(part) if isinstance(box, Mapping) else None
+    if items:
+        parts.append(f"item {items + 1}")
+    return f"({', '.join(parts)}) " if parts else ""
+
+
+def question_for(spot: Spot, answers: Answers, *, item: bool = False, place: str = "") -> Question:
+    """The question for the field (for one item of it, with ``item``), with answers filled in.
+
+    ``place`` (a ``counter``) goes before the question's wording.
+    """
     annotation = item_type(spot.info.annotation) if item else bare(spot.info.annotation)
     listed = get_origin(annotation) is list
     options = options_for(spot, answers)
@@ -141,11 +186,12 @@ def question_for(spot: Spot, answers: Answers, *, item: bool = False) -> Questio
         kind = _KINDS.get(annotation, "text")
     text = spot.doc.ask or f"{spot.doc.label}?"
     return Question(
-        wording(text, answers.entry),
-        instruction(spot, answers, item=item),
+        place + wording(text, answers.entry),
+        instruction(spot, answers),
         kind=kind,
         options=options,
         optional=item or not spot.required,
+        empty=empty_means(spot, item=item),
     )
 
 
@@ -155,9 +201,10 @@ def offer_question(spot: Spot) -> Question:
     return Question(text, spot.doc.offer_hint, kind="confirm")
 
 
-def more_question(spot: Spot) -> Question:
-    """The yes/no question that offers another entry for a list of entries."""
-    return Question(spot.doc.more or f"Add another to {spot.doc.label.lower()}?", kind="confirm")
+def more_question(spot: Spot, count: int = 0) -> Question:
+    """The yes/no question that offers another entry for a list of ``count`` entries."""
+    text = spot.doc.more or f"Add another to {spot.doc.label.lower()}?"
+    return Question(text, f"{count} so far" if count else "", kind="confirm")
 
 
 def confirm_empty_question(spot: Spot) -> Question:

@@ -12,13 +12,17 @@ spec model (see ``_checks``).
 A suggested text answer is never pre-filled text that typing would append to: it is shown
 greyed in the empty answer, Enter takes it, typing replaces it, and Tab puts it in the line
 to edit it. After a refused answer, the up arrow brings that answer back to correct it.
+``<`` (typed as the answer, or pressed in a choice), or the up arrow on an empty answer,
+answers ``BACK``: the interview goes back to the previous question. Every question shows one
+hint, composed by :func:`hint` from what the question says the answer is and how it is
+given, so that two hints never contradict each other.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
 from generator.errors import UsageError
@@ -28,6 +32,23 @@ Check = Callable[[Any], str | None]
 
 NONE_ANSWER = "-"
 """Typed for an optional question that suggests an answer: none, instead of the suggestion."""
+BACK_ANSWER = "<"
+"""Typed as an answer (or pressed in a choice): go back to the previous question."""
+WHEN_DONE = "when done"
+"""What an empty answer means for one item of a list: the list is complete."""
+
+
+class _Back:
+    """The answer that asks for the previous question again (a single instance: ``BACK``)."""
+
+    def __repr__(self) -> str:
+        return "BACK"
+
+
+BACK: Any = _Back()
+"""Returned by ``Prompt.ask`` when the person wants to go back to the previous question."""
+_BACK_RESULT = "\0back"
+"""What a choice's application returns when ``<`` is pressed (no option has this value)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +70,10 @@ class Question:
     options: tuple[Option, ...] = ()
     optional: bool = False
     """An empty answer means "none" (returned as None) instead of being checked."""
+    empty: str = "for none"
+    """What an empty answer to an optional question means, after "leave empty": ``for
+    none``, ``if unknown`` (a null that is an answer), ``for the default, 365`` (what a
+    generated repository assumes), ``when done`` (one item of a list)."""
 
 
 def _options(*items: tuple[str, str, str]) -> tuple[Option, ...]:
@@ -60,7 +85,7 @@ CONTROL = {
     "start_from_target": Question("Start from it and change only what you need?", kind="confirm"),
     "change": Question(
         "Which parts do you want to change?",
-        "Space to select, Enter to confirm; select nothing to keep everything",
+        "select nothing to keep everything",
         kind="checkbox",
     ),
     "keep_list": Question("Keep these as they are?", kind="confirm"),
@@ -70,11 +95,8 @@ CONTROL = {
         options=_options(("keep", "keep", ""), ("edit", "edit", ""), ("remove", "remove", "")),
     ),
     "overwrite": Question("Replace it with the new spec?", kind="confirm"),
-    "not_ready": Question(
-        "The spec is not ready to build. What now?",
-        "use the arrow keys, Enter to choose",
-        kind="select",
-    ),
+    "verdict": Question("What now?", kind="select"),
+    "section": Question("Which section do you want to revisit?", kind="select"),
 }
 """Questions about the interview itself rather than the spec (keyed ``control.<key>``)."""
 
@@ -103,6 +125,8 @@ class Prompt(Protocol):
 
     def ask(self, request: Request) -> Any:
         """Return an answer that passes ``request.check`` (None for an optional "none").
+
+        ``BACK`` (never checked) asks for the previous question instead.
 
         Raises:
             KeyboardInterrupt: the person gave up (Ctrl-C).
@@ -152,7 +176,15 @@ def say(text: str, style: str = "") -> None:
     print_formatted_text(FormattedText([(style, text)]))
 
 
-def heading(prompt: Prompt, title: str, intro: str) -> None:
+class Say(Protocol):
+    """Anything that shows lines: a ``Prompt``, or the interview (which may keep them back)."""
+
+    def say(self, text: str, style: str = "") -> None:
+        """Show one line."""
+        ...
+
+
+def heading(prompt: Say, title: str, intro: str) -> None:
     """Open a section: a blank line, its title and one line on why it is asked."""
     prompt.say("")
     prompt.say(f"── {title} ──", "bold")
@@ -160,16 +192,64 @@ def heading(prompt: Prompt, title: str, intro: str) -> None:
         prompt.say(intro, "italic")
 
 
+def hint(question: Question, *, suggested: bool = False, recalled: bool = False) -> str:
+    """The one hint shown with a question: what the answer is, then how to give it.
+
+    What the answer is comes from the question (the field's hint and example); how to give
+    it from the kind of question, whether it is optional and what an empty answer then
+    means, and whether an answer is suggested. How to leave an answer empty is said here
+    only, so a field's own hint saying it too is dropped rather than contradicted; a clause
+    said twice is said once; no clause ends in a stray full stop.
+
+    Args:
+        question: the question, with its instruction (what the answer is).
+        suggested: an answer is offered (greyed, for Enter to take).
+        recalled: an answer was refused and the up arrow brings it back.
+    """
+    clauses = [
+        clause
+        for clause in _clauses(question.instruction)
+        if not clause.lower().startswith(("leave empty", "enter takes", "tab edits"))
+    ]
+    if question.kind in ("text", "number"):
+        if question.optional and question.empty == WHEN_DONE:
+            clauses = ["one per answer", *clauses, "leave empty when done"]
+        elif suggested:
+            clauses.append("Enter takes the grey suggestion, Tab edits it")
+            if question.optional:
+                clauses.append(f"{NONE_ANSWER} {question.empty}")
+        elif question.optional:
+            clauses.append(f"leave empty {question.empty}")
+        if recalled:
+            clauses.append("↑ brings back your answer")
+    elif question.kind == "select":
+        clauses.append("arrow keys, then Enter")
+    elif question.kind == "checkbox":
+        clauses.append("Space to select, Enter to confirm")
+    unique: list[str] = []
+    for clause in clauses:
+        if clause.lower() not in (seen.lower() for seen in unique):
+            unique.append(clause)
+    return "; ".join(unique)
+
+
+def _clauses(text: str) -> list[str]:
+    """The clauses of a hint, without empty ones or the full stops that end them."""
+    return [c.strip().rstrip(".").strip() for c in text.split(";") if c.strip().rstrip(".")]
+
+
 STYLES = {
     "heading": "bold",
     "blocker": "fg:ansired",
+    "warning": "fg:ansiyellow",
+    "info": "fg:ansiblue",
     "ready": "fg:ansigreen bold",
     "not-ready": "fg:ansired bold",
 }
 """How the verdict's lines are shown, by the kind of line."""
 
 
-def show(prompt: Prompt, lines: Sequence[tuple[str, str]]) -> None:
+def show(prompt: Say, lines: Sequence[tuple[str, str]]) -> None:
     """Show lines tagged with what they are (``STYLES`` keys; other tags are shown plainly)."""
     for kind, text in lines:
         prompt.say(text, STYLES.get(kind, ""))
@@ -206,7 +286,8 @@ def ask(
         instruction: a run-time hint (overrides ``question.instruction``).
 
     Returns:
-        str, int/float, None (an optional question left empty), list[str] or bool.
+        str, int/float, None (an optional question left empty), list[str], bool, or
+        ``BACK`` (the person asked for the previous question).
 
     Raises:
         KeyboardInterrupt: the person pressed Ctrl-C (or Ctrl-D).
@@ -214,14 +295,17 @@ def ask(
     recall: str | None = None
     while True:
         answer = _ask_once(question, default, options, message, instruction, recall)
-        problem = check(answer) if check is not None and answer is not None else None
+        if answer is BACK:
+            say("  ↩ back to the previous question", "fg:ansicyan")
+            return BACK
+        problem = check(answer) if check is not None else None
         if problem is None:
             return answer
         say(f"  ✗ {problem}", "fg:ansired")
-        if question.kind in ("text", "number"):
-            recall = _as_text(answer)  # the suggestion stays; the up arrow recalls the answer
-        else:
+        if question.kind not in ("text", "number"):
             default = answer
+        elif answer is not None:
+            recall = _as_text(answer)  # the suggestion stays; the up arrow recalls the answer
 
 
 def _ask_once(
@@ -229,35 +313,38 @@ def _ask_once(
     default: Any,
     options: Sequence[Option] | None,
     message: str | None,
-    hint: str | None,
+    instruction: str | None,
     recall: str | None = None,
 ) -> Any:
     import questionary
 
     text = message or question.message
-    hint = hint or question.instruction
-    instruction = f"({hint})" if hint else None
+    if instruction is not None:
+        question = replace(question, instruction=instruction)
     choices = options if options is not None else question.options
     if question.kind == "confirm":
+        shown = hint_of(question)
         prompt = questionary.confirm(
-            text, default=bool(default), instruction=_confirm_hint(bool(default), instruction)
+            text, default=bool(default), instruction=_confirm_hint(bool(default), shown)
         )
-        answer = prompt.unsafe_ask()
+        answer = _with_back(prompt).unsafe_ask()
         if answer is None:  # Ctrl-C inside questionary's own handler
             raise KeyboardInterrupt
-        return bool(answer)
+        return BACK if answer == _BACK_RESULT else bool(answer)
     if question.kind == "select":
         select_choices = [
             questionary.Choice(o.title, value=o.value, description=o.description or None)
             for o in choices
         ]
         fallback = default if any(o.value == default for o in choices) else None
-        answer = questionary.select(
-            text, select_choices, default=fallback, instruction=instruction
+        answer = _with_back(
+            questionary.select(
+                text, select_choices, default=fallback, instruction=hint_of(question)
+            )
         ).unsafe_ask()
         if answer is None:
             raise KeyboardInterrupt
-        return answer
+        return BACK if answer == _BACK_RESULT else answer
     if question.kind == "checkbox":
         chosen = set(default or ())
         box_choices = [
@@ -266,23 +353,53 @@ def _ask_once(
             )
             for o in choices
         ]
-        answer = questionary.checkbox(text, box_choices, instruction=instruction).unsafe_ask()
+        answer = _with_back(
+            questionary.checkbox(text, box_choices, instruction=hint_of(question))
+        ).unsafe_ask()
         if answer is None:
             raise KeyboardInterrupt
+        if answer == _BACK_RESULT:
+            return BACK
         chosen_values = list(answer)
         say(f"  → {', '.join(chosen_values) if chosen_values else 'none'}", "fg:ansicyan")
         return chosen_values
     suggestion = "" if default is None else _as_text(default)
-    typed = _text_prompt(text, hint, suggestion, recall, optional=question.optional)
+    shown = hint_of(question, suggested=bool(suggestion), recalled=bool(recall))
+    typed = _text_prompt(text, shown, suggestion, recall)
+    if typed == BACK_ANSWER:
+        return BACK
     if not typed or (question.optional and suggestion and typed == NONE_ANSWER):
         return None if question.optional else ""
     return _read_number(typed) if question.kind == "number" else typed
 
 
-def _text_prompt(
-    text: str, hint: str, suggestion: str, recall: str | None, *, optional: bool
-) -> str:
-    """Read one line; an empty line takes ``suggestion``, shown greyed until typing starts."""
+def hint_of(question: Question, *, suggested: bool = False, recalled: bool = False) -> str | None:
+    """The hint as the terminal shows it: in brackets after the question, or nothing."""
+    text = hint(question, suggested=suggested, recalled=recalled)
+    return f"({text})" if text else None
+
+
+def _with_back(question: Any) -> Any:
+    """Let ``<`` in a questionary choice or yes/no question answer ``BACK``."""
+    from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
+
+    keys = KeyBindings()
+
+    @keys.add(BACK_ANSWER, eager=True)
+    def _back(event: KeyPressEvent) -> None:
+        event.app.exit(result=_BACK_RESULT)
+
+    application = question.application
+    application.key_bindings = merge_key_bindings([application.key_bindings, keys])
+    return question
+
+
+def _text_prompt(text: str, shown: str | None, suggestion: str, recall: str | None) -> str:
+    """Read one line; an empty line takes ``suggestion``, shown greyed until typing starts.
+
+    The up arrow on an empty line brings back a refused answer (``recall``), or else goes
+    back to the previous question.
+    """
     import questionary
     from prompt_toolkit.formatted_text import FormattedText
     from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
@@ -303,19 +420,16 @@ def _text_prompt(
 
     @keys.add("up")
     def _recall(event: KeyPressEvent) -> None:
-        if recall and not event.current_buffer.text:
+        if event.current_buffer.text:
+            return
+        if recall:
             event.current_buffer.insert_text(recall)
+        else:
+            event.app.exit(result=BACK_ANSWER)
 
-    parts = [hint] if hint else []
-    if suggestion:
-        parts.append("Enter takes the grey suggestion, Tab edits it")
-        if optional:
-            parts.append(f"{NONE_ANSWER} for none")
-    if recall:
-        parts.append("↑ brings back your answer")
     typed = questionary.text(
         text,
-        instruction=f"({'; '.join(parts)})" if parts else None,
+        instruction=shown,
         placeholder=FormattedText([("fg:ansibrightblack", suggestion)]) if suggestion else None,
         key_bindings=keys,
     ).unsafe_ask()

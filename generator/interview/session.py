@@ -7,20 +7,28 @@ answer is checked with the model's own rules as it is given (``_checks``) and sa
 once to a draft beside the target file (``_draft``). A run can resume a draft, or start
 from an existing, possibly partial spec and ask only what is missing or what the person
 wants to change. Before the spec is written, the review's verdict, blockers and questions
-are shown (``_verdict``); a spec that is not ready offers to revisit the section a blocker
-points at, to write anyway, or to stop with the draft kept. Every question goes through a
-``Prompt`` (the terminal's, unless a test gives another), keyed by the field it answers.
+are shown (``_verdict``) with its warnings and notes, and any section can be revisited
+before the spec is written (a spec that is not ready also offers to write anyway, or to stop
+with the draft kept). Every question goes through a ``Prompt`` (the terminal's, unless a
+test gives another), keyed by the field it answers.
+
+Going back: a ``BACK`` answer returns to the previous question. The walk is a function of
+the answers given, so the interview starts it again from where this run began and replays
+every answer but the last without asking (and without showing or saving anything), then
+asks the last question again with its earlier answer offered.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from collections import deque
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from generator._io import read_file, write_atomic
+from generator._io import is_special, read_file, write_atomic
 from generator.errors import (
     GeneratorError,
     InterviewInterrupted,
@@ -41,6 +49,7 @@ from generator.interview._checks import (
 from generator.interview._draft import Draft, Loc, Progress, count_answers, draft_path
 from generator.interview._fields import (
     confirm_empty_question,
+    counter,
     first_free,
     more_question,
     offer_question,
@@ -50,8 +59,16 @@ from generator.interview._fields import (
     spot_at,
     spot_from_top,
 )
-from generator.interview._verdict import RENDER, STOP, WRITE, WRITE_ONLY, choices, verdict_lines
-from generator.interview.prompts import Option, Prompt, Question, Request, TerminalPrompt
+from generator.interview._verdict import (
+    OTHER,
+    RENDER,
+    STOP,
+    WRITE,
+    WRITE_ONLY,
+    choices,
+    verdict_lines,
+)
+from generator.interview.prompts import BACK, Option, Prompt, Request, TerminalPrompt
 from generator.review import review_text
 from generator.spec import (
     SCHEMA_VERSION,
@@ -72,6 +89,20 @@ DEFAULT_SPEC = Path("spec.yaml")
 
 ROUNDS = 3
 """Each round re-asks what the final check refused; needing a fourth would be a bug."""
+
+
+class _Back(Exception):
+    """Unwinds the walk to go back one question (``Interview.finish`` catches it)."""
+
+
+@dataclass(frozen=True)
+class _State:
+    """Everything the walk's next question depends on, to start it again from here."""
+
+    data: dict[str, Any]
+    progress: Progress
+    reasons: dict[Loc, str]
+    opened: str | None
 
 
 @dataclass(frozen=True)
@@ -147,26 +178,59 @@ class Interview:
         self.sections = {s.key: s for s in sections(model) if s.asked}
         self._pending: Section | None = None
         self._opened: str | None = None
+        self.answers: list[tuple[str, Any]] = []
+        """The questions answered since the walk began in this run, by key, in order."""
+        self.replay: deque[tuple[str, Any]] = deque()
+        """Answers to give again without asking, after going back."""
+        self.again: tuple[str, Any] | None = None
+        """The question gone back to, with its earlier answer to offer."""
 
     # --- talking -------------------------------------------------------------------------
 
     def say(self, text: str, style: str = "") -> None:
-        """Show one line through the prompt."""
-        self.prompt.say(text, style)
+        """Show one line through the prompt (nothing while earlier answers are replayed)."""
+        if not self.replay:
+            self.prompt.say(text, style)
+
+    def put(self, request: Request) -> Any:
+        """Put one question: every question of the interview goes through here.
+
+        While replaying after going back, the earlier answer is given without asking. The
+        question gone back to offers its earlier answer. A ``BACK`` answer unwinds the walk
+        (``_Back``) to ask the question before this one again.
+        """
+        if self.replay:
+            key, answer = self.replay.popleft()
+            if key == request.key:
+                self.answers.append((key, answer))
+                if not self.replay:
+                    self._save()  # the draft catches up with the answers replayed
+                return answer
+            self.replay.clear()  # the walk went another way: ask from here
+            self._save()
+        if self.again is not None:
+            key, earlier = self.again
+            self.again = None
+            if key == request.key:
+                request = replace(request, default=earlier)
+        while (answer := self.prompt.ask(request)) is BACK:
+            if self.answers:
+                raise _Back
+            self.say("  This is the first question; there is nothing before it to go back to.")
+        self.answers.append((request.key, answer))
+        return answer
 
     def control(self, key: str, **kwargs: Any) -> Any:
         """Ask one of the questions about the interview itself (``prompts.CONTROL``)."""
         question = prompts.CONTROL[key]
         message, options = kwargs.pop("message", None), kwargs.pop("options", None)
         if message is not None or options is not None:
-            question = Question(
-                message or question.message,
-                question.instruction,
-                question.kind,
-                tuple(options) if options is not None else question.options,
-                question.optional,
+            question = replace(
+                question,
+                message=message or question.message,
+                options=tuple(options) if options is not None else question.options,
             )
-        return self.prompt.ask(Request(f"control.{key}", question, **kwargs))
+        return self.put(Request(f"control.{key}", question, **kwargs))
 
     # --- starting and finishing --------------------------------------------------------
 
@@ -185,7 +249,7 @@ class Interview:
                 self.progress = saved[1]
                 return
             self.say("Starting over; the draft is replaced as you answer.")
-        if source is None and target.exists():
+        if source is None and target.exists() and not is_special(target):
             self.say(f"{target} already exists.")
             if self.control("start_from_target", default=True):
                 source = target
@@ -218,18 +282,51 @@ class Interview:
     def finish(self, target: Path, *, renders: bool = False) -> InterviewResult:
         """Ask until the spec is valid, show the verdict, then write it and remove the draft.
 
+        Going back (``BACK``) starts the walk again from where it began in this run and
+        replays every answer but the last, which is asked again.
+
         Raises:
-            InterviewStopped: the spec is not ready and the person chose to stop.
+            InterviewStopped: the person chose to stop at the verdict.
         """
+        origin = self._state()
+        self.answers = []
+        self.say("(Type < or press ↑ on an empty answer to go back to the previous question.)")
+        while True:
+            try:
+                return self._decide(target, renders=renders)
+            except _Back:
+                given, self.answers = self.answers, []
+                self._restore(origin)
+                self.replay = deque(given[:-1])
+                self.again = given[-1]
+                if not self.replay:
+                    self._save()
+
+    def _state(self) -> _State:
+        return _State(
+            copy.deepcopy(self.data),
+            copy.deepcopy(self.progress),
+            dict(self.reasons),
+            self._opened,
+        )
+
+    def _restore(self, state: _State) -> None:
+        self.data = copy.deepcopy(state.data)
+        self.progress = copy.deepcopy(state.progress)
+        self.reasons = dict(state.reasons)
+        self._opened, self._pending = state.opened, None
+
+    def _decide(self, target: Path, *, renders: bool) -> InterviewResult:
+        """Walk, show the verdict, and act on the person's choice until the spec is written."""
         while True:
             text = self._complete(target)
             report = review_text(text, str(target), self.model)
-            prompts.show(self.prompt, verdict_lines(report, str(target), self.model))
-            if report.verdict == "ready":
-                choice = RENDER if renders else WRITE
-                break
+            prompts.show(self, verdict_lines(report, str(target), self.model))
             options = choices(report, renders=renders, model=self.model)
-            choice = self.control("not_ready", options=options)
+            choice = self.control("verdict", options=options)
+            if choice == OTHER:
+                others = [Option(s.key, s.title) for s in self.sections.values()]
+                choice = self.control("section", options=others)
             if choice in (WRITE, RENDER, WRITE_ONLY):
                 break
             if choice == STOP:
@@ -286,7 +383,7 @@ class Interview:
         return reopened
 
     def _confirm_replace(self, target: Path, text: str) -> None:
-        if not target.exists() or self.progress.based_on == target.resolve():
+        if not target.exists() or is_special(target) or self.progress.based_on == target.resolve():
             return
         if target.read_text(encoding="utf-8", errors="replace") == text:
             return
@@ -336,6 +433,9 @@ class Interview:
         spot = spot_at(model, loc)
         if spot.model is None:
             if spot.form == "texts":
+                if spot.doc.when is not None and not spot.doc.when.holds(Answers(self.data, box)):
+                    box.pop(key, None)  # values of an input that is not a category, say
+                    return
                 self._texts(box, model, spot, loc, revisit)
             else:
                 self._field(box, model, spot, loc, revisit, others or [])
@@ -366,7 +466,9 @@ class Interview:
         while (
             index < len(entries)
             or not entries
-            or self._ask(Request(f"{spot.path}.more", more_question(spot), False, loc=loc))
+            or self._ask(
+                Request(f"{spot.path}.more", more_question(spot, len(entries)), False, loc=loc)
+            )
         ):
             action = "add" if index == len(entries) else "keep"
             if action == "add":
@@ -407,16 +509,17 @@ class Interview:
                 self._finish(loc)
                 return
             items = []
-        check = answer_check(model, loc, box, [], items=items)
         self._show_reason(loc)
-        question = question_for(spot, Answers(self.data, box), item=True)
-        while (
-            answer := self.prompt.ask(Request(f"{spot.path}.*", question, check=check, loc=loc))
-        ) is not None:
+        while True:
+            check = answer_check(model, loc, box, [], items=items)
+            place = counter(self.data, loc, items=len(items))
+            question = question_for(spot, Answers(self.data, box), item=True, place=place)
+            answer = self.put(Request(f"{spot.path}.*", question, check=check, loc=loc))
+            if answer is None:  # the check has accepted the list as it is
+                break
             items.append(clean_value(model, key, answer, item=True))
             box[key] = items
             self._save()
-            check = answer_check(model, loc, box, [], items=items)
         if not items:
             box.pop(key, None)
         self._finish(loc)
@@ -453,10 +556,8 @@ class Interview:
                 self._open()
                 self._show_reason(loc)
                 suggestion = box.get(key, spot.suggestion(answers))
-                request = Request(
-                    question_key(loc), question_for(spot, answers), suggestion, check, loc
-                )
-                answer = self.prompt.ask(request)
+                question = question_for(spot, answers, place=counter(self.data, loc))
+                answer = self.put(Request(question_key(loc), question, suggestion, check, loc))
                 if answer not in (None, "") or doc.null:
                     box[key] = None if answer in (None, "") else clean_value(model, key, answer)
                 else:
@@ -478,7 +579,7 @@ class Interview:
         if self._pending is not None:
             section, self._pending = self._pending, None
             self._opened = section.key
-            prompts.heading(self.prompt, section.title, section.intro)
+            prompts.heading(self, section.title, section.intro)
             self._show_reason((section.key,))
 
     def _show_reason(self, loc: Loc) -> None:
@@ -488,7 +589,7 @@ class Interview:
 
     def _ask(self, request: Request) -> Any:
         self._open()
-        return self.prompt.ask(request)
+        return self.put(request)
 
     def _ask_control(self, key: str, **kwargs: Any) -> Any:
         self._open()
@@ -499,4 +600,5 @@ class Interview:
         self._save()
 
     def _save(self) -> None:
-        self.draft.save(self.data, self.progress)
+        if not self.replay:  # replaying earlier answers: saved once they are all given
+            self.draft.save(self.data, self.progress)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,9 @@ from generator.render.context import build_context
 from generator.render.repository import ANSWERS_FILE
 from generator.render.sources import TemplateSource, checkouts_dir, resolve_template
 from generator.spec import parse_spec
+
+SHELL_FENCES = frozenset({"```sh", "```shell", "```bash", "```console"})
+"""The fences a README's commands are in."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ def render_project(
         _copy_template(source, scratch, spec.kind, context)
         (scratch / "spec.yaml").write_bytes(spec_bytes)
         files = sum(1 for p in scratch.rglob("*") if p.is_file())
+        next_steps = _next_steps(dest, scratch / "README.md")
         if existing:
             _merge_into(scratch, dest)
             if git and not (dest / ".git").exists():
@@ -94,7 +99,7 @@ def render_project(
         files=files,
         commit=commit,
         template=source.display,
-        next_steps=_next_steps(dest, str(spec.kind), spec.name, spec.package),
+        next_steps=next_steps,
         blockers=len(blockers),
     )
 
@@ -168,20 +173,34 @@ def _git_first_commit(dest: Path, title: str) -> str:
     return _git(dest, "rev-parse", "--short", "HEAD")
 
 
-def _next_steps(dest: Path, kind: str, name: str, package: str) -> list[str]:
-    steps = [
-        f"cd {dest}",
-        "python -m venv .venv && . .venv/bin/activate",
-        "pip install -c constraints.txt pip",
-        "pip install -c constraints.txt --build-constraint constraints.txt -e '.[dev]'",
-        "pytest                      # every layer, with the acceptance traceability report",
+def _next_steps(dest: Path, readme: Path) -> list[str]:
+    """The first commands to run in the new repository: its README's first shell block.
+
+    They are read from the README just rendered, so what ``new`` prints and what the README
+    says cannot drift apart (the service's key creation with ``hash-key``, ``serve``; the
+    pipeline's ``run``). A template whose README has no such block gets ``cd`` and the
+    ``update`` hint only.
+    """
+    return [
+        f"cd {shlex.quote(str(dest))}",
+        *_first_shell_block(readme),
+        "edit spec.yaml, then `new-ai-project update` to bring the change in",
     ]
-    if kind == "pipeline":
-        steps.append(
-            f"{package.upper()}_ENVIRONMENT=development {name} run    # on the sample data: "
-            "trains a candidate (scores once a second person approves a model)"
-        )
-    else:
-        steps.append(f"uvicorn --factory {package}.app:create_app    # serve the API")
-    steps.append("edit spec.yaml, then `new-ai-project update` to bring the change in")
-    return steps
+
+
+def _first_shell_block(readme: Path) -> list[str]:
+    """The lines of the first fenced ``sh`` block in ``readme``; none if it has none."""
+    try:
+        lines = readme.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    opening = next((i for i, line in enumerate(lines) if line.strip() in SHELL_FENCES), None)
+    if opening is None:
+        return []
+    block: list[str] = []
+    for line in lines[opening + 1 :]:
+        if line.strip().startswith("```"):
+            return block
+        if line.strip():
+            block.append(line.rstrip())
+    return []  # an unclosed fence is not a block

@@ -47,7 +47,7 @@ class OperatingBoundary(_Model):
         json_schema_extra=Doc(
             "A human decides below confidence",
             ask="Below which confidence should a human decide?",
-            hint="a number between 0 and 1 such as 0.8; leave empty for none",
+            hint="a number between 0 and 1 such as 0.8",
             default=0.7,
         ),
     )
@@ -66,7 +66,6 @@ class OperatingBoundary(_Model):
         json_schema_extra=Doc(
             "Escalation",
             ask="Where do escalations go?",
-            hint="leave empty for none",
             example="claims-oncall@example.com",
             suggest=_escalation,
         ),
@@ -105,7 +104,7 @@ class Input(_Model):
         json_schema_extra=Doc(
             "Min",
             ask="Smallest value allowed?",
-            hint="a plain number; leave empty for no bound",
+            hint="a plain number",
             when=_NUMERIC,
         ),
     )
@@ -115,7 +114,7 @@ class Input(_Model):
         json_schema_extra=Doc(
             "Max",
             ask="Largest value allowed?",
-            hint="a plain number; leave empty for no bound",
+            hint="a plain number",
             when=_NUMERIC,
         ),
     )
@@ -221,7 +220,6 @@ class Monitoring(_Model):
         json_schema_extra=Doc(
             "p95 latency (ms)",
             ask="95th percentile latency objective, in milliseconds?",
-            hint="leave empty for none",
             example=2000,
             default=1000.0,
             when=_SERVICE,
@@ -235,7 +233,6 @@ class Monitoring(_Model):
         json_schema_extra=Doc(
             "Availability (%)",
             ask="Availability objective, in percent?",
-            hint="leave empty for none",
             example=99.5,
             default=99.0,
             when=_SERVICE,
@@ -261,7 +258,7 @@ class Monitoring(_Model):
         json_schema_extra=Doc(
             "Drift threshold (PSI)",
             ask="Population stability index that raises a drift alert?",
-            hint="0.2 is a common choice; leave empty for none",
+            hint="0.2 is a common choice",
             default=0.2,
             suggest=0.2,
             when=When("drift_features"),

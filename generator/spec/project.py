@@ -120,7 +120,6 @@ class ProjectSpec(_Model):
         json_schema_extra=Doc(
             "Kind",
             ask="What kind of system is it?",
-            hint="use the arrow keys, Enter to choose",
             group=ABOUT,
             show="header",
             choices=(

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from generator._io import write_atomic
 from generator.spec.project import ProjectSpec
 
 
@@ -24,7 +25,5 @@ def schema_path() -> Path:
 def write_schema_file() -> Path:
     """Regenerate the shipped JSON Schema file from the model (run after changing the model)."""
     path = schema_path()
-    path.write_text(
-        json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    write_atomic(path, json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n")
     return path

@@ -53,9 +53,8 @@ def _retention_floor(answers: Answers) -> int | None:
 def _retention_hint(answers: Answers) -> str:
     floor = minimum_retention(_regimes(answers))
     if floor is None:
-        return "a whole number of days; leave empty to decide later"
-    days = floor.days
-    return f"at least {days} days for {floor.regime} ({floor.citation}); Enter keeps {days}"
+        return "a whole number of days"
+    return f"at least {floor.days} days for {floor.regime} ({floor.citation})"
 
 
 # --- the required sections ------------------------------------------------------------------------
@@ -207,7 +206,7 @@ class SuccessMetric(_Model):
         json_schema_extra=Doc(
             "Baseline",
             ask="What is “{name}” today, in {unit}?",
-            hint="a plain number such as 48; leave empty if nobody knows yet",
+            hint="a plain number such as 48",
             null="unknown",
         ),
     )

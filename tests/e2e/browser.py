@@ -152,6 +152,7 @@ class Chromium:
         size: tuple[int, int] = (1280, 2000),
         pdf: bool = False,
         evaluate: tuple[str, ...] = (),
+        scripts: bool = True,
     ) -> Page:
         """Load ``page`` in a new tab at ``size`` with ``media`` emulated; screenshot it.
 
@@ -161,7 +162,9 @@ class Chromium:
             size: the viewport in CSS pixels.
             pdf: print the page to PDF as well (with its own ``@page`` size).
             evaluate: JavaScript expressions whose values to return (read from the DOM by the
-                test; the page itself runs no script).
+                test, or acting on it like a click), evaluated after the screenshot.
+            scripts: let the page run its own scripts (False: as a browser with JavaScript
+                off shows it; the test's expressions still run).
         """
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})
@@ -170,6 +173,8 @@ class Chromium:
         for domain in ("Page", "Runtime", "Log"):
             self.call(f"{domain}.enable", session=tab)
         self.call("Emulation.setEmulatedMedia", {"media": media}, tab)
+        if not scripts:
+            self.call("Emulation.setScriptExecutionDisabled", {"value": True}, tab)
         width, height = size
         metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
         self.call("Emulation.setDeviceMetricsOverride", metrics, tab)

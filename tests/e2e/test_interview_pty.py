@@ -1,7 +1,9 @@
 """The installed console script in a real pseudo-terminal: answers, suggestions, verdict.
 
-Answer, Ctrl-C and resume; type over a suggested answer; see the review's verdict and
-blockers before the interview ends.
+Answer, Ctrl-C and resume; type over a suggested answer; build a category input, going
+back with ``<`` to fix an earlier answer; see the review's verdict and blockers before the
+interview ends. The interview's flows are tested by key in ``tests/unit/test_interview.py``;
+these few check what only a real terminal shows.
 
 Timeouts are generous for a loaded machine; every wait ends as soon as the expected
 text appears, so nothing sleeps needlessly.
@@ -16,8 +18,11 @@ from pathlib import Path
 
 import pexpect
 import pytest
+import yaml
 
 from generator.interview._draft import Draft
+from generator.spec import load_spec
+from generator.spec.writer import dump_spec
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +32,9 @@ SCRIPT = Path(sys.executable).parent / "new-ai-project"
 
 ROOT = Path(__file__).resolve().parents[2]
 PLANTED = ROOT / "tests" / "fixtures" / "review" / "planted-problems.yaml"
+CLAIMS = ROOT / "specs" / "claims-triage.yaml"
 UP = "\x1b[A"
+DOWN = "\x1b[B"
 
 
 def _spawn(cwd: Path, *args: str) -> pexpect.spawn:
@@ -117,3 +124,51 @@ def test_the_verdict_shows_before_the_interview_ends(tmp_path: Path) -> None:
         True,
         True,
     )
+
+
+def test_a_category_input_is_built_going_back_to_fix_its_name(tmp_path: Path) -> None:
+    """Type a name, go back from the type with <, fix the name; then a category and values."""
+    data = yaml.safe_load(CLAIMS.read_text(encoding="utf-8"))
+    del data["inputs"]
+    data["monitoring"]["drift_features"] = ["channel"]
+    (tmp_path / "partial.yaml").write_text(dump_spec(data), encoding="utf-8")
+    child = _spawn(tmp_path, "out.yaml", "--from", "partial.yaml")
+    child.expect("Which parts do you want to change")
+    child.send("\r")
+    child.expect("typed data contract")
+    child.send("y")
+    child.expect("What is the input called")
+    child.send("chanel\r")
+    child.expect("Which type is it")
+    child.send("<")
+    child.expect("back to the previous question")
+    child.expect("What is the input called")
+    child.expect("chanel")  # the earlier answer, offered greyed
+    child.send("channel\r")
+    child.expect("Which type is it")
+    child.send(DOWN + DOWN + "\r")  # number, integer, category
+    child.expect("Which values may it take")
+    child.send("web\r")
+    child.expect("item 2")
+    child.send("phone\r")
+    child.expect("item 3")
+    child.send("\r")  # done
+    child.expect("Must every request give it")
+    child.send("\r")
+    child.expect("identify or describe a person")
+    child.send("\r")
+    child.expect("data dependency supplies it")
+    child.send(DOWN + "\r")  # claims-db
+    child.expect("Add another input")
+    child.send("n")
+    child.expect("Verdict: ready")
+    child.expect("What now")
+    child.send("\r")  # write the spec
+    child.expect(pexpect.EOF)
+    child.close()
+    assert (child.exitstatus, "Traceback" in str(child.logfile_read.getvalue())) == (0, False)
+    inputs = load_spec(tmp_path / "out.yaml").inputs
+    assert inputs is not None
+    assert [(i.name, i.type, i.values, i.source) for i in inputs] == [
+        ("channel", "category", ["web", "phone"], "claims-db")
+    ]

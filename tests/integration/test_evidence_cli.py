@@ -10,7 +10,9 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import shutil
+import stat
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -569,6 +571,29 @@ def test_a_folder_holding_other_files_is_left_alone(
     assert evidence(repo, "-o", str(folder)) == 2
     assert "holds no evidence pack" in only_error(capsys)
     assert [p.name for p in folder.iterdir()] == ["keep.txt"]
+
+
+def test_a_link_to_a_pack_folder_stays_a_link(repo: Path, tmp_path: Path) -> None:
+    """-o through a link to an earlier pack replaces the pack it points to; the link stays."""
+    real = tmp_path / "packs" / "v1"
+    evidence(repo, "-o", str(real))
+    link = tmp_path / "latest"
+    link.symlink_to(real)
+    evidence(repo, "-o", str(link), acceptance="passed")
+    assert (link.is_symlink(), load(real)["readiness"]["verdict"]) == (True, "ready")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in real.parent.iterdir()] == ["v1"]
+
+
+def test_a_fifo_as_the_pack_folder_is_one_line(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A named pipe given as the pack folder is refused in one line (exit 2), left as it is."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    assert evidence(repo, "-o", str(fifo)) == 2
+    assert "is not a folder" in only_error(capsys)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
 
 
 # --- verify ---------------------------------------------------------------------------

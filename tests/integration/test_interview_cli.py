@@ -5,16 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from prompt_toolkit.application import create_app_session
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output import DummyOutput
 
 from generator.cli import main
 from generator.spec import load_spec
 from tests.conftest import FIXTURES, SPECS
-from tests.unit.interview_keys import CTRL_C, ENTER, STOP, UP, happy_keys, line
+from tests.fake_prompt import CTRL_C, ScriptedPrompt
+from tests.interview_answers import claims
 
 PLANTED = FIXTURES / "review" / "planted-problems.yaml"
 
@@ -46,66 +45,67 @@ def test_piped_input_is_refused_at_once(args: tuple[str, ...], tmp_path: Path) -
 
 @pytest.fixture(autouse=True)
 def no_terminal_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    """In process, answers come from a pipe: switch off the terminal check."""
+    """In process, answers come from a script: switch off the terminal check."""
     monkeypatch.setattr("generator.interview.prompts.require_terminal", lambda: None)
 
 
-def _cli(keys: list[str], *argv: str) -> int:
-    """Run the command line in process with ``keys`` typed in advance."""
-    with create_pipe_input() as pipe:
-        pipe.send_text("".join(keys))
-        pipe.close()
-        with create_app_session(input=pipe, output=DummyOutput()):
-            return main(list(argv))
+def _cli(monkeypatch: pytest.MonkeyPatch, script: dict[str, Any], *argv: str) -> int:
+    """Run the command line in process, its interview answered by ``script`` (by key)."""
+    prompt = ScriptedPrompt(script)
+    monkeypatch.setattr("generator.interview.session.TerminalPrompt", lambda: prompt)
+    return main(list(argv))
 
 
 def test_spec_new_writes_the_file_and_says_so(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`spec new FILE` runs the interview, writes FILE and names it."""
     target = tmp_path / "claims.yaml"
-    assert _cli(happy_keys(), "spec", "new", str(target)) == 0
+    assert _cli(monkeypatch, claims(), "spec", "new", str(target)) == 0
     assert f"Wrote the spec to {target}." in capsys.readouterr().out
     assert load_spec(target).name == "claims-triage-assistant"
 
 
-def test_spec_new_from_a_spec(tmp_path: Path) -> None:
+def test_spec_new_from_a_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`spec new FILE --from SPEC` starts from SPEC."""
     target = tmp_path / "copy.yaml"
-    assert (
-        _cli([ENTER], "spec", "new", str(target), "--from", str(SPECS / "claims-triage.yaml")) == 0
-    )
-    assert load_spec(target) == load_spec(SPECS / "claims-triage.yaml")
+    source = SPECS / "claims-triage.yaml"
+    assert _cli(monkeypatch, {}, "spec", "new", str(target), "--from", str(source)) == 0
+    assert load_spec(target) == load_spec(source)
 
 
-def test_ctrl_c_exits_130_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ctrl_c_exits_130_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Ctrl-C ends `spec new` with exit 130 and one line naming the draft."""
-    assert _cli([line("Claims triage"), CTRL_C], "spec", "new", str(tmp_path / "spec.yaml")) == 130
+    script = {**claims(), "kind": CTRL_C}
+    assert _cli(monkeypatch, script, "spec", "new", str(tmp_path / "spec.yaml")) == 130
     err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert str(tmp_path / "spec.draft.yaml") in err
+    assert (err.count("\n"), str(tmp_path / "spec.draft.yaml") in err) == (1, True)
 
 
 # --- the verdict before writing, and before rendering ------------------------------------
 
 
 def test_spec_new_stopped_at_the_verdict_exits_1_naming_the_draft(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Stopping at a not-ready verdict exits 1 with one line naming the draft; no spec."""
     target = tmp_path / "spec.yaml"
-    assert _cli(happy_keys(verdict=[STOP]), "spec", "new", str(target)) == 1
+    script = {**claims(), "control.verdict": "stop"}
+    assert _cli(monkeypatch, script, "spec", "new", str(target)) == 1
     err = capsys.readouterr().err
     assert (err.count("\n"), str(tmp_path / "spec.draft.yaml") in err) == (1, True)
     assert not target.exists()
 
 
 def test_new_asks_before_rendering_a_spec_that_is_not_ready(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`new DEST` with a not-ready spec, "render later": the spec is written, DEST is not."""
     dest = tmp_path / "claims"
-    assert _cli(happy_keys(verdict=[UP * 2 + ENTER]), "new", str(dest)) == 1
+    script = {**claims(), "control.verdict": "write-only"}
+    assert _cli(monkeypatch, script, "new", str(dest)) == 1
     assert "Not rendered, as chosen: the spec is not ready." in capsys.readouterr().out
     assert (dest.exists(), load_spec(tmp_path / "claims.spec.yaml").title) == (
         False,
@@ -113,10 +113,13 @@ def test_new_asks_before_rendering_a_spec_that_is_not_ready(
     )
 
 
-def test_new_renders_a_spec_that_is_not_ready_when_told_to(tmp_path: Path) -> None:
+def test_new_renders_a_spec_that_is_not_ready_when_told_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`new DEST`, "render anyway": the project is rendered from the spec as answered."""
     dest = tmp_path / "claims"
-    assert _cli(happy_keys(verdict=[UP * 3 + ENTER]), "new", str(dest), "--no-git") == 0
+    script = {**claims(), "control.verdict": "render"}
+    assert _cli(monkeypatch, script, "new", str(dest), "--no-git") == 0
     assert load_spec(dest / "spec.yaml").title == "Claims triage assistant"
 
 

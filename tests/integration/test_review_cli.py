@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -82,6 +86,60 @@ def test_review_output_replaces_an_existing_file(tmp_path: Path) -> None:
     target.write_text("old", encoding="utf-8")
     main(["review", str(CLAIMS), "-o", str(target)])
     assert ([p.name for p in tmp_path.iterdir()], target.read_text()[:2]) == (["review.md"], "##")
+
+
+def test_review_output_to_a_fifo_writes_into_it(tmp_path: Path) -> None:
+    """-o on a named pipe writes the report into the pipe, which stays a pipe."""
+    fifo = tmp_path / "review.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    assert main(["review", str(CLAIMS), "-o", str(fifo)]) == 0
+    reader.join(timeout=30)
+    assert received and received[0].startswith(b"## Readiness review")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_review_output_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    """-o on a link writes the file it points to; the link is still a link."""
+    real = tmp_path / "reports" / "review.md"
+    real.parent.mkdir()
+    real.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "review.md"
+    link.symlink_to(real)
+    assert main(["review", str(CLAIMS), "-o", str(link)]) == 0
+    assert (link.is_symlink(), real.read_text(encoding="utf-8")[:2]) == (True, "##")
+
+
+def test_review_output_to_a_folder_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-o on a folder is a one-line usage error (exit 2); the folder is left as it was."""
+    code = main(["review", str(CLAIMS), "-o", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert (code, err) == (
+        2,
+        f"Error: {tmp_path} is a folder; name a file to write the report to\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_closed_pipe_ends_quietly_with_the_sigpipe_status(tmp_path: Path) -> None:
+    """`review ... | head -1`: once the reader has gone, exit 141 with nothing on stderr."""
+    files = [str(p) for p in sorted(CLAIMS.parent.glob("*.yaml"))] * 4  # about 200 kB
+    process = subprocess.Popen(  # output far larger than a pipe's buffer: a write must fail
+        [sys.executable, "-m", "generator", "review", *files, "--format", "html"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()  # what `head -1` reads, then it exits
+    process.stdout.close()
+    error = process.stderr.read()
+    process.stderr.close()
+    assert (first, process.wait(timeout=60), error) == (b"<!DOCTYPE html>\n", 141, b"")
 
 
 def test_several_specs_make_one_portfolio_page(

@@ -9,11 +9,13 @@ import pytest
 import yaml
 from pydantic import Field
 
+from generator.interview import run_interview
 from generator.interview._draft import Draft, Progress
 from generator.spec import Budget, Doc, Owners, ProjectSpec, dump_spec
 from generator.spec.model import Line
 from tests.conftest import SPECS
-from tests.unit.interview_keys import DOWN, ENTER, OWNERS, drive, happy_keys, line
+from tests.fake_prompt import Each, ScriptedPrompt
+from tests.interview_answers import claims
 
 
 class OwnersPlus(Owners):
@@ -66,35 +68,49 @@ def _example_source(tmp_path: Path, change: dict[str, Any]) -> Path:
     return source
 
 
+def _interview(target: Path, script: dict[str, Any], source: Path | None = None) -> ScriptedPrompt:
+    """Run the interview of ``SpecPlus`` with ``script``; return the prompt that answered."""
+    prompt = ScriptedPrompt(script)
+    run_interview(target, source, model=SpecPlus, prompt=prompt)
+    return prompt
+
+
 def test_a_field_added_to_the_model_is_asked_with_its_question(target: Path) -> None:
     """A new optional field is asked with the question its Doc gives, and written."""
-    run = drive(happy_keys(owners=[*OWNERS, line("Deputy Head of Claims")]), target, model=SpecPlus)
-    assert run.error is None
-    assert "Who stands in for the business owner?" in run.output
+    prompt = _interview(target, {**claims(), "owners.deputy": "Deputy Head of Claims"})
+    assert prompt.questions("owners.deputy") == ["Who stands in for the business owner?"]
     assert _written(target).owners.deputy == "Deputy Head of Claims"
 
 
 def test_an_added_optional_field_left_empty_is_left_out(target: Path) -> None:
     """Leaving the new optional field empty writes no key for it."""
-    drive(happy_keys(owners=[*OWNERS, ENTER]), target, model=SpecPlus)
+    _interview(target, claims())
     assert "deputy" not in target.read_text(encoding="utf-8")
 
 
 def test_an_added_field_is_checked_by_its_model_rules(target: Path) -> None:
-    """An answer the added field's type refuses is shown with the reason and asked again."""
-    owners = [*OWNERS, line("x" * 301), line("Deputy")]
-    run = drive(happy_keys(owners=owners), target, model=SpecPlus)
-    assert "  ✗ " in run.output
+    """An answer the added field's type refuses is refused with the reason, then asked again."""
+    prompt = _interview(target, {**claims(), "owners.deputy": Each(["x" * 301, "Deputy"])})
+    assert len(prompt.refused) == 1 and prompt.refused[0].startswith("owners.deputy: ")
     assert _written(target).owners.deputy == "Deputy"
 
 
 def test_an_added_choice_is_asked_as_a_select(target: Path) -> None:
     """A field of fixed values is asked as a choice among them."""
-    optional = ["n", "n", "n", "n", "y", line("2000"), DOWN + ENTER]
-    drive(happy_keys(owners=[*OWNERS, ENTER], optional=optional), target, model=SpecPlus)
+    script = {
+        **claims(),
+        "budget.offer": True,
+        "budget.monthly_usd": 2000,
+        "budget.period": "quarter",
+    }
+    prompt = _interview(target, script)
+    (period,) = [r for r in prompt.asked if r.key == "budget.period"]
+    assert (period.question.kind, [o.value for o in period.question.options]) == (
+        "select",
+        ["month", "quarter"],
+    )
     budget = _written(target).budget
-    assert budget is not None
-    assert budget.period == "quarter"
+    assert budget is not None and budget.period == "quarter"
 
 
 def test_from_spec_tells_and_reasks_a_criterion_naming_no_metric(
@@ -102,16 +118,16 @@ def test_from_spec_tells_and_reasks_a_criterion_naming_no_metric(
 ) -> None:
     """--from a spec whose criterion names an undefined metric says so and asks again."""
     source = _example_source(tmp_path, {"acceptance_criteria.0.metric": "M-9"})
-    run = drive([ENTER, DOWN + ENTER, "n"], target, source)
-    assert "AC-1 named the metric M-9, which is not defined" in run.output
+    prompt = _interview(target, {"acceptance_criteria.*.metric": "M-1"}, source)
+    assert any("AC-1 named the metric M-9, which is not defined" in line for line in prompt.said)
     assert _written(target).acceptance_criteria[0].metric == "M-1"
 
 
 def test_from_spec_reasks_a_refused_optional_answer(tmp_path: Path, target: Path) -> None:
     """A refused optional answer in an otherwise complete section is asked again."""
     source = _example_source(tmp_path, {"operating_boundary.escalation": "on\acall"})
-    run = drive([ENTER, line("oncall@example.com")], target, source)
-    assert "control character U+0007" in run.output
+    prompt = _interview(target, {"operating_boundary.escalation": "oncall@example.com"}, source)
+    assert any("control character U+0007" in line for line in prompt.said)
     boundary = _written(target).operating_boundary
     assert boundary is not None
     assert boundary.escalation == "oncall@example.com"

@@ -40,14 +40,51 @@ def test_the_verdict_line_carries_score_and_counts() -> None:
 
 @pytest.mark.parametrize(
     ("renders", "ending"),
-    [(False, ["write", "stop"]), (True, ["render", "write-only", "stop"])],
+    [(False, ["other", "write", "stop"]), (True, ["other", "render", "write-only", "stop"])],
 )
-def test_revisits_come_first_in_section_order_then_the_endings(
+def test_a_not_ready_spec_offers_revisits_first_then_the_endings(
     renders: bool, ending: list[str]
 ) -> None:
-    """One revisit per section a blocker points at, in the interview's order, then the rest."""
-    values = [option.value for option in choices(review_file(PLANTED), renders=renders)]
+    """Sections blockers point at come first, then those only warnings or notes point at."""
+    report = review_file(PLANTED)
+    values = [option.value for option in choices(report, renders=renders)]
     revisits = values[: -len(ending)]
     order = [s.key for s in SECTIONS if s.asked]
-    assert revisits == sorted(set(revisits), key=order.index) and len(revisits) >= 2
+    blocked = {
+        s.key
+        for f in report.findings
+        if f.severity == "blocker"
+        for s in SECTIONS
+        if f.path.split(".")[0] in s.keys
+    }
     assert values[-len(ending) :] == ending
+    assert len(revisits) == len(set(revisits)) and set(revisits) <= set(order)
+    first = [v for v in revisits if v in blocked]
+    assert revisits[: len(first)] == sorted(first, key=order.index) and len(first) >= 2
+
+
+@pytest.mark.parametrize(
+    ("renders", "first"), [(False, ["write"]), (True, ["render", "write-only"])]
+)
+def test_a_ready_spec_offers_to_write_first(renders: bool, first: list[str]) -> None:
+    """A ready spec's first choice writes (and renders) it; revisits and stopping follow."""
+    values = [o.value for o in choices(review_file(SPECS / "claims-triage.yaml"), renders=renders)]
+    assert values[: len(first)] == first
+    assert values[len(first) :] == ["success_metrics", "other", "stop"]
+
+
+def test_warnings_and_notes_are_shown_with_their_sections() -> None:
+    """Warnings and notes are listed under the verdict, after the blockers, marked ! and i."""
+    report = review_file(SPECS / "claims-triage.yaml")
+    kinds = [kind for kind, _ in verdict_lines(report, "spec.yaml")]
+    texts = [text for _, text in verdict_lines(report, "spec.yaml")]
+    assert (kinds.count("warning"), kinds.count("info")) == (1, 1)
+    assert any(t.startswith("  ! Success metrics (success_metrics.1.baseline): ") for t in texts)
+
+
+def test_a_revisit_says_how_many_findings_of_each_kind() -> None:
+    """The revisit of a section names its findings: ``(1 blocker, 2 warnings)``."""
+    options = choices(review_file(PLANTED), renders=False)
+    assert all(o.title.startswith("Revisit ") and o.title.endswith(")") for o in options[:-3]), [
+        o.title for o in options
+    ]

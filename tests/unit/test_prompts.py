@@ -13,8 +13,9 @@ from prompt_toolkit.input import create_pipe_input
 from generator.errors import UsageError
 from generator.interview import prompts
 from generator.interview._fields import more_question, question_for
-from generator.interview.prompts import Option, Question, ask
-from generator.spec import Answers, ProjectSpec, find
+from generator.interview.prompts import BACK, Option, Question, ask
+from generator.spec import Answers, ProjectSpec, find, walk
+from tests.unit.interview_keys import BACK as BACK_KEY
 from tests.unit.interview_keys import (
     BACKSPACE,
     CTRL_C,
@@ -194,3 +195,131 @@ def test_checkbox_with_nothing_chosen_echoes_none(screen: io.StringIO) -> None:
     """An empty multi-select answer is echoed as none."""
     _ask([ENTER], screen, question("regulatory.data_classes"))
     assert "→ none" in screen.getvalue()
+
+
+# --- going back ----------------------------------------------------------------------------
+
+
+def test_a_lone_less_than_sign_answers_back_unchecked(screen: io.StringIO) -> None:
+    """Typing ``<`` as the answer goes back; the check never sees it."""
+
+    def check(value: Any) -> str | None:
+        raise AssertionError(f"checked {value!r}")
+
+    assert _ask([line(BACK_KEY)], screen, question("title"), check=check) is BACK
+
+
+def test_up_on_an_empty_answer_goes_back(screen: io.StringIO) -> None:
+    """The up arrow on an empty answer, with nothing refused to bring back, goes back."""
+    assert _ask([UP], screen, question("summary")) is BACK
+
+
+def test_up_after_a_refusal_brings_the_answer_back_instead(screen: io.StringIO) -> None:
+    """After a refusal the up arrow recalls the refused answer; it does not go back."""
+
+    def check(value: Any) -> str | None:
+        return None if value == "ok" else "not ok"
+
+    assert (
+        _ask([line("no"), UP + BACKSPACE * 2 + line("ok")], screen, question("title"), check=check)
+        == "ok"
+    )
+
+
+@pytest.mark.parametrize("key", ["kind", "users.more", "regulatory.data_classes"])
+def test_less_than_in_a_choice_goes_back(key: str, screen: io.StringIO) -> None:
+    """``<`` in a select, a yes/no question or a checkbox answers BACK."""
+    assert _ask([BACK_KEY], screen, question(key)) is BACK
+
+
+# --- one hint per question -------------------------------------------------------------------
+
+
+def _field_questions() -> list[tuple[str, Question]]:
+    """The question of every field the interview asks, items of lists included."""
+    found = []
+    for spot in walk(ProjectSpec):
+        if not spot.doc.asked or spot.doc.auto or spot.form in ("group", "entries"):
+            continue
+        item = spot.form == "texts"
+        found.append((spot.path, question_for(spot, Answers({}, {}), item=item)))
+    return found
+
+
+FIELD_QUESTIONS = _field_questions()
+
+
+@pytest.mark.parametrize("suggested", [False, True], ids=["no-suggestion", "suggestion"])
+@pytest.mark.parametrize(("path", "asked"), FIELD_QUESTIONS, ids=[p for p, _ in FIELD_QUESTIONS])
+def test_every_fields_hint_is_one_consistent_sentence(
+    path: str, asked: Question, suggested: bool
+) -> None:
+    """No hint both says "leave empty" and "Enter takes", repeats a clause or strays."""
+    text = prompts.hint(asked, suggested=suggested)
+    clauses = [c.strip().lower() for c in text.split(";")] if text else []
+    assert not ("leave empty" in text and "enter takes" in text), (path, text)
+    assert len(clauses) == len(set(clauses)), (path, text)
+    assert all(c and c[-1] not in ".,;:" and c[0] not in ".,;:" for c in clauses), (path, text)
+    assert text == text.strip() and "  " not in text, (path, text)
+
+
+@pytest.mark.parametrize(("path", "asked"), FIELD_QUESTIONS, ids=[p for p, _ in FIELD_QUESTIONS])
+def test_leaving_empty_is_offered_exactly_for_optional_answers(path: str, asked: Question) -> None:
+    """A typed answer that may be left empty says what that means; a required one never."""
+    text = prompts.hint(asked)
+    typed = asked.kind in ("text", "number")
+    assert ("leave empty" in text) == (typed and asked.optional), (path, text)
+
+
+@pytest.mark.parametrize(
+    ("key", "suggested", "expected"),
+    [
+        (
+            "operating_boundary.escalation",
+            True,
+            "e.g. claims-oncall@example.com; Enter takes the grey suggestion, Tab edits it; "
+            "- for none",
+        ),
+        (
+            "operating_boundary.escalation",
+            False,
+            "e.g. claims-oncall@example.com; leave empty for none",
+        ),
+        (
+            "operating_boundary.review_below_confidence",
+            False,
+            "a number between 0 and 1 such as 0.8; leave empty for the default, 0.7",
+        ),
+        (
+            "success_metrics.*.baseline",
+            False,
+            "a plain number such as 48; leave empty if unknown",
+        ),
+        ("title", False, "a title people will recognise; e.g. Claims triage assistant"),
+        ("kind", False, "arrow keys, then Enter"),
+    ],
+)
+def test_a_hint_says_what_the_answer_is_then_how_to_give_it(
+    key: str, suggested: bool, expected: str
+) -> None:
+    """The field's own hint and example come first, then how to answer, said once."""
+    assert prompts.hint(question(key), suggested=suggested) == expected
+
+
+def test_an_item_of_a_list_is_answered_one_at_a_time() -> None:
+    """One item of a list of texts: one per answer, then leave empty when done."""
+    spot = find("users.*.needs", ProjectSpec)
+    assert spot is not None
+    asked = question_for(spot, Answers({}, {"role": "adjuster"}), item=True)
+    assert (
+        prompts.hint(asked)
+        == "one per answer; e.g. See why a claim was routed the way it was; leave empty when done"
+    )
+
+
+def test_a_fields_own_way_to_leave_it_empty_gives_way_to_the_one_hint() -> None:
+    """A hint that says how to leave the answer empty is not repeated nor contradicted."""
+    asked = Question("Escalation?", "a rota; leave empty for none.", optional=True)
+    assert prompts.hint(asked, suggested=True) == (
+        "a rota; Enter takes the grey suggestion, Tab edits it; - for none"
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
 import json
 import re
 from pathlib import Path
@@ -9,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from generator.review import render_portfolio, review_files
+from generator.review.portfolio import FIELDS, sort_script
+from generator.spec import ProjectSpec, find
 from tests.conftest import EXAMPLE_SPECS, FIXTURES, SPECS
 
 CLAIMS = SPECS / "claims-triage.yaml"
@@ -58,18 +63,52 @@ def test_a_missing_file_says_why_instead_of_stopping_the_page(tmp_path: Path) ->
     assert "cannot read" in report.findings[0].message
 
 
-def test_markdown_has_one_row_per_spec(files: list[Path]) -> None:
-    """The table lists title, owner, kind, verdict, score and blockers of each spec."""
-    rows = _rows(render_portfolio(review_files(files), "md"))
+HEADER = [
+    "Spec",
+    "Verdict",
+    "Score",
+    "Blockers",
+    "Warnings",
+    "Kind",
+    "Regimes",
+    "Risk tier",
+    "Value",
+    "Budget (USD/month)",
+    "Controls",
+    "Owner",
+]
+
+
+def test_markdown_has_one_row_per_spec_with_what_decides_what_goes_next(
+    files: list[Path],
+) -> None:
+    """Each row: verdict, score, blockers, warnings, kind, regimes, risk, value, budget, owner."""
+    text = render_portfolio(review_files(files), "md")
+    header = text.split("\n\n")[2].splitlines()[0]
+    assert [c.strip() for c in header.strip("|").split("|")] == HEADER
+    rows = _rows(text)
     assert len(rows) == len(files)
     assert rows[0] == [
         "[Claims triage assistant](#spec-1)",
-        "Head of Claims Operations",
-        "service",
         "ready",
         "95/100",
         "0",
+        "1",
+        "service",
+        "eu-ai-act, gdpr",
+        "high",
+        "Median routing time falls from 48 hours to 4 hours, freeing 12 adjuster FTEs.",
+        "2,000",
+        "19",
+        "Head of Claims Operations",
     ]
+
+
+def test_markdown_marks_invalid_and_unreadable_specs_in_their_rows(files: list[Path]) -> None:
+    """The invalid draft and the missing file say so next to their verdict."""
+    verdicts = [row[1] for row in _rows(render_portfolio(review_files(files), "md"))]
+    assert verdicts[-2:] == ["not-ready **(invalid)**", "not-ready **(unreadable)**"]
+    assert all("(" not in verdict for verdict in verdicts[:-2])
 
 
 def test_markdown_rows_link_to_each_specs_review(files: list[Path]) -> None:
@@ -103,7 +142,7 @@ def test_html_article_opens_on_its_findings(files: list[Path]) -> None:
 def test_html_escapes_spec_text() -> None:
     """Hostile spec text in a row and in the review stays text: no tag reaches the page."""
     page = render_portfolio(review_files([CLAIMS, HOSTILE]), "html").lower()
-    assert (re.search(r"<script", page), re.search(r"<img", page)) == (None, None)
+    assert (len(re.findall(r"<script", page)), re.search(r"<img", page)) == (1, None)
 
 
 def test_html_is_self_contained(files: list[Path]) -> None:
@@ -111,7 +150,51 @@ def test_html_is_self_contained(files: list[Path]) -> None:
     page = render_portfolio(review_files(files), "html")
     hrefs = re.findall(r'\b(?:src|href)="([^"]*)"', page)
     assert hrefs and all(href.startswith("#spec-") for href in hrefs)
-    assert re.search(r"url\(|@import", page) is None
+    assert re.search(r"url\(|@import|https?://", page) is None
+
+
+def test_the_only_script_is_the_sorter_allowed_by_its_hash(files: list[Path]) -> None:
+    """One inline script, the sorter itself; the page's policy allows it by hash, nothing else."""
+    page = render_portfolio(review_files(files), "html")
+    (script,) = re.findall(r"<script>(.*?)</script>", page, re.DOTALL)
+    assert script == sort_script()
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
+    assert policy is not None
+    assert html.unescape(policy.group(1)) == (
+        f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'"
+    )
+
+
+def test_html_table_has_a_sortable_column_per_row_field(files: list[Path]) -> None:
+    """The table's headings are the row's fields; numbers sort as numbers, ranks by rank."""
+    page = render_portfolio(review_files(files), "html")
+    table = page[page.index('<table id="portfolio-table">') : page.index("</table>")]
+    headings = re.findall(r"<th[^>]*>([^<]+)</th>", table)
+    numeric = re.findall(r"<th[^>]*data-numeric[^>]*>([^<]+)</th>", table)
+    assert headings == HEADER
+    assert numeric == [
+        "Score",
+        "Blockers",
+        "Warnings",
+        "Risk tier",
+        "Budget (USD/month)",
+        "Controls",
+    ]
+
+
+def test_html_marks_invalid_specs_in_their_rows(files: list[Path]) -> None:
+    """An invalid or unreadable spec's row carries its state as a class and a badge."""
+    page = render_portfolio(review_files(files), "html")
+    states = re.findall(r'<tr class="state-([a-z]+)">', page)
+    assert states == ["valid"] * len(EXAMPLE_SPECS) + ["valid", "invalid", "unreadable"]
+    assert page.count('<span class="badge">invalid</span>') == 1
+
+
+def test_html_prints_its_summary_on_its_own_page(files: list[Path]) -> None:
+    """Printed, the summary table comes first and each review starts a new page."""
+    page = render_portfolio(review_files(files), "html")
+    assert "@media print" in page and "article { break-before: page; }" in page
 
 
 def test_json_keeps_each_reviews_design_keys(files: list[Path]) -> None:
@@ -123,6 +206,49 @@ def test_json_keeps_each_reviews_design_keys(files: list[Path]) -> None:
         len(files),
     )
     assert all(keys <= set(spec) for spec in document["specs"])
+
+
+def test_json_rows_carry_the_same_data_as_the_tables(files: list[Path]) -> None:
+    """JSON has one row per spec with the fields the tables show, as plain values."""
+    document = json.loads(render_portfolio(review_files(files), "json"))
+    assert document["rows"][0] == {
+        "spec": "claims-triage",
+        "title": "Claims triage assistant",
+        "source": str(CLAIMS),
+        "state": "valid",
+        "verdict": "ready",
+        "score": 95,
+        "blockers": 0,
+        "warnings": 1,
+        "notes": 1,
+        "kind": "service",
+        "regimes": ["eu-ai-act", "gdpr"],
+        "risk_tier": "high",
+        "value": "Median routing time falls from 48 hours to 4 hours, freeing 12 adjuster FTEs.",
+        "budget_usd": 2000.0,
+        "controls": 19,
+        "owner": "Head of Claims Operations",
+    }
+    assert [row["state"] for row in document["rows"][-2:]] == ["invalid", "unreadable"]
+    assert (document["invalid"], document["warnings"]) == (
+        2,
+        sum(row["warnings"] for row in document["rows"]),
+    )
+
+
+def test_the_fields_a_row_shows_exist_in_the_spec_model() -> None:
+    """Each spec field the portfolio reads is a field of the model (renaming one fails here)."""
+    assert all(find(path, ProjectSpec) is not None for path in FIELDS.values())
+
+
+def test_a_draft_with_wrong_types_still_makes_a_row(tmp_path: Path) -> None:
+    """Broken values (a budget that is text, regimes that are not a list) show as missing."""
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(
+        "name: x\nbudget: {monthly_usd: lots}\nregulatory: {regimes: gdpr}\n", encoding="utf-8"
+    )
+    row = review_files([draft]).rows[0]
+    assert (row.state, row.budget_usd, row.regimes, row.value) == ("invalid", None, [], None)
 
 
 def test_totals_count_ready_specs_and_blockers(files: list[Path]) -> None:

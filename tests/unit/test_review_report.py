@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from generator.catalog import load_catalog
 from generator.review import Finding, Report, render_report, review_file, review_text, write_report
+from generator.review.formats import build_view, md
 from generator.review.rules import Severity
+from tests.conftest import EXAMPLE_SPECS, FIXTURES
 
 ROOT = Path(__file__).resolve().parents[2]
 CLAIMS = ROOT / "specs" / "claims-triage.yaml"
@@ -242,6 +246,47 @@ def test_markdown_carries_every_section_the_html_has() -> None:
         "Questions to settle before building",
         *titles[2:],
     ]
+
+
+def _labels(block: dict[str, Any]) -> list[str]:
+    """Every label, heading and column a block of the view shows, nested groups included."""
+    kind = block["kind"]
+    if kind in ("text", "list"):
+        return [block["label"]]
+    if kind == "rows":
+        return [label for label, _ in block["rows"]]
+    if kind == "group":
+        return [block["title"], *(label for b in block["blocks"] for label in _labels(b))]
+    if kind == "table":
+        return list(block["columns"])
+    if kind == "cards":
+        return [h for h, _ in block["groups"] if h] + [
+            label for _, cards in block["groups"] for c in cards for label, _ in c["rows"]
+        ]
+    if kind == "regimes":
+        return [r["id"] for r in block["items"]]
+    return ["Controls this scope brings"]
+
+
+REVIEWED = [*EXAMPLE_SPECS, PLANTED, FIXTURES / "hostile-service.yaml"]
+
+
+@pytest.mark.parametrize("path", REVIEWED, ids=[p.stem for p in REVIEWED])
+def test_both_formats_walk_the_same_sections_with_the_same_labels(path: Path) -> None:
+    """Markdown and HTML show the same sections in order, each with every label of its view."""
+    report = review_file(path)
+    page, text = render_report(report, "html"), render_report(report, "md")
+    html_sections = re.split(r'<section id="', page)[1:]
+    md_sections = re.split(r"^### ", text, flags=re.MULTILINE)[1:]
+    html_titles = [re.findall(r"<h2>([^<]+)</h2>", s)[0] for s in html_sections]
+    md_titles = [s.splitlines()[0] for s in md_sections]
+    assert md_titles == [html.unescape(t) for t in html_titles]
+    for section, html_part, md_part in zip(
+        build_view(report)["sections"], html_sections[2:], md_sections[2:], strict=True
+    ):
+        for label in (label for block in section["blocks"] for label in _labels(block)):
+            assert html.escape(label, quote=False) in html_part, (section["key"], label)
+            assert md(label) in md_part, (section["key"], label)
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])

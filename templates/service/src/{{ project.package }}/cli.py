@@ -1,6 +1,7 @@
 """The service's commands: serve, migrate the database, make an API key, check evaluations.
 
-``<name>-audit`` (:func:`audit`) runs the audit log's commands on the configured database.
+%(prog)s-audit runs the audit log's commands (verify, checkpoint, purge) on the database the
+settings name, like the service itself.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .audit import DB_ENV, DEFAULT_DB, DatabaseOption
 from .audit import main as audit_main
 from .auth import hash_key
 from .evaluation import evaluate
+from .helptext import describe
 from .migrate import APP_ROLE_ENV
 from .settings import ENV_PREFIX, DatabaseSettings, first_error
 
@@ -30,7 +32,12 @@ APP = f"{__package__}.app:create_app"
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; return the exit code."""
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        # the module docstring is plain text: it is the description --help shows
+        description=describe(__doc__, PROG),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
