@@ -12,6 +12,7 @@ from generator.catalog import (
     CATALOG_PATH,
     REGIME_IDS,
     Catalog,
+    Scope,
     load_catalog,
     minimum_retention,
 )
@@ -102,7 +103,7 @@ def test_minimum_retention_is_none_without_a_figure() -> None:
 def test_features_without_regimes_are_the_always_artifacts(catalog: Catalog) -> None:
     """With no regime in scope, a repo contains exactly the always-present artifacts."""
     always = [name for name, artifact in catalog.artifacts.items() if artifact.always]
-    assert catalog.features([]) == always
+    assert catalog.features(Scope(())) == always
 
 
 @pytest.mark.parametrize(
@@ -113,8 +114,8 @@ def test_features_add_the_artifacts_of_a_regime(
     catalog: Catalog, regime_id: str, artifact: str
 ) -> None:
     """Listing a regime adds the artifacts its controls need."""
-    assert artifact not in catalog.features([])
-    assert artifact in catalog.features([regime_id])
+    assert artifact not in catalog.features(Scope(()))
+    assert artifact in catalog.features(Scope((regime_id,)))
 
 
 def test_dangling_artifact_raises_catalog_error(tmp_path: Path) -> None:

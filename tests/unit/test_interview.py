@@ -120,7 +120,7 @@ def test_unacceptable_risk_tier_is_refused_and_explained(target: Path) -> None:
 
 def test_retention_below_the_regimes_minimum_is_refused(target: Path) -> None:
     """Retention shorter than the listed regimes require is refused with the citation."""
-    regulatory = [SPACE + ENTER, ENTER, ENTER, line("30"), line("400")]
+    regulatory = [SPACE + ENTER, DOWN * 2 + ENTER, ENTER, line("30"), line("400")]  # high
     run = drive(happy_keys(regulatory=regulatory), target)
     assert "below the 183 days" in run.output
     assert load_spec(target).regulatory.retention_days == 400
