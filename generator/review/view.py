@@ -115,6 +115,11 @@ def _block(
         return custom[spot.path](value)
     if spot.form == "group" and spot.model is not None:
         inner = _blocks(list(fields_of(spot.model, spot.path)), mapping(value), spec, custom)
+        # a table inside a group (the models, tools, evals of genai) gets its own heading
+        inner = [
+            {"kind": "group", "title": b["title"], "blocks": [b]} if b["kind"] == "table" else b
+            for b in inner
+        ]
         return {"kind": "group", "title": label, "blocks": inner} if inner else None
     if spot.form == "entries" and spot.model is not None:
         return _entries(spot, mappings(value))
