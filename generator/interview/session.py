@@ -336,6 +336,10 @@ class Interview:
         spot = spot_at(model, loc)
         if spot.model is None:
             if spot.form == "texts":
+                when = spot.doc.when
+                if when is not None and not when.holds(Answers(self.data, box)):
+                    box.pop(key, None)  # a list that does not apply (drift features of an agent)
+                    return
                 self._texts(box, model, spot, loc, revisit)
             else:
                 self._field(box, model, spot, loc, revisit, others or [])

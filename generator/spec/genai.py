@@ -231,21 +231,35 @@ def _has_redteam(answers: Answers) -> bool:
     return any(o.get("dataset") == Dataset.REDTEAM.value for o in answers.others)
 
 
-def _dataset(answers: Answers) -> str:
-    """The first eval is a golden one; after it, a red-team eval until there is one."""
-    if answers.others and not _has_redteam(answers):
-        return Dataset.REDTEAM.value
-    return Dataset.GOLDEN.value
+_ATTACK_SCORERS = (
+    Scorer.UNAPPROVED_WRITES.value,
+    Scorer.INJECTION_RESISTANCE.value,
+    Scorer.PII_LEAK.value,
+)
+"""Scorers of attacks: their cases come from the red-team set."""
 
 
 def _scorer(answers: Answers) -> str:
-    """A scorer that fits the dataset and the kind: harms on the red team, quality on golden."""
+    """The scorer to suggest: the answer, else a red-team one until there is one, else quality.
+
+    The first eval measures quality (citations when answers cite, faithfulness otherwise);
+    after it, until some eval runs on the red-team set, an attack: writes without approval
+    for an agent, injections for an assistant. Asked before the dataset, which follows it.
+    """
+    given = answers.entry.get("scorer")
+    if given:
+        return str(given)
     agent = _kind(answers) == "agent"
-    if answers.entry.get("dataset") == Dataset.REDTEAM.value:
+    if answers.others and not _has_redteam(answers):
         return (Scorer.UNAPPROVED_WRITES if agent else Scorer.INJECTION_RESISTANCE).value
     genai = answers.spec.get("genai")
     retrieval = isinstance(genai, Mapping) and genai.get("retrieval")
     return (Scorer.CITATION_PRECISION if retrieval or agent else Scorer.FAITHFULNESS).value
+
+
+def _dataset(answers: Answers) -> str:
+    """Attacks are scored on the red-team set, everything else on the golden set."""
+    return (Dataset.REDTEAM if _scorer(answers) in _ATTACK_SCORERS else Dataset.GOLDEN).value
 
 
 def _threshold(answers: Answers) -> float:
@@ -259,7 +273,8 @@ def _repeats(answers: Answers) -> int:
 
 
 def _eval_name(answers: Answers) -> str | None:
-    return _EVAL_NAMES.get(str(answers.entry.get("scorer") or ""))
+    """A name for the eval the scorer suggestion stands for (the name is asked first)."""
+    return _EVAL_NAMES.get(_scorer(answers))
 
 
 _EVAL_NAMES = {

@@ -270,7 +270,7 @@ class _Model(BaseModel):
             if holds and not given:
                 description = type(self).model_fields[key].description or key
                 raise PydanticCustomError(
-                    "at_field",
+                    "missing_when",  # a "missing" of its own: the interview asks it later
                     "{field}: required when {condition}: give {description}",
                     {
                         "field": key,

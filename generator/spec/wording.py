@@ -38,6 +38,10 @@ def spec_error_lines(err: ValidationError, loaded: LoadedYaml, source: str) -> l
     return [text for _, text in problems]
 
 
+_FIELD_RULES = ("at_field", "missing_when")
+"""Errors a section's rule raises about one of its fields (``_in``, a condition's field)."""
+
+
 def _line_loc(detail: ErrorDetails, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     """Where the line of an error is: the field's, or the anchor's a rule names.
 
@@ -46,7 +50,7 @@ def _line_loc(detail: ErrorDetails, loc: tuple[str | int, ...]) -> tuple[str | i
     """
     ctx = detail.get("ctx") or {}
     anchor = ctx.get("anchor")
-    if detail["type"] != "at_field" or not anchor:
+    if detail["type"] not in _FIELD_RULES or not anchor:
         return loc
     base = loc[: len(loc) - len(_parts(str(ctx["field"])))]
     return (*base, *_parts(str(anchor)))
@@ -93,7 +97,7 @@ def describe_error(detail: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
         ctx = detail.get("ctx") or {}
         loc = _parts(str(ctx["path"]))
         message = message.split(": ", 1)[1]
-    elif kind == "at_field":
+    elif kind in _FIELD_RULES:
         # a rule of a section names which of its fields it is about
         ctx = detail.get("ctx") or {}
         loc = (*loc, *_parts(str(ctx["field"])))
