@@ -16,10 +16,17 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
+import yaml
+
 from benchmarks._core import REPO_ROOT, Figure, interleaved, run, timed
 from generator._io import GIT_IDENTITY
 
-SPECS = sorted((REPO_ROOT / "specs").glob("*.yaml"))
+SPECS = [
+    path
+    for path in sorted((REPO_ROOT / "specs").glob("*.yaml"))
+    if yaml.safe_load(path.read_text(encoding="utf-8"))["kind"] in ("service", "pipeline")
+]
+"""The examples a template renders (the GenAI kinds do not render yet)."""
 
 
 def make_template_repo(dest: Path) -> Path:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.shared import shared_root
 
@@ -15,6 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLE_SPECS = sorted(SPECS.glob("*.yaml"))
+"""Every example spec: each validates and reviews ready."""
+RENDERED_SPECS = [
+    p
+    for p in EXAMPLE_SPECS
+    if yaml.safe_load(p.read_text(encoding="utf-8"))["kind"] in ("service", "pipeline")
+]
+"""The examples a template renders today: the GenAI kinds render once templates/genai is
+wired into the layout (their `new` is refused until then)."""
 if not os.environ.get("NEW_AI_PROJECT_SEED"):
     # Drawn once, in the process that starts the run: pytest-xdist workers inherit it, so
     # every worker draws the same specs (and collects the same tests).

@@ -33,8 +33,15 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from generator.spec import (
+    GENAI_KINDS,
+    GENAI_REGIMES,
+    HARM_SCORERS,
     Answers,
+    JudgeModel,
     ProjectSpec,
+    Ref,
+    RegimeId,
+    Retrieval,
     Spot,
     bare,
     fields_of,
@@ -312,8 +319,7 @@ def _risk(draw: st.DrawFn, here: Drawn) -> Any:
 
 
 def _retention(draw: st.DrawFn, here: Drawn) -> Any:
-    floor = minimum_retention(here.entry.get("regimes", []))
-    low = floor.days if floor else 1
+    low = _retention_floor(here)
     return _optional(draw, st.integers(low, 36500) | st.just(low))
 
 
@@ -353,8 +359,104 @@ def _drift_features(draw: st.DrawFn, here: Drawn) -> Any:
     return draw(unique_by_identifier(st.sampled_from(names), 0, 8)) if names else []
 
 
+def _regimes(draw: st.DrawFn, here: Drawn) -> Any:
+    """Any regimes; the GenAI catalogues only for the GenAI kinds."""
+    allowed = [
+        r.value
+        for r in RegimeId
+        if here.spec.get("kind") in GENAI_KINDS or r.value not in GENAI_REGIMES
+    ]
+    return draw(st.lists(st.sampled_from(allowed), max_size=8, unique=True))
+
+
+def _retention_floor(here: Drawn) -> int:
+    floor = minimum_retention(here.entry.get("regimes", []), here.entry.get("eu_ai_act_risk"))
+    return floor.days if floor else 1
+
+
+def _may_approve(spec: Mapping[str, Any]) -> bool:
+    """Whether some role may review or sign, so that a write tool can name its approver."""
+    return any(set(user.get("can") or ()) & {"review", "sign"} for user in spec.get("users") or [])
+
+
+def _effect(draw: st.DrawFn, here: Drawn) -> Any:
+    """Assistants only read; an agent writes only when some role may approve."""
+    if here.spec.get("kind") != "agent" or not _may_approve(here.spec):
+        return "read"
+    return draw(st.sampled_from(["read", "write"]))
+
+
+def _blast_radius(draw: st.DrawFn, here: Drawn) -> Any:
+    """A write reaches at least one resource; a read anything."""
+    radii = ["none", "resource", "namespace", "cluster", "external"]
+    return draw(st.sampled_from(radii[1:] if here.entry.get("effect") == "write" else radii))
+
+
+def _judge(draw: st.DrawFn, here: Drawn) -> Any:
+    """A judge, or none; never a model of the chain."""
+    choice = draw(st.sampled_from(["set", "set", "absent", "null"]))
+    if choice != "set":
+        return ABSENT if choice == "absent" else None
+    judge = _draw_model(draw, JudgeModel, here.spot.path, here.spec, {})
+    chain = {(m.get("provider"), m.get("model")) for m in here.entry.get("models", [])}
+    if (judge["provider"], judge["model"]) in chain:
+        judge["model"] = (judge["model"] + "-judge")[-200:]
+    return judge
+
+
+def _residency(draw: st.DrawFn, here: Drawn) -> Any:
+    """Absent, or regions holding every region the models (and the judge) are served in."""
+    if not draw(st.booleans()):
+        return ABSENT
+    served = [*here.entry.get("models", []), here.entry.get("judge")]
+    needed = [
+        m["region"] for m in served if isinstance(m, dict) and isinstance(m.get("region"), str)
+    ]
+    extra = draw(st.lists(_PATTERNS[REGION_PATTERN]().filter(lambda r: len(r) <= 40), max_size=3))
+    regions: list[str] = []
+    for region in [*needed, *extra]:
+        if not any(region == r or region.startswith(r + "-") for r in regions):
+            first = region.split("-")[0]
+            regions.append(first if len(first) >= 2 and draw(st.booleans()) else region)
+    return list(dict.fromkeys(regions))
+
+
+def _retrieval(draw: st.DrawFn, here: Drawn) -> Any:
+    """Retrieval names a data dependency, so only a spec with some has it."""
+    if not here.spec.get("data_dependencies"):
+        return ABSENT
+    choice = draw(st.sampled_from(["set", "set", "absent", "null"]))
+    if choice != "set":
+        return ABSENT if choice == "absent" else None
+    return _draw_model(draw, Retrieval, here.spot.path, here.spec, {})
+
+
+def _threshold(draw: st.DrawFn, here: Drawn) -> Any:
+    """A count of harms is at least 0; every other score a ratio in 0..1."""
+    if here.entry.get("scorer") in HARM_SCORERS:
+        return draw(st.integers(0, 50) | st.floats(0, 50, allow_nan=False))
+    return draw(st.floats(0, 1, allow_nan=False) | st.sampled_from([0, 1, 0.9]))
+
+
+def _per_day(draw: st.DrawFn, here: Drawn) -> Any:
+    """A user's daily cap is at least the cap of one request."""
+    value = _optional(draw, positive)
+    per_request = here.entry.get("max_usd_per_request")
+    if isinstance(value, int | float) and isinstance(per_request, int | float):
+        return max(value, per_request)
+    return value
+
+
 Override = Callable[[st.DrawFn, Drawn], Any]
 OVERRIDES: dict[str, Override] = {
+    "regulatory.regimes": _regimes,
+    "genai.tools.*.effect": _effect,
+    "genai.tools.*.blast_radius": _blast_radius,
+    "genai.judge": _judge,
+    "genai.data_residency": _residency,
+    "genai.retrieval": _retrieval,
+    "genai.evals.*.threshold": _threshold,
+    "genai.limits.max_usd_per_user_per_day": _per_day,
     "owners.technical": lambda draw, _: draw(_HANDLES | line()),
     "owners.operations": lambda draw, _: draw(_HANDLES | line()),
     "success_metrics.*.name": lambda draw, _: draw(_METRIC_NAMES | line()),
@@ -412,8 +514,9 @@ def _item_metadata(info: FieldInfo) -> list[Any]:
     return found
 
 
+REGION_PATTERN = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
 _PATTERNS: dict[str, Callable[[], st.SearchStrategy[str]]] = {
-    r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$": slugs,
+    REGION_PATTERN: slugs,
     r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$": roles,
     r"^[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*$": identifiers,
     r"^[a-z_][a-z0-9_]*$": feature_names,
@@ -469,7 +572,7 @@ def _scalar(annotation: Any, metadata: list[Any]) -> st.SearchStrategy[Any]:
         + [4000]
     )
     if pattern in _PATTERNS:
-        return _PATTERNS[str(pattern)]()
+        return _PATTERNS[str(pattern)]().filter(lambda s: len(s) <= longest)
     if pattern is not None:
         return st.from_regex(pattern, fullmatch=True).filter(lambda s: 0 < len(s) <= longest)
     validators = [getattr(getattr(m, "func", None), "__name__", "") for m in metadata]
@@ -529,13 +632,13 @@ def _draw_field(
     if doc.auto:
         return ABSENT  # an id the interview assigns; the list's own draw gives it
     if doc.refers is not None:
-        names = _referenced(spec, doc.refers.section, doc.refers.key)
+        names = _referenced(spec, doc.refers)
         if not names:
             return ABSENT
         strategy: st.SearchStrategy[Any] = st.sampled_from(names)
         return draw(strategy) if spot.required else _optional(draw, strategy)
     if spot.form == "group" and spot.model is not None:
-        if not spot.required:
+        if not spot.required_in(Answers(spec, entry)):
             choice = draw(st.sampled_from(["set", "set", "absent", "null"]))
             if choice != "set":
                 return ABSENT if choice == "absent" else None
@@ -589,22 +692,38 @@ def _draw_entries(draw: st.DrawFn, spot: Spot, spec: dict[str, Any]) -> list[dic
     return entries
 
 
-def _referenced(spec: Mapping[str, Any], section: str, key: str) -> list[str]:
+def _referenced(spec: Mapping[str, Any], ref: Ref) -> list[str]:
     entries: Any = spec
-    for part in section.split("."):
+    for part in ref.section.split("."):
         entries = entries.get(part) if isinstance(entries, Mapping) else None
-    return [str(e[key]) for e in entries or [] if isinstance(e, Mapping) and key in e]
+    return [
+        str(e[ref.key])
+        for e in entries or []
+        if isinstance(e, Mapping) and ref.key in e and ref.admits(e)
+    ]
+
+
+RENDERED_KINDS = ("service", "pipeline")
+"""The kinds a template renders today (the GenAI kinds once templates/genai is wired in)."""
 
 
 @st.composite
 def valid_specs(
-    draw: st.DrawFn, kind: str | None = None, model: type[BaseModel] = ProjectSpec
+    draw: st.DrawFn,
+    kind: str | None = None,
+    model: type[BaseModel] = ProjectSpec,
+    kinds: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
-    """A valid spec as plain data: any kind, any optional part, hostile text anywhere."""
+    """A valid spec as plain data: any kind, any optional part, hostile text anywhere.
+
+    ``kind`` fixes the kind; ``kinds`` draws it among these.
+    """
     spec: dict[str, Any] = {}
     for spot in fields_of(model):
         if spot.key == "kind" and kind is not None:
             value: Any = kind
+        elif spot.key == "kind" and kinds is not None:
+            value = draw(st.sampled_from(kinds))
         else:
             value = _draw_field(draw, spot, spec, spec)
         if value is not ABSENT:
@@ -631,4 +750,13 @@ def model_paths(model: type[BaseModel] = ProjectSpec) -> list[str]:
     return [spot.path for spot in walk(model)]
 
 
-__all__ = ["HOSTILE", "drawn_paths", "line", "model_paths", "slugs", "text", "valid_specs"]
+__all__ = [
+    "HOSTILE",
+    "RENDERED_KINDS",
+    "drawn_paths",
+    "line",
+    "model_paths",
+    "slugs",
+    "text",
+    "valid_specs",
+]

@@ -54,7 +54,7 @@ def _errors(validate: Callable[[Any], object], value: Any) -> list[ErrorDetails]
 def _message(details: list[ErrorDetails], loc: Loc) -> str | None:
     """Word the first error, missing fields aside, located at ``loc``."""
     for detail in details:
-        if detail["type"] != "missing":
+        if detail["type"] not in ("missing", "missing_when"):  # asked later, not wrong
             return describe({**detail, "loc": (*loc, *detail["loc"])})
     return None
 

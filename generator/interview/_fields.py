@@ -83,7 +83,11 @@ CATALOGUE_CHOICES: dict[str, Callable[[Answers], list[Option]]] = {
 
 
 def referenced(spot: Spot, answers: Answers) -> dict[str, str]:
-    """The names the field may refer to (``M-1``) with their titles, from the answers."""
+    """The names the field may refer to (``M-1``) with their titles, from the answers.
+
+    Only entries the reference admits are named (an approval's role: those that may review
+    or sign).
+    """
     ref = spot.doc.refers
     if ref is None:
         return {}
@@ -92,7 +96,7 @@ def referenced(spot: Spot, answers: Answers) -> dict[str, str]:
         entries = entries.get(part) if isinstance(entries, Mapping) else None
     found: dict[str, str] = {}
     for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, Mapping) and entry.get(ref.key) is not None:
+        if isinstance(entry, Mapping) and entry.get(ref.key) is not None and ref.admits(entry):
             found[str(entry[ref.key])] = str(entry.get(ref.title, "")) if ref.title else ""
     return found
 

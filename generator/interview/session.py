@@ -433,17 +433,22 @@ class Interview:
         spot = spot_at(model, loc)
         if spot.model is None:
             if spot.form == "texts":
-                if spot.doc.when is not None and not spot.doc.when.holds(Answers(self.data, box)):
-                    box.pop(key, None)  # values of an input that is not a category, say
+                when = spot.doc.when
+                if when is not None and not when.holds(Answers(self.data, box)):
+                    box.pop(key, None)  # a list that does not apply here
+                        key, None
+                    )  # a list that does not apply (values of a non-category input, drift features of an agent)
                     return
                 self._texts(box, model, spot, loc, revisit)
             else:
                 self._field(box, model, spot, loc, revisit, others or [])
             return
-        if spot.doc.when is not None and not spot.doc.when.holds(Answers(self.data, box)):
+        answers = Answers(self.data, box)
+        if spot.doc.when is not None and not spot.doc.when.holds(answers):
             box.pop(key, None)  # a part that does not apply (to this kind, say)
             return
-        offer = not spot.required and (key not in box or revisit)
+        required = spot.required_in(answers)  # by type, or by its condition (genai for agents)
+        offer = not required and (key not in box or revisit)
         if offer:
             question = offer_question(spot)
             wanted = self._ask(Request(f"{spot.path}.offer", question, key in box, loc=loc))
@@ -456,7 +461,7 @@ class Interview:
                 self._ask_for(inner, spot.model, (*loc, name), revisit)
         else:
             self._entries(box.setdefault(key, []), spot, loc, revisit)
-        if not spot.required and not box.get(key):
+        if not required and not box.get(key):
             box.pop(key, None)  # left empty: an optional part is left out
 
     def _entries(self, entries: list[dict[str, Any]], spot: Spot, loc: Loc, revisit: bool) -> None:

@@ -17,7 +17,14 @@ from typing import Any, get_args, get_origin
 
 import yaml
 
-from generator.catalog import Feature, KindName, load_catalog
+from generator.catalog import (
+    KINDS,
+    Feature,
+    KindName,
+    Scope,
+    load_catalog,
+    talks_to_people,
+)
 from generator.render.deploy import deploy_context
 from generator.render.pipeline import pipeline_context
 from generator.render.samples import reference_sample
@@ -130,20 +137,23 @@ def _strings(value: object) -> list[str]:
 
 def _compute_context(spec: ProjectSpec, blockers: Sequence[Mapping[str, str]]) -> dict[str, Any]:
     catalog = load_catalog()
-    kind: KindName = "service" if spec.kind == "service" else "pipeline"
+    kind: KindName = next(k for k in KINDS if k == spec.kind)
     regimes = [str(r) for r in spec.regulatory.regimes]
-    high_risk = spec.regulatory.eu_ai_act_risk == "high"
+    tier = spec.regulatory.eu_ai_act_risk
+    high_risk = tier == "high"
     boundary = spec.operating_boundary
     monitoring = spec.monitoring
+    users = [u.model_dump(mode="json") for u in spec.users]
+    scope = Scope(tuple(regimes), kind, str(tier) if tier else None, talks_to_people(kind, users))
 
-    features = catalog.features(regimes)
+    features = catalog.features(scope)
     wants_kill_switch = high_risk or bool(boundary and boundary.requires_approval)
     if wants_kill_switch and Feature.KILL_SWITCH not in features:
         features = [a.value for a in catalog.artifacts if a in {*features, Feature.KILL_SWITCH}]
 
     package = spec.package
     controls = []
-    for row in catalog.control_rows(regimes):
+    for row in catalog.control_rows(scope):
         evidence = catalog.artifacts[Feature(row.artifact)].evidence(kind)
         controls.append(
             {
@@ -161,13 +171,13 @@ def _compute_context(spec: ProjectSpec, blockers: Sequence[Mapping[str, str]]) -
         )
     artifacts = {
         name: {
-            "title": catalog.artifacts[Feature(name)].title,
+            "title": catalog.artifacts[Feature(name)].title_for(kind),
             "file": catalog.artifacts[Feature(name)].evidence(kind).file.format(package=package),
             "test": catalog.artifacts[Feature(name)].evidence(kind).test.format(package=package),
         }
         for name in features
     }
-    floor = _retention_floor(regimes)
+    floor = _retention_floor(regimes, str(tier) if tier else None)
     availability_pct = (monitoring and monitoring.availability_pct) or DEFAULT_AVAILABILITY_PCT
     roles = [u.role for u in spec.users]
     admin_role = ADMIN_ROLE if ADMIN_ROLE not in roles else f"{spec.name}-{ADMIN_ROLE}"
@@ -235,7 +245,19 @@ def _compute_context(spec: ProjectSpec, blockers: Sequence[Mapping[str, str]]) -
         "codeowners": _owner_handles(spec),
         "pipeline": pipeline_context(spec) if kind == "pipeline" else None,
         "deploy": deploy_context(availability_pct),
+        **_genai(spec),
     }
+
+
+def _genai(spec: ProjectSpec) -> dict[str, Any]:
+    """The ``genai`` section as a top-level key, for assistants and agents only.
+
+    The GenAI runtime reads it from ``project.json`` (templates/genai/DEPENDENCIES.md); other
+    kinds get no key, so their answers files stay as they were.
+    """
+    if spec.genai is None:
+        return {}
+    return {"genai": spec.genai.model_dump(mode="json")}
 
 
 ADMIN_PERMISSIONS = ("read", "audit", "operate")
@@ -330,10 +352,10 @@ def spec_data(spec: ProjectSpec) -> dict[str, Any]:
     return data
 
 
-def _retention_floor(regimes: list[str]) -> int:
+def _retention_floor(regimes: list[str], tier: str | None) -> int:
     from generator.catalog import minimum_retention
 
-    floor = minimum_retention(regimes)
+    floor = minimum_retention(regimes, tier)
     return floor.days if floor else 0
 
 

@@ -18,7 +18,7 @@ from generator.review._data import mapping, strings
 from generator.review._text import md, one_line
 from generator.review.contract import ContractChange, classify
 from generator.review.readiness import ControlRow, controls_for
-from generator.spec import listed_sections, read_spec_data, validate_spec_data
+from generator.spec import GenAI, fields_of, listed_sections, read_spec_data, validate_spec_data
 
 DiffFormat = Literal["text", "md", "json"]
 
@@ -26,6 +26,14 @@ _KEYED_SECTIONS: tuple[tuple[str, str, str], ...] = tuple(
     (s.key, str(s.id_key), s.title) for s in listed_sections()
 )
 """The list sections whose entries are matched by their id (from the spec's shape)."""
+_GENAI_LISTS: tuple[tuple[str, str, str], ...] = tuple(
+    (spot.key, spot.id_key, spot.doc.label)
+    for spot in fields_of(GenAI, "genai")
+    if spot.id_key is not None
+)
+"""The lists of the genai section (models, prompts, tools, evals), matched by their id."""
+_WIDER = ("none", "resource", "namespace", "cluster", "external")
+"""Blast radii from the narrowest to the widest."""
 _GIT_TIMEOUT_S = 30
 
 
@@ -51,6 +59,14 @@ class ItemChanges:
 
 
 @dataclass(frozen=True)
+class Callout:
+    """A change of the genai section that needs review before it ships."""
+
+    path: str
+    what: str
+
+
+@dataclass(frozen=True)
 class SpecDiff:
     """Everything that differs between two versions of a spec."""
 
@@ -67,6 +83,12 @@ class SpecDiff:
     invalid: dict[str, int]
     contract: list[ContractChange] = field(default_factory=list)
     """How the data contract changed for callers, breaking changes first."""
+    genai: dict[str, ItemChanges] = field(default_factory=dict)
+    """The lists of the genai section (models, prompts, tools, evals) by their ids."""
+    genai_fields: list[FieldChange] = field(default_factory=list)
+    """The other fields of the genai section (judge, limits, guardrails, ...)."""
+    needs_review: list[Callout] = field(default_factory=list)
+    """GenAI changes a person must look at: lost approvals, new writes, a new primary model."""
 
     @property
     def breaking(self) -> bool:
@@ -79,6 +101,7 @@ class SpecDiff:
         return not (
             any(self.sections.values()) or self.regimes_added or self.regimes_removed
             or self.regulatory or self.owners or self.other
+            or any(self.genai.values()) or self.genai_fields
         )  # fmt: skip
 
 
@@ -146,7 +169,9 @@ def compare(
     old_regimes, new_regimes = strings(old_reg.get("regimes")), strings(new_reg.get("regimes"))
     old_controls = {(c.regime, c.control): c for c in controls_for(old)}
     new_controls = {(c.regime, c.control): c for c in controls_for(new)}
-    handled = {key for key, _, _ in _KEYED_SECTIONS} | {"regulatory", "owners"}
+    handled = {key for key, _, _ in _KEYED_SECTIONS} | {"regulatory", "owners", "genai"}
+    old_genai, new_genai = mapping(old.get("genai")), mapping(new.get("genai"))
+    lists = {key for key, _, _ in _GENAI_LISTS}
     return SpecDiff(
         old=old_name,
         new=new_name,
@@ -166,7 +191,101 @@ def compare(
         ),
         invalid={side: count for side, count in (invalid or {}).items() if count},
         contract=classify(old, new),
+        genai={
+            key: _items_diff(old_genai.get(key), new_genai.get(key), id_key)
+            for key, id_key, _ in _GENAI_LISTS
+        },
+        genai_fields=_fields_diff(
+            {k: v for k, v in old_genai.items() if k not in lists},
+            {k: v for k, v in new_genai.items() if k not in lists},
+        ),
+        needs_review=needs_review(old_genai, new_genai),
     )
+
+
+def needs_review(old: dict[str, Any], new: dict[str, Any]) -> list[Callout]:
+    """The changes of the genai section that a person must review before they ship.
+
+    A changed primary model (answers change, evals must be rerun), a new write tool or a
+    tool that now writes, and an approval removed, loosened (four eyes off), moved to
+    another role, or left guarding a wider blast radius.
+    """
+    callouts: list[Callout] = []
+    before_models, after_models = mapping_list(old.get("models")), mapping_list(new.get("models"))
+    if before_models and after_models:
+        was, now = _model_name(before_models[0]), _model_name(after_models[0])
+        if was != now:
+            callouts.append(
+                Callout(
+                    "genai.models.0",
+                    f"the primary model changes from {was} to {now}: rerun the evals on it and "
+                    "review the answers before release",
+                )
+            )
+    before = _keyed(old.get("tools"), "name")
+    for index, tool in enumerate(mapping_list(new.get("tools"))):
+        name = str(tool.get("name") or f"#{index + 1}")
+        callouts += _tool_callouts(f"genai.tools.{index}", name, before.get(name), tool)
+    return callouts
+
+
+def _tool_callouts(
+    path: str, name: str, old: dict[str, Any] | None, new: dict[str, Any]
+) -> list[Callout]:
+    """What needs review in one tool of the new version, against its old version."""
+    if new.get("effect") != "write":
+        return []
+    radius = str(new.get("blast_radius") or "?")
+    approval = mapping(new.get("approval"))
+    if old is None or old.get("effect") != "write":
+        what = "a new write tool" if old is None else "now writes (it only read)"
+        by = f"approved by {approval.get('role')}" if approval else "with no approval"
+        return [Callout(path, f"{name}: {what}, blast radius {radius}, {by}: review it")]
+    callouts: list[Callout] = []
+    was = mapping(old.get("approval"))
+    if was and not approval:
+        callouts.append(
+            Callout(
+                f"{path}.approval", f"{name}: its approval is removed, so its writes run unapproved"
+            )
+        )
+    elif was and approval:
+        if was.get("four_eyes", True) is not False and approval.get("four_eyes") is False:
+            callouts.append(
+                Callout(
+                    f"{path}.approval.four_eyes",
+                    f"{name}: four eyes is turned off, so a requester may approve their own call",
+                )
+            )
+        if was.get("role") != approval.get("role"):
+            callouts.append(
+                Callout(
+                    f"{path}.approval.role",
+                    f"{name}: approvals move from role {was.get('role')} to {approval.get('role')}",
+                )
+            )
+    old_radius = str(old.get("blast_radius") or "")
+    if (
+        radius in _WIDER
+        and old_radius in _WIDER
+        and _WIDER.index(radius) > _WIDER.index(old_radius)
+    ):
+        callouts.append(
+            Callout(
+                f"{path}.blast_radius",
+                f"{name}: blast radius widens from {old_radius} to {radius}",
+            )
+        )
+    return callouts
+
+
+def _model_name(model: dict[str, Any]) -> str:
+    return f"{model.get('provider')} {model.get('model')}"
+
+
+def mapping_list(value: Any) -> list[dict[str, Any]]:
+    """The mappings of a list (anything else in it, or a non-list, is skipped)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def _keyed(value: Any, id_key: str) -> dict[str, dict[str, Any]]:
@@ -249,6 +368,18 @@ def _as_json(diff: SpecDiff) -> dict[str, Any]:
         "breaking": diff.breaking,
         "changes": [{"input": c.input, "impact": c.impact, "what": c.what} for c in diff.contract],
     }
+    document["genai"] = {
+        "needs_review": [{"path": c.path, "what": c.what} for c in diff.needs_review],
+        **{
+            key: {
+                "added": [item for _, item in diff.genai[key].added],
+                "removed": [item for _, item in diff.genai[key].removed],
+                "changed": [{"id": k, "changes": fields(c)} for k, c in diff.genai[key].changed],
+            }
+            for key, _, _ in _GENAI_LISTS
+        },
+        "changes": fields(diff.genai_fields),
+    }
     document["owners"] = fields(diff.owners)
     document["other"] = fields(diff.other)
     document["invalid"] = diff.invalid
@@ -330,6 +461,27 @@ def _as_lines(diff: SpecDiff, *, markdown: bool) -> str:
             f"{bullet}{mark(signs[c.impact])}{c.impact}: {esc(c.input)}: {esc(c.what)}"
             for c in diff.contract
         ]
+    if diff.needs_review or any(diff.genai.values()) or diff.genai_fields:
+        lines += ["", f"{heading}GenAI"]
+        if diff.needs_review:
+            lines.append(f"{bullet}{mark('!')}needs review:")
+            lines += [
+                f"{nested}{mark('!')}{esc(c.what)} ({esc(c.path)})" for c in diff.needs_review
+            ]
+        for key, _, title in _GENAI_LISTS:
+            part = diff.genai[key]
+            lines += [
+                f"{bullet}{mark('+')}added {esc(title.lower())} {esc(k)}: {summary(item)}"
+                for k, item in part.added
+            ]
+            lines += [
+                f"{bullet}{mark('-')}removed {esc(title.lower())} {esc(k)}: {summary(item)}"
+                for k, item in part.removed
+            ]
+            for k, changes in part.changed:
+                lines.append(f"{bullet}{mark('~')}changed {esc(title.lower())} {esc(k)}")
+                lines += field_lines(changes, nested)
+        lines += field_lines(diff.genai_fields, bullet)
     if diff.owners:
         lines += ["", f"{heading}Owners", *field_lines(diff.owners, bullet)]
     if diff.other:

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from generator._io import read_file, write_atomic
-from generator.catalog import ControlInScope, load_catalog
+from generator.catalog import ControlInScope, Scope, load_catalog
 from generator.errors import SpecError
-from generator.review._data import mapping, strings
 from generator.review.rules import SEVERITIES, Finding, run_rules
 from generator.spec import LoadedYaml, ProjectSpec, read_spec_data, validate_spec_data
 
@@ -192,9 +191,12 @@ def _path_parts(path: str) -> tuple[str | int, ...]:
 
 
 def controls_for(data: dict[str, Any]) -> list[ControlRow]:
-    """Return the catalogue controls the spec's regimes bring in (unknown regimes ignored)."""
-    regimes = mapping(data.get("regulatory")).get("regimes")
-    return load_catalog().control_rows(strings(regimes))
+    """Return the catalogue controls the spec's scope brings in (unknown regimes ignored).
+
+    The scope is the regimes, and for the EU AI Act the risk tier, the kind and whether the
+    system talks to people (``catalog.Scope``).
+    """
+    return load_catalog().control_rows(Scope.of(data))
 
 
 def write_report(path: Path, text: str) -> None:

@@ -8,30 +8,15 @@ values of the wrong type, and simply says nothing about what it cannot read.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Iterator
+from typing import Any
 
-from generator.catalog import load_catalog, minimum_retention
+from generator.catalog import Scope, load_catalog, minimum_retention
 from generator.review._data import mapping, strings
+from generator.review._finding import SEVERITIES, Finding, Rule, Severity
+from generator.review.genai_rules import GENAI_RULES
 
-Severity = Literal["blocker", "warning", "info"]
-SEVERITIES: tuple[Severity, ...] = ("blocker", "warning", "info")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem found in a spec: which rule, how serious, where, and what to change."""
-
-    rule: str
-    severity: Severity
-    path: str
-    message: str
-    question: str | None = None
-    line: int | None = None
-
-
-Rule = Callable[[dict[str, Any]], Iterator[Finding]]
+__all__ = ["RULES", "SEVERITIES", "Finding", "Rule", "Severity", "run_rules"]
 
 VAGUE_WORDS: tuple[str, ...] = (
     "fast", "faster", "quick", "quickly", "easy", "easily", "user-friendly", "user friendly",
@@ -84,6 +69,7 @@ _DATA_NEEDS_REGIME: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("personal", _PRIVACY_REGIMES, "gdpr (EU) or another privacy regime"),
     ("payment", ("pci-dss",), "pci-dss"),
 )
+_GENAI_KINDS = ("assistant", "agent")
 RETENTION_MARGIN = 0.10
 """Retention within this fraction above a regime minimum is flagged as close to it."""
 
@@ -229,6 +215,8 @@ def metric_measurement(data: dict[str, Any]) -> Iterator[Finding]:
 def metric_unchecked(data: dict[str, Any]) -> Iterator[Finding]:
     """A metric no acceptance criterion refers to is never checked before release."""
     used = {_text(c.get("metric")) for _, c in _items(data.get("acceptance_criteria"))}
+    evals = mapping(data.get("genai")).get("evals")  # an eval gates a metric too
+    used |= {_text(e.get("metric")) for _, e in _items(evals)}
     for i, metric in _items(data.get("success_metrics")):
         label = _label(metric, i)
         if _text(metric.get("id")) and label not in used:
@@ -245,7 +233,7 @@ def e2e_criterion(data: dict[str, Any]) -> Iterator[Finding]:
     """A service or pipeline needs one criterion proved end to end."""
     kind = _text(data.get("kind"))
     criteria = _items(data.get("acceptance_criteria"))
-    if kind not in {"service", "pipeline"} or not criteria:
+    if kind not in {"service", "pipeline", "assistant", "agent"} or not criteria:
         return
     if not any(_text(c.get("layer")) == "e2e" for _, c in criteria):
         yield Finding(
@@ -295,17 +283,25 @@ def high_risk_oversight(data: dict[str, Any]) -> Iterator[Finding]:
     if _text(regulatory.get("eu_ai_act_risk")) != "high":
         return
     boundary = data.get("operating_boundary")
+    generative = _text(data.get("kind")) in _GENAI_KINDS
     if not isinstance(boundary, dict):
+        wanted = (
+            "requires_approval and escalation"
+            if generative
+            else ("review_below_confidence, requires_approval and escalation")
+        )
         yield Finding(
             rule="high-risk-no-boundary",
             severity="blocker",
             path="operating_boundary",
             message="a high-risk EU AI Act system needs human oversight (Art. 14): add "
-            "operating_boundary with review_below_confidence, requires_approval and escalation",
+            f"operating_boundary with {wanted}",
             question="Which decisions may the system take alone, and where does a human decide?",
         )
         return
-    if boundary.get("review_below_confidence") is None:
+    if generative:
+        yield from _high_risk_genai_handoff(data)
+    elif boundary.get("review_below_confidence") is None:
         yield Finding(
             rule="high-risk-no-review-threshold",
             severity="blocker",
@@ -321,6 +317,23 @@ def high_risk_oversight(data: dict[str, Any]) -> Iterator[Finding]:
             path="operating_boundary.escalation",
             message="no escalation is named; say where reviewers escalate (a rota or address)",
             question="Where do reviewers escalate a decision they cannot take?",
+        )
+
+
+def _high_risk_genai_handoff(data: dict[str, Any]) -> Iterator[Finding]:
+    """A high-risk assistant hands a question it cannot ground to a person (Art. 14)."""
+    if _text(data.get("kind")) != "assistant":
+        return  # an agent's writes wait for approvals, which the validation requires
+    retrieval = mapping(mapping(data.get("genai")).get("retrieval"))
+    threshold = retrieval.get("abstain_below")
+    if not isinstance(threshold, int | float) or isinstance(threshold, bool) or threshold <= 0:
+        yield Finding(
+            rule="high-risk-no-handoff",
+            severity="blocker",
+            path="genai.retrieval.abstain_below",
+            message="a high-risk EU AI Act assistant needs human oversight (Art. 14): set "
+            "retrieval.abstain_below (0..1) under which a person answers instead",
+            question="Below which retrieval score must a person answer instead?",
         )
 
 
@@ -342,9 +355,15 @@ def separation_of_duties(data: dict[str, Any]) -> Iterator[Finding]:
     users = _items(data.get("users"))
     boundary = mapping(data.get("operating_boundary"))
     threshold = boundary.get("review_below_confidence")
-    service_reviews = _text(data.get("kind")) != "pipeline" and not (
-        isinstance(threshold, int | float) and not isinstance(threshold, bool) and threshold <= 0
-    )
+    if _text(data.get("kind")) in _GENAI_KINDS:
+        service_reviews, waiting = _genai_handoffs(data), "hand-offs to a person wait"
+    else:
+        service_reviews = _text(data.get("kind")) != "pipeline" and not (
+            isinstance(threshold, int | float)
+            and not isinstance(threshold, bool)
+            and threshold <= 0
+        )
+        waiting = "decisions below the review threshold wait"
     pipeline = _text(data.get("kind")) == "pipeline"
     approvals = pipeline or bool(strings(boundary.get("requires_approval")))
     if (
@@ -353,7 +372,7 @@ def separation_of_duties(data: dict[str, Any]) -> Iterator[Finding]:
         and not any("review" in _can(user) for _, user in users)
     ):
         waits = (
-            "decisions below the review threshold wait"
+            waiting
             if service_reviews
             else "a model scores only once a second person approves it; approvals wait"
             if pipeline
@@ -367,8 +386,7 @@ def separation_of_duties(data: dict[str, Any]) -> Iterator[Finding]:
             "the role that checks them",
             question="Who reviews the decisions the system may not take alone?",
         )
-    regimes = strings(mapping(data.get("regulatory")).get("regimes"))
-    features = set(load_catalog().features([r for r in regimes if r in load_catalog().regimes]))
+    features = set(load_catalog().features(Scope.of(data)))
     for feature, permission, what in _FEATURE_DUTIES:
         if users and feature in features and not any(permission in _can(u) for _, u in users):
             yield Finding(
@@ -418,6 +436,17 @@ def gated_criteria(data: dict[str, Any]) -> Iterator[Finding]:
             "measure it computes in the metric, or drop `metric` from the criterion",
             question=f"How is {entry['metric']} measured before a model goes live?",
         )
+
+
+def _genai_handoffs(data: dict[str, Any]) -> bool:
+    """Whether an assistant or agent hands work to a person: abstention or escalation."""
+    genai = mapping(data.get("genai"))
+    threshold = mapping(genai.get("retrieval")).get("abstain_below")
+    abstains = (
+        isinstance(threshold, int | float) and not isinstance(threshold, bool) and threshold > 0
+    )
+    escalates = mapping(genai.get("guardrails")).get("on_violation") == "escalate"
+    return abstains or escalates
 
 
 def data_contract(data: dict[str, Any]) -> Iterator[Finding]:
@@ -508,7 +537,8 @@ def budget(data: dict[str, Any]) -> Iterator[Finding]:
 def monitoring(data: dict[str, Any]) -> Iterator[Finding]:
     """Drift features for every system, and service-level objectives for services."""
     value = mapping(data.get("monitoring"))
-    if not strings(value.get("drift_features")):
+    generative = _text(data.get("kind")) in _GENAI_KINDS  # free text drifts meaninglessly
+    if not generative and not strings(value.get("drift_features")):
         yield Finding(
             rule="no-drift-features",
             severity="warning",
@@ -517,7 +547,7 @@ def monitoring(data: dict[str, Any]) -> Iterator[Finding]:
             "should raise an alert",
             question="Which inputs, if their distribution shifts, make the model unreliable?",
         )
-    is_service = _text(data.get("kind")) == "service"
+    is_service = _text(data.get("kind")) in {"service", *_GENAI_KINDS}
     if is_service and value.get("latency_p95_ms") is None and value.get("availability_pct") is None:
         yield Finding(
             rule="no-slo",
@@ -533,7 +563,8 @@ def retention(data: dict[str, Any]) -> Iterator[Finding]:
     """Retention close to (or unset under) a regime's minimum for audit records."""
     regulatory = mapping(data.get("regulatory"))
     regimes = [r for r in strings(regulatory.get("regimes")) if r in load_catalog().regimes]
-    floor = minimum_retention(regimes)
+    tier = regulatory.get("eu_ai_act_risk")
+    floor = minimum_retention(regimes, tier if isinstance(tier, str) else None)
     if floor is None:
         return
     days = regulatory.get("retention_days")
@@ -600,8 +631,10 @@ RULES: tuple[Rule, ...] = (
     monitoring,
     retention,
     gaps,
+    *GENAI_RULES,
 )
-"""Every readiness rule, in the order their findings are reported."""
+"""Every readiness rule, in the order their findings are reported (those of assistants and
+agents are in ``genai_rules``)."""
 
 
 def run_rules(data: dict[str, Any]) -> list[Finding]:

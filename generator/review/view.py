@@ -51,7 +51,7 @@ def spec_sections(
     shown = []
     for section in sections(model):
         spots = [s for s in fields_of(model) if s.key in section.keys]
-        if all(s.show == "hidden" for s in spots):
+        if all(s.show == "hidden" for s in spots) or _not_for(section.spot, data):
             continue
         blocks = _blocks(spots, data, data, custom)
         if len(blocks) == 1 and blocks[0]["kind"] == "group" and not section.grouped:
@@ -66,6 +66,13 @@ def spec_sections(
             }
         )
     return shown
+
+
+def _not_for(spot: Spot | None, data: Mapping[str, Any]) -> bool:
+    """A section this kind of system does not have (``genai`` of a service), left empty."""
+    if spot is None or spot.doc.when is None or not spot.doc.when.root:
+        return False
+    return data.get(spot.key) in (None, [], {}) and not spot.doc.when.holds(Answers(data, data))
 
 
 def _blocks(
@@ -108,6 +115,11 @@ def _block(
         return custom[spot.path](value)
     if spot.form == "group" and spot.model is not None:
         inner = _blocks(list(fields_of(spot.model, spot.path)), mapping(value), spec, custom)
+        # a table inside a group (the models, tools, evals of genai) gets its own heading
+        inner = [
+            {"kind": "group", "title": b["title"], "blocks": [b]} if b["kind"] == "table" else b
+            for b in inner
+        ]
         return {"kind": "group", "title": label, "blocks": inner} if inner else None
     if spot.form == "entries" and spot.model is not None:
         return _entries(spot, mappings(value))

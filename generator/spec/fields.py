@@ -72,11 +72,23 @@ class When:
     of the spec (``kind``). With ``values`` the condition holds when that answer is one of
     them (for a list answer: when it holds one of them); without, when it is given and not
     empty.
+
+    With ``required`` the field is required where the condition holds and refused where it
+    does not, although its type is optional: the ``genai`` section of an assistant or an
+    agent, the approval of a write tool. The spec model enforces it (``check_required``),
+    the interview asks the field instead of offering it, and the strategies always draw it.
     """
 
     key: str
     values: tuple[str, ...] = ()
     root: bool = False
+    required: bool = False
+
+    def describe(self) -> str:
+        """Say the condition in words: ``kind is assistant or agent``."""
+        if not self.values:
+            return f"{self.key} is given"
+        return f"{self.key} is {' or '.join(self.values)}"
 
     def holds(self, answers: Answers) -> bool:
         """Tell whether the condition holds for these answers."""
@@ -106,6 +118,12 @@ class Ref:
     """A field of its entries shown beside the name when choosing: ``name``."""
     none: str = "not said"
     """How "none" reads among the choices, when the field is optional."""
+    where: When | None = None
+    """Only the entries for which this holds may be named (roles that may review or sign)."""
+
+    def admits(self, entry: Mapping[str, Any]) -> bool:
+        """Tell whether an entry of the list may be named (``where`` holds for it)."""
+        return self.where is None or self.where.holds(Answers({}, entry))
 
 
 @dataclass(frozen=True)
@@ -295,6 +313,11 @@ class Spot:
     def required(self) -> bool:
         """Whether the model requires the field."""
         return self.info.is_required()
+
+    def required_in(self, answers: Answers) -> bool:
+        """Whether the field must be given here: required by type, or by its condition."""
+        when = self.doc.when
+        return self.required or (when is not None and when.required and when.holds(answers))
 
     @property
     def show(self) -> Show:

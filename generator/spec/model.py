@@ -13,9 +13,10 @@ import keyword
 import re
 import sys
 import unicodedata
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from functools import cache
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     AfterValidator,
@@ -27,7 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from generator.spec.fields import fields_of
+from generator.spec.fields import Answers, When, fields_of
 
 SCHEMA_VERSION = 1
 MAX_DRIFT_THRESHOLD = 5.0
@@ -111,6 +112,12 @@ class Kind(StrEnum):
 
     SERVICE = "service"
     PIPELINE = "pipeline"
+    ASSISTANT = "assistant"
+    AGENT = "agent"
+
+
+GENAI_KINDS: tuple[str, ...] = (Kind.ASSISTANT.value, Kind.AGENT.value)
+"""The kinds built on generative models: they carry the ``genai`` section (DESIGN §4e)."""
 
 
 class Direction(StrEnum):
@@ -178,6 +185,13 @@ class RegimeId(StrEnum):
     NIST_AI_RMF = "nist-ai-rmf"
     RBI_FREE_AI = "rbi-free-ai"
     SEBI_AI = "sebi-ai"
+    OWASP_LLM_TOP10 = "owasp-llm-top10"
+    NIST_AI_600_1 = "nist-ai-600-1"
+
+
+GENAI_REGIMES: tuple[str, ...] = (RegimeId.OWASP_LLM_TOP10.value, RegimeId.NIST_AI_600_1.value)
+"""Regimes about generative AI only: listed for an assistant or an agent, never for a service
+or a pipeline (the catalogue's ``kinds`` says the same; a test keeps them equal)."""
 
 
 def slug_to_identifier(text: str) -> str:
@@ -237,14 +251,97 @@ class _Model(BaseModel):
         extra="forbid", frozen=True, use_enum_values=True, defer_build=True
     )  # defer_build: validators are built on first use (start-up of `spec validate`)
 
+    is_root: ClassVar[bool] = False
+    """True for the whole spec: conditions on a path from the top are checked there."""
+
     @model_validator(mode="after")
     def _check_repeats(self) -> Self:
         """Refuse a repeated item of a list, or a repeated id among a list's entries."""
         for key, what, id_key in _unique_lists(type(self)):
             values = getattr(self, key) or []
             ids = [str(getattr(v, id_key) if id_key else v) for v in values]
-            check_unique(ids, key, what)
+            try:
+                check_unique(ids, key, what)
+            except PydanticCustomError as err:  # located at the list, wherever it is nested
+                raise _in(key, "{repeat}", repeat=err.message().split(": ", 1)[1]) from None
         return self
+
+    @model_validator(mode="after")
+    def _check_conditions(self) -> Self:
+        """A field whose condition makes it required is given where it holds, and only there.
+
+        Conditions on a path from the top of the spec are checked by the whole spec
+        (``is_root``), the others by the model that holds the field.
+        """
+        for key, when in _required_when(type(self)):
+            if when.root and not self.is_root:
+                continue
+            here = _Fields(self)
+            holds = when.holds(Answers(here, here))
+            given = getattr(self, key) is not None
+            anchor = when.key if when.root or when.key in type(self).model_fields else key
+            if holds and not given:
+                description = type(self).model_fields[key].description or key
+                raise PydanticCustomError(
+                    "missing_when",  # a "missing" of its own: the interview asks it later
+                    "{field}: required when {condition}: give {description}",
+                    {
+                        "field": key,
+                        "condition": when.describe(),
+                        "description": description,
+                        "anchor": anchor,
+                    },
+                )
+            if given and not holds:
+                raise PydanticCustomError(
+                    "at_field",
+                    "{field}: applies only when {condition}, and {key} is {actual}: remove it "
+                    "or change {key}",
+                    {
+                        "field": key,
+                        "condition": when.describe(),
+                        "key": when.key,
+                        "actual": _shown(here, when.key),
+                    },
+                )
+        return self
+
+
+class _Fields(Mapping[str, Any]):
+    """A model's fields read as a mapping (nested models too), for ``When`` conditions."""
+
+    def __init__(self, model: BaseModel) -> None:
+        self._model = model
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in type(self._model).model_fields:
+            raise KeyError(key)
+        value = getattr(self._model, key)
+        return _Fields(value) if isinstance(value, BaseModel) else value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(type(self._model).model_fields)
+
+    def __len__(self) -> int:
+        return len(type(self._model).model_fields)
+
+
+def _shown(fields: Mapping[str, Any], path: str) -> str:
+    """The value at a dotted path, as a message shows it (``none`` when absent)."""
+    value: Any = fields
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return "none" if value in (None, "", []) else str(value)
+
+
+@cache
+def _required_when(model: type[BaseModel]) -> tuple[tuple[str, When], ...]:
+    """The fields of ``model`` whose condition makes them required (``When.required``)."""
+    return tuple(
+        (spot.key, spot.doc.when)
+        for spot in fields_of(model)
+        if spot.doc.when is not None and spot.doc.when.required
+    )
 
 
 @cache
@@ -262,6 +359,15 @@ def _unique_lists(model: type[BaseModel]) -> tuple[tuple[str, str, str | None], 
 def _at(path: str, message: str, **context: Any) -> PydanticCustomError:
     """An error about the field at ``path`` (a rule that spans sections names its field)."""
     return PydanticCustomError("at_path", "{path}: " + message, {"path": path, **context})
+
+
+def _in(field: str, message: str, **context: Any) -> PydanticCustomError:
+    """An error about one field of the model being validated (``models.1.region``).
+
+    The location is the model's own plus ``field``, so a rule of a nested section names the
+    field wherever the section sits in the spec.
+    """
+    return PydanticCustomError("at_field", "{field}: " + message, {"field": field, **context})
 
 
 def check_unique(values: list[str], where: str, what: str) -> None:

@@ -34,7 +34,10 @@ def _escalation(answers: Answers) -> Any:
     return owners.get("operations") if isinstance(owners, dict) else None
 
 
-_SERVICE = When("kind", ("service",), root=True)
+_SERVICE = When("kind", ("service", "assistant", "agent"), root=True)
+"""The kinds that answer requests all the time, with service levels."""
+_PREDICTIVE = When("kind", ("service", "pipeline"), root=True)
+"""The kinds whose model reads typed inputs and gives a confidence (not generative ones)."""
 _NUMERIC = When("type", ("number", "integer"))
 
 
@@ -49,6 +52,7 @@ class OperatingBoundary(_Model):
             ask="Below which confidence should a human decide?",
             hint="a number between 0 and 1 such as 0.8",
             default=0.7,
+            when=_PREDICTIVE,
         ),
     )
     requires_approval: list[Text] = Field(
@@ -246,6 +250,7 @@ class Monitoring(_Model):
             ask="Which input feature should be watched for drift?",
             example="claim_amount",
             unique="drift feature",
+            when=_PREDICTIVE,
         ),
     )
     drift_threshold: (

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from generator.spec.fields import Answers, Choice, Doc, Group
+from generator.spec.fields import Answers, Choice, Doc, Group, When
+from generator.spec.genai import GENAI_DOC, GenAI, check_references
 from generator.spec.model import (
+    GENAI_KINDS,
+    GENAI_REGIMES,
     Kind,
     Line,
     Slug,
@@ -56,7 +59,8 @@ ABOUT = Group(
     "The project",
     "A few words on what we are building.",
     "Identity: the slug names the repository and its Python package; kind is "
-    "service (an HTTP API) or pipeline (a batch job).",
+    "service (an HTTP API), pipeline (a batch job), assistant (answers from documents) or "
+    "agent (acts with tools).",
     fields=("title", "kind", "name", "summary"),
 )
 """The identity fields, presented (and asked, in this order) as one section."""
@@ -116,7 +120,7 @@ class ProjectSpec(_Model):
         ),
     )
     kind: Kind = Field(
-        description="service or pipeline",
+        description="service, pipeline, assistant or agent",
         json_schema_extra=Doc(
             "Kind",
             ask="What kind of system is it?",
@@ -134,6 +138,18 @@ class ProjectSpec(_Model):
                     "a batch job that runs on a schedule",
                     "Reads inputs, writes outputs, records every run: scheduled or triggered "
                     "batch processing.",
+                ),
+                Choice(
+                    "assistant",
+                    "answers people from documents, with citations",
+                    "A conversational service on generative models: retrieves passages, cites "
+                    "them, hands off to a person when unsure, may call read-only tools.",
+                ),
+                Choice(
+                    "agent",
+                    "acts with tools towards a goal, writes wait for approval",
+                    "A run starts from a request or an event, calls tools and ends in a report "
+                    "with its evidence; a tool that changes something waits for an approval.",
                 ),
             ),
         ),
@@ -236,6 +252,7 @@ class ProjectSpec(_Model):
             "enforced at every boundary",
             entry="Input {name} ({type})",
             more="Add another input?",
+            when=When("kind", ("service", "pipeline"), root=True),
         ),
     )
     monitoring: Monitoring | None = Field(
@@ -260,10 +277,27 @@ class ProjectSpec(_Model):
         ),
     )
 
+    genai: GenAI | None = Field(
+        default=None,
+        description="the models, prompts, retrieval, tools, limits, guardrails, evals and "
+        "transparency of an assistant or an agent",
+        json_schema_extra=GENAI_DOC,
+    )
+
+    is_root: ClassVar[bool] = True
+
     @model_validator(mode="after")
     def _check_references(self) -> Self:
         """Acceptance criteria refer only to defined metrics; inputs to known sources."""
         self._check_inputs()
+        self._check_genai_regimes()
+        check_references(
+            self.genai,
+            self.kind,
+            self.users,
+            [d.name for d in self.data_dependencies or []],
+            [m.id for m in self.success_metrics],
+        )
         metric_ids = {m.id for m in self.success_metrics}
         for index, criterion in enumerate(self.acceptance_criteria):
             if criterion.metric is not None and criterion.metric not in metric_ids:
@@ -275,6 +309,20 @@ class ProjectSpec(_Model):
                     {"index": index, "metric": criterion.metric, "known": known},
                 )
         return self
+
+    def _check_genai_regimes(self) -> None:
+        """The GenAI catalogues (OWASP LLM Top 10, NIST AI 600-1) apply to GenAI kinds only."""
+        if self.kind in GENAI_KINDS:
+            return
+        for index, regime in enumerate(self.regulatory.regimes):
+            if regime in GENAI_REGIMES:
+                raise _at(
+                    f"regulatory.regimes.{index}",
+                    "{regime} covers generative AI, and a {kind} is none: remove it, or make "
+                    "the project an assistant or an agent",
+                    regime=regime,
+                    kind=self.kind,
+                )
 
     def _check_inputs(self) -> None:
         """Inputs name known sources, and drift features name inputs when inputs exist."""

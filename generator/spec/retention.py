@@ -17,11 +17,16 @@ class RetentionFloor:
     days: int
     regime: str
     citation: str
+    tiers: tuple[str, ...] = ()
+    """The EU AI Act risk tiers it binds at (none: every spec listing the regime)."""
 
 
 RETENTION_FLOORS: dict[str, RetentionFloor] = {
     "eu-ai-act": RetentionFloor(
-        183, "EU AI Act", "Art. 19(1) and Art. 26(6): logs kept at least six months"
+        183,
+        "EU AI Act",
+        "Art. 19(1) and Art. 26(6): logs of high-risk systems kept at least six months",
+        ("high",),
     ),
     "hipaa": RetentionFloor(2190, "HIPAA", "45 CFR 164.316(b)(2)(i): documentation kept 6 years"),
     "pci-dss": RetentionFloor(365, "PCI DSS", "Req. 10.5.1: audit logs kept at least 12 months"),
@@ -30,11 +35,17 @@ RETENTION_FLOORS: dict[str, RetentionFloor] = {
 states it, for the regimes that state one."""
 
 
-def minimum_retention(regimes: list[str]) -> RetentionFloor | None:
-    """Return the strictest minimum retention the listed regimes imply, if any does."""
+def minimum_retention(regimes: list[str], tier: str | None = None) -> RetentionFloor | None:
+    """Return the strictest minimum retention the listed regimes imply, if any does.
+
+    ``tier`` is the EU AI Act risk tier: a floor that binds only some tiers (the EU AI Act's
+    log retention binds high-risk systems) counts when the tier is one of them, or unknown.
+    """
     floor: RetentionFloor | None = None
     for regime_id in regimes:
         entry = RETENTION_FLOORS.get(regime_id)
-        if entry is not None and (floor is None or entry.days > floor.days):
+        if entry is None or (entry.tiers and tier is not None and tier not in entry.tiers):
+            continue
+        if floor is None or entry.days > floor.days:
             floor = entry
     return floor

@@ -45,13 +45,18 @@ def _regimes(answers: Answers) -> list[str]:
     return [str(regime) for regime in answers.entry.get("regimes") or []]
 
 
+def _tier(answers: Answers) -> str | None:
+    tier = answers.entry.get("eu_ai_act_risk")
+    return str(tier) if tier else None
+
+
 def _retention_floor(answers: Answers) -> int | None:
-    floor = minimum_retention(_regimes(answers))
+    floor = minimum_retention(_regimes(answers), _tier(answers))
     return floor.days if floor else None
 
 
 def _retention_hint(answers: Answers) -> str:
-    floor = minimum_retention(_regimes(answers))
+    floor = minimum_retention(_regimes(answers), _tier(answers))
     if floor is None:
         return "a whole number of days"
     return f"at least {floor.days} days for {floor.regime} ({floor.citation})"
@@ -350,7 +355,7 @@ class Regulatory(_Model):
                 "Art. 5 and may not be built; redesign the use case",
             )
         if self.retention_days is not None:
-            floor = minimum_retention(regimes)
+            floor = minimum_retention(regimes, self.eu_ai_act_risk)
             if floor is not None and self.retention_days < floor.days:
                 raise PydanticCustomError(
                     "retention_too_short",

@@ -29,13 +29,36 @@ def spec_error_lines(err: ValidationError, loaded: LoadedYaml, source: str) -> l
             continue  # the unknown-key line already says "did you mean ..."
         loc, message = describe_error(detail)
         path = ".".join(_show_key(p) for p in loc) or "(top)"
-        line = loaded.line_of(loc)
+        line = loaded.line_of(_line_loc(detail, loc))
         text = f"{source}:{line}: {path}: {message}"
         if text not in seen:
             seen.add(text)
             problems.append((line, text))
     problems.sort(key=lambda item: item[0])
     return [text for _, text in problems]
+
+
+_FIELD_RULES = ("at_field", "missing_when")
+"""Errors a section's rule raises about one of its fields (``_in``, a condition's field)."""
+
+
+def _line_loc(detail: ErrorDetails, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """Where the line of an error is: the field's, or the anchor's a rule names.
+
+    A field required by another answer (``genai`` by ``kind``) is missing from the file, so
+    its line is that of the answer that requires it.
+    """
+    ctx = detail.get("ctx") or {}
+    anchor = ctx.get("anchor")
+    if detail["type"] not in _FIELD_RULES or not anchor:
+        return loc
+    base = loc[: len(loc) - len(_parts(str(ctx["field"])))]
+    return (*base, *_parts(str(anchor)))
+
+
+def _parts(path: str) -> tuple[str | int, ...]:
+    """A dotted path as location parts, list indexes as numbers."""
+    return tuple(int(p) if p.isdigit() else p for p in path.split("."))
 
 
 def _misspelt_keys(details: list[ErrorDetails]) -> set[tuple[str | int, ...]]:
@@ -75,7 +98,12 @@ def describe_error(detail: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
     elif kind == "at_path":
         # a rule across sections names the field it is about: point the location at it
         ctx = detail.get("ctx") or {}
-        loc = tuple(int(p) if p.isdigit() else p for p in str(ctx["path"]).split("."))
+        loc = _parts(str(ctx["path"]))
+        message = message.split(": ", 1)[1]
+    elif kind in _FIELD_RULES:
+        # a rule of a section names which of its fields it is about
+        ctx = detail.get("ctx") or {}
+        loc = (*loc, *_parts(str(ctx["field"])))
         message = message.split(": ", 1)[1]
     elif kind in {"enum", "literal_error"}:
         message = (
@@ -108,6 +136,10 @@ def describe_error(detail: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
             f"{_input_repr(detail['input'])} is above {message.rsplit(' ', 1)[-1]}: a population "
             "stability index that high is never reached, so the drift alert could never fire; "
             "0.1-0.25 are the usual thresholds"
+        )
+    elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
+        message = (
+            f"{_input_repr(detail['input'])} is not allowed; {message[0].lower()}{message[1:]}"
         )
     elif kind == "too_short" and isinstance(detail["input"], list):
         message = "must list at least one entry"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import EXAMPLE_SPECS, ROOT
+from tests.conftest import EXAMPLE_SPECS, ROOT, SPECS
 
 pytestmark = pytest.mark.e2e
 
@@ -90,10 +90,10 @@ def test_validate_examples(tool: Path, tmp_path: Path) -> None:
 
 def test_new_renders_from_the_shipped_bundle(tool: Path, tmp_path: Path) -> None:
     """Rendering uses the templates in the wheel and records an updatable source."""
-    dest = tmp_path / "proj"
-    done = run(tool, "new", str(dest), "--spec", str(EXAMPLE_SPECS[0]), cwd=tmp_path, home=tmp_path)
+    dest, spec = tmp_path / "proj", SPECS / "claims-triage.yaml"
+    done = run(tool, "new", str(dest), "--spec", str(spec), cwd=tmp_path, home=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     answers = yaml.safe_load((dest / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert answers.get("_commit"), answers.keys()
     assert str(tmp_path) in answers["_src_path"] or answers["_src_path"].startswith("~")
-    assert (dest / "spec.yaml").read_bytes() == EXAMPLE_SPECS[0].read_bytes()
+    assert (dest / "spec.yaml").read_bytes() == spec.read_bytes()

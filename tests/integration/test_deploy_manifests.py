@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import EXAMPLE_SPECS, FIXTURES
+from tests.conftest import FIXTURES, RENDERED_SPECS
 from tests.integration.test_render_matrix import variant
 from tests.manifests import (
     OVERLAYS,
@@ -34,7 +34,7 @@ from tests.manifests import (
 from tests.supply_chain import render_isolated, write_spec
 from tests.tools import require_tool
 
-SOURCES = [*EXAMPLE_SPECS, FIXTURES / "hostile-service.yaml", FIXTURES / "hostile-pipeline.yaml"]
+SOURCES = [*RENDERED_SPECS, FIXTURES / "hostile-service.yaml", FIXTURES / "hostile-pipeline.yaml"]
 CASES = [
     pytest.param((path, kind), id=f"{path.stem}-{kind}")
     for path in [*SOURCES, FIXTURES / "longest-names.yaml"]

@@ -15,12 +15,12 @@ import yaml
 from generator.render import render_project
 from generator.render.context import build_context
 from generator.spec import parse_spec
-from tests.conftest import EXAMPLE_SPECS, FIXTURES
+from tests.conftest import FIXTURES, RENDERED_SPECS
 from tests.tools import find_tool
 
 PROMTOOL = find_tool("promtool")
 
-SOURCES = [*EXAMPLE_SPECS, FIXTURES / "hostile-service.yaml", FIXTURES / "longest-names.yaml"]
+SOURCES = [*RENDERED_SPECS, FIXTURES / "hostile-service.yaml", FIXTURES / "longest-names.yaml"]
 OPTIONAL_SECTIONS = ("operating_boundary", "data_dependencies", "inputs", "monitoring", "budget")
 
 

@@ -30,7 +30,7 @@ from generator.cli import main
 from generator.review import review_file
 from tests.conftest import PROPERTY_SEED
 from tests.manifests import OVERLAYS, build, resources
-from tests.strategies import valid_specs
+from tests.strategies import RENDERED_KINDS, valid_specs
 from tests.tools import find_tool, require_tool
 
 EXAMPLES = int(os.environ.get("NEW_AI_PROJECT_EXAMPLES", "100"))
@@ -83,7 +83,7 @@ def test_every_valid_spec_renders_a_repository_its_tools_accept(shard: int) -> N
         print_blob=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
-    @given(valid_specs())
+    @given(valid_specs(kinds=RENDERED_KINDS))
     def renders(data: dict[str, Any]) -> None:
         _render_and_check(data)
 

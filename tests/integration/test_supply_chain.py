@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from generator.render.context import tool_requirement
-from tests.conftest import EXAMPLE_SPECS, FIXTURES, ROOT
+from tests.conftest import FIXTURES, RENDERED_SPECS, ROOT
 from tests.integration.test_render_matrix import variant
 from tests.supply_chain import (
     hadolint,
@@ -30,7 +30,7 @@ from tests.supply_chain import (
     zizmor,
 )
 
-SOURCES = [*EXAMPLE_SPECS, FIXTURES / "hostile-service.yaml", FIXTURES / "hostile-pipeline.yaml"]
+SOURCES = [*RENDERED_SPECS, FIXTURES / "hostile-service.yaml", FIXTURES / "hostile-pipeline.yaml"]
 CASES = [
     pytest.param((path, kind), id=f"{path.stem}-{kind}")
     for path in SOURCES

@@ -164,14 +164,14 @@ def tree(root: Path) -> dict[str, bytes]:
 
 def interview_spec(target: Path, kind: str = "service") -> Path:
     """Write a spec through the interview, as a new user would answer it, for ``kind``."""
-    from tests.unit.interview_keys import DOWN, ENTER, drive, happy_keys, line
+    from generator.interview import run_interview
+    from tests.fake_prompt import ScriptedPrompt
+    from tests.interview_answers import claims
 
-    kind_key = DOWN + ENTER if kind == "pipeline" else ENTER  # the kind's menu: service first
-    about = [line("Claims triage assistant"), kind_key, ENTER, line("Routes claims to adjusters.")]
-    run = drive(happy_keys(about=about), target)
-    assert run.error is None and run.path is not None, run.output[-2000:]
-    assert load_kind(run.path) == kind, run.output[-2000:]
-    return run.path
+    result = run_interview(target, prompt=ScriptedPrompt({**claims(), "kind": kind}))
+    assert result.path is not None
+    assert load_kind(result.path) == kind
+    return result.path
 
 
 def load_kind(path: Path) -> str:

@@ -292,7 +292,12 @@ def test_confidence_within_zero_and_one(value: float) -> None:
 @pytest.mark.parametrize(
     ("path", "value", "expected"),
     [
-        ("kind", "api", "kind: \"api\" is not allowed; input should be 'service' or 'pipeline'"),
+        (
+            "kind",
+            "api",
+            "kind: \"api\" is not allowed; input should be 'service', 'pipeline', 'assistant' or "
+            "'agent'",
+        ),
         ("acceptance_criteria.0.layer", "system", "input should be 'unit', 'integration' or 'e2e'"),
         ("success_metrics.0.direction", "up", "input should be 'increase' or 'decrease'"),
         (

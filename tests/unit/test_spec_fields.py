@@ -99,12 +99,23 @@ def test_every_section_has_a_title_an_intro_and_a_comment(section: object) -> No
     assert section.title and section.intro and section.comment  # type: ignore[attr-defined]  # a Section
 
 
-@pytest.mark.parametrize(
-    "spot", [s for s in SPOTS if not s.required and s.model], ids=lambda s: s.path
-)
+OFFERED = [
+    s for s in SPOTS if not s.required and s.model and not (s.doc.when and s.doc.when.required)
+]
+
+
+@pytest.mark.parametrize("spot", OFFERED, ids=lambda s: s.path)
 def test_optional_groups_and_lists_are_offered_with_a_question(spot: Spot) -> None:
     """An optional group or list is opened by a yes/no question of its own."""
     assert spot.doc.offer.endswith("?"), spot.path
+
+
+@pytest.mark.parametrize(
+    "spot", [s for s in SPOTS if s.doc.when and s.doc.when.required], ids=lambda s: s.path
+)
+def test_a_part_required_by_a_condition_is_asked_not_offered(spot: Spot) -> None:
+    """A part another answer makes required (genai for agents) has no yes/no offer."""
+    assert not spot.required and not spot.doc.offer, spot.path
 
 
 def test_top_level_lists_have_an_identifying_field() -> None:
