@@ -4,7 +4,8 @@ Every question reaches the interview's ``Prompt`` as a ``Request`` keyed by the 
 answers (``users.*.role``), by a question around one (``users.more``, ``budget.offer``,
 ``regulatory.regimes.empty``) or ``control.<key>``. ``ScriptedPrompt`` answers from a
 script of such keys; a key given a ``Each`` answers its questions in turn, ``BACK`` among
-them goes back to the previous question and ``CTRL_C`` interrupts the interview. An unscripted question takes what the
+them goes back to the previous question, ``CTRL_C`` interrupts the interview and ``OFFERED``
+takes what it offers. An unscripted question takes what the
 interview offers (a suggestion, a confirm's default, the first choice), and an optional one
 with nothing offered is left empty. An answer the request's check refuses fails the test
 with the reason, unless the script gives another to try; a question asked more than
@@ -32,6 +33,17 @@ class _Interrupt:
 
 CTRL_C: Any = _Interrupt()
 """An answer that raises KeyboardInterrupt, as Ctrl-C at the terminal does."""
+
+
+class _Offered:
+    """Scripted as an answer: the person presses Enter on what the question offers."""
+
+    def __repr__(self) -> str:
+        return "OFFERED"
+
+
+OFFERED: Any = _Offered()
+"""An answer, in an ``Each``, that takes what the interview offers (its suggestion)."""
 
 
 @dataclass
@@ -94,7 +106,7 @@ class ScriptedPrompt:
                 return scripted
             used = self._used.get(key, 0)
             self._used[key] = used + 1
-            if used < len(scripted.answers):
+            if used < len(scripted.answers) and scripted.answers[used] is not OFFERED:
                 return scripted.answers[used]
         return _offered(request)
 

@@ -436,8 +436,6 @@ class Interview:
                 when = spot.doc.when
                 if when is not None and not when.holds(Answers(self.data, box)):
                     box.pop(key, None)  # a list that does not apply here
-                        key, None
-                    )  # a list that does not apply (values of a non-category input, drift features of an agent)
                     return
                 self._texts(box, model, spot, loc, revisit)
             else:

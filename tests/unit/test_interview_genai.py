@@ -9,7 +9,7 @@ import pytest
 
 from generator.interview import Request, run_interview
 from generator.spec import load_spec
-from tests.fake_prompt import Each, ScriptedPrompt
+from tests.fake_prompt import OFFERED, Each, ScriptedPrompt
 from tests.interview_answers import FRAUD as FRESH
 
 AGENT: dict[str, Any] = {
@@ -32,7 +32,7 @@ AGENT: dict[str, Any] = {
     "genai.tools.*.effect": Each(["read", "write"]),
     "genai.tools.*.blast_radius": Each(["none", "cluster"]),
     "genai.tools.more": Each([True, False]),
-    "genai.evals.*.name": Each(["Notes cite the logs", None]),
+    "genai.evals.*.name": Each(["Notes cite the logs", OFFERED]),
     "genai.evals.more": Each([True, False]),
     "genai.transparency.offer": True,
 }
