@@ -25,7 +25,7 @@ from generator.render.context import as_recorded, build_context, in_render_order
 from generator.spec import load_spec, parse_spec
 from tests.conftest import FIXTURES, PROPERTY_SEED, SPECS
 from tests.integration.update_support import interview_spec, render_context, tree
-from tests.strategies import valid_specs
+from tests.strategies import RENDERED_KINDS, valid_specs
 
 EXAMPLES = int(os.environ.get("NEW_AI_PROJECT_ORDER_EXAMPLES", "3"))
 SPEC_FILES = [SPECS / "claims-triage.yaml", FIXTURES / "hostile-service.yaml"]
@@ -94,7 +94,7 @@ def test_interview_spec_does_not_depend_on_mapping_order(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(valid_specs())
+@given(valid_specs(kinds=RENDERED_KINDS))
 def test_random_specs_do_not_depend_on_mapping_order(data: dict[str, Any]) -> None:
     """Random valid specs of either kind render the same files in any mapping order."""
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
