@@ -363,6 +363,6 @@ def _owner_handles(spec: ProjectSpec) -> list[str]:
     """Owners that CODEOWNERS can use as they are (@user, @org/team or an e-mail)."""
     handles: list[str] = []
     for owner in (spec.owners.technical, spec.owners.operations, spec.owners.business):
-        if _HANDLE.match(owner) and owner not in handles:
+        if _HANDLE.fullmatch(owner) and owner not in handles:
             handles.append(owner)
     return handles

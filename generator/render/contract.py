@@ -89,7 +89,7 @@ def parse_contract_names(text: str) -> list[tuple[str, str | None]]:
                 continue
             name = words[0]
             declared = words[1] if len(words) == 2 else None
-            if _NAME.match(name) and name not in {n for n, _ in found}:
+            if _NAME.fullmatch(name) and name not in {n for n, _ in found}:
                 found.append((name, declared))
         if found:
             return found

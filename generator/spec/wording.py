@@ -227,13 +227,13 @@ def _unknown_key_message(loc: tuple[str | int, ...]) -> str:
     return f"unknown key {shown}" + (f"; allowed here: {listing}" if listing else "")
 
 
-_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,60}")
 
 
 def _show_key(part: str | int, *, quote: bool = False) -> str:
     """Show a key in one line: plain keys as they are, anything else JSON-quoted."""
     text = str(part)
-    if _PLAIN_KEY.match(text):
+    if _PLAIN_KEY.fullmatch(text):
         return f"'{text}'" if quote else text
     shown = json.dumps(text[:60])
     return shown if len(text) <= 60 else shown[:-1] + '..."'
