@@ -3,7 +3,9 @@
 For each kind, one random valid spec (the seed in the header picks it) is rendered, given
 the team's own edits (a README note, a test) and taken through a random sequence of
 spec edits, each committed and followed by ``update`` (``tests/spec_edits.py``: every
-update exits 0 without a conflict). The repository it ends as is installed into a fresh
+update exits 0 without a conflict, the team's edits survive). This is the suite's one
+random-sequence test: a failing sequence is printed as a fixture file to keep in
+``tests/fixtures/update-sequences/``, which the integration layer replays on every run. The repository it ends as is installed into a fresh
 environment from its ``constraints.txt`` and must pass its own suite (the team's test
 included), ruff and promtool. ``NEW_AI_PROJECT_UPDATE_SPECS`` sets how many specs per kind,
 ``NEW_AI_PROJECT_UPDATE_EDITS`` how many edits each.
@@ -20,7 +22,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from tests.conftest import PROPERTY_SEED
 from tests.e2e.environments import RepoEnv, install_repo
-from tests.spec_edits import TEAM_TEST_FILE, Step, edit_sequences, replay
+from tests.spec_edits import TEAM_TEST_FILE, Step, edit_sequences, replay, sequence_yaml
 from tests.tools import require_tool
 
 pytestmark = pytest.mark.e2e
@@ -67,7 +69,14 @@ def updated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         patch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
         patch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
         patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        replay(sequences[index], repo, base)
+        try:
+            replay(sequences[index], repo, base)
+        except AssertionError as failure:
+            kept = sequence_yaml(sequences[index], f"found end to end (seed {PROPERTY_SEED})")
+            pytest.fail(
+                f"{failure}\nsave as tests/fixtures/update-sequences/<name>.yaml to replay it "
+                f"on every run (tests/integration/test_update_sequences.py):\n{kept}"
+            )
     return install_repo(repo, base)
 
 
