@@ -192,7 +192,7 @@ def test_portfolio_rows_show_what_decides_what_goes_next(rendered: Rendered) -> 
         "high",
         "Median routing time falls from 48 hours to 4 hours, freeing 12 adjuster FTEs.",
         "2,000",
-        "19",
+        "21",
         "Head of Claims Operations",
     ]
 
