@@ -44,7 +44,8 @@ def sample_value(item: Input, rng: random.Random, index: int = 0) -> Any:
         value = min(high, max(low, rng.gauss((low + high) / 2, (high - low) / 6 or 1.0)))
         if item.type == "integer":
             return int(min(high, max(low, round(value))))
-        return round(value, 4) if abs(value) < 1e12 else value
+        rounded = round(value, 4)  # short, readable samples, unless that leaves the bounds
+        return rounded if abs(value) < 1e12 and low <= rounded <= high else value
     if item.type == "category":
         values = list(item.values or [])
         weights = [1.0 / (rank + 1) for rank in range(len(values))]

@@ -277,3 +277,17 @@ def test_the_latency_objective_becomes_the_run_objective() -> None:
         pipeline_context(_spec(monitoring={"latency_p95_ms": 90000}))["run_objective_seconds"] == 90
     )
     assert pipeline_context(_spec())["run_objective_seconds"] is None
+
+
+@pytest.mark.parametrize("low", [1.1030630849433408e-225, 1e-9, 0.00004])
+def test_a_number_sampled_at_a_tiny_minimum_is_not_rounded_below_it(low: float) -> None:
+    """Samples are rounded to 4 decimals only where the rounded value keeps the bounds."""
+    import random
+
+    from generator.render.samples import sample_value
+    from generator.spec.optional import Input
+
+    item = Input.model_validate({"name": "u", "type": "number", "min": low, "max": low * 2})
+    rng = random.Random(7)
+    values = [sample_value(item, rng) for _ in range(200)]
+    assert all(low <= v <= low * 2 for v in values)
