@@ -253,11 +253,14 @@ def _working_tree(repo: Path, source_root: Path) -> str:
         staged = Path(scratch) / "tree"
         staged.mkdir()
         shutil.copy2(source_root / "copier.yml", staged / "copier.yml")
-        shutil.copytree(  # symbolic links are followed: copied as the files they name
-            source_root / "templates",
-            staged / "templates",
-            ignore=shutil.ignore_patterns("__pycache__", "*.py[co]", ".DS_Store"),
-        )
+        try:
+            shutil.copytree(  # symbolic links are followed: copied as the files they name
+                source_root / "templates",
+                staged / "templates",
+                ignore=shutil.ignore_patterns("__pycache__", "*.py[co]", ".DS_Store"),
+            )
+        except (shutil.Error, OSError) as err:  # a dangling link, an unreadable file
+            raise BundleError(f"cannot copy {source_root / 'templates'}: {err}") from err
         _git(repo, f"--work-tree={staged}", "add", "-A", "--", ".", env=env)
         return _git(repo, "write-tree", env=env)
 

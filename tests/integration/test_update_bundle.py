@@ -144,9 +144,19 @@ def test_a_dangling_link_is_refused(source: Path, tmp_path: Path) -> None:
     (source / "templates" / "service" / "GONE.md").symlink_to("../_shared/GONE.md")
     git(source, "add", "-A")
     git(source, "commit", "-q", "-m", "Dangling")
-    (source / "templates" / "service" / "GONE.md").unlink()
     with pytest.raises(BundleError, match=r"GONE\.md points to templates/_shared/GONE\.md"):
         build_bundle(source, tmp_path / "t.bundle")
+
+
+def test_a_dangling_link_in_the_working_tree_is_refused(tmp_path: Path) -> None:
+    """Without history, the working tree's dangling link stops the build as a BundleError."""
+    plain = tmp_path / "plain"
+    (plain / "templates" / "service").mkdir(parents=True)
+    shutil.copy2(ROOT / "copier.yml", plain / "copier.yml")
+    (plain / "templates" / "VERSION").write_text("0.1.0\n", encoding="utf-8")
+    (plain / "templates" / "service" / "GONE.md").symlink_to("../_shared/GONE.md")
+    with pytest.raises(BundleError, match="cannot copy"):
+        build_bundle(plain, tmp_path / "t.bundle")
 
 
 def test_invalid_version_file_is_refused(source: Path, tmp_path: Path) -> None:
