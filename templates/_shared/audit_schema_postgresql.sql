@@ -1,7 +1,3 @@
--- The pipeline's schema on PostgreSQL: the audit chain, which holds every run's lineage
--- record, data access, promotion, kill-switch change and purge. Times are ISO 8601 UTC text,
--- as on SQLite: the audit hashes cover them.
-
 -- seq comes from a sequence, taken while the appender holds the chain's advisory lock:
 -- the order of seq is the order of the chain (a rolled-back append leaves a gap, which
 -- verify does not mind: it follows the hashes).

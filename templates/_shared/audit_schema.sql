@@ -1,7 +1,3 @@
--- The pipeline's schema on SQLite: the audit chain, which holds every run's lineage record,
--- data access, promotion, kill-switch change and purge. IF NOT EXISTS: an audit file made
--- before versioned migrations keeps its records.
-
 CREATE TABLE IF NOT EXISTS audit_log (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id TEXT NOT NULL UNIQUE,
