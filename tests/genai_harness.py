@@ -39,6 +39,7 @@ PACKAGE_DIR = "{{ project.package }}"
 SHARED_MODULES = (
     "project.py",
     "audit.py",
+    "audit_schema.sql",  # the SQLite tables audit.py makes a file of its own from
     "database.py",
     "migrate.py",
     "privacy.py",

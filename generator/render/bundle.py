@@ -16,6 +16,7 @@ runs it before the package's dependencies are installed.
 
 from __future__ import annotations
 
+import posixpath
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -172,9 +173,77 @@ def build_template_repo(source_root: Path, dest: Path) -> list[str]:
 
 
 def _release_tree(repo: Path, commit: str) -> str:
-    """The root tree holding only copier.yml and templates/ of a source commit."""
+    """The root tree holding only copier.yml and templates/ of a source commit.
+
+    Symbolic links (a kind's files that stand once in ``templates/_shared``) are replaced
+    by what they point to, as the working tree's copy does (:func:`_working_tree`): the
+    bundle holds plain files, which every checkout (Windows without symlinks included)
+    renders alike.
+    """
     listing = _git(repo, "ls-tree", commit, "--", *TEMPLATE_PATHS)
-    return _git(repo, "mktree", input_=listing + "\n")
+    tree = _git(repo, "mktree", input_=listing + "\n")
+    return _materialise_links(repo, tree, commit[:12])
+
+
+_SYMLINK_MODE = "120000"
+_MAX_LINK_DEPTH = 40
+
+
+def _materialise_links(repo: Path, tree: str, where: str) -> str:
+    """``tree`` with each symbolic link replaced by the file or folder it points to.
+
+    A link to a file becomes that file's blob (and mode); a link to a folder becomes a copy
+    of the folder's entries under the link's path. Links to links and links inside linked
+    folders are followed (each keeps the target it names from where it stands); a tree
+    without links is returned as it is (its id unchanged).
+
+    Raises:
+        BundleError: a link points outside the tree, to nothing, or round in a circle.
+    """
+    files: dict[str, tuple[str, str]] = {}
+    links: dict[str, str] = {}
+    for record in _git(repo, "ls-tree", "-r", "-z", tree).split("\0"):
+        if not record:
+            continue
+        meta, path = record.split("\t", 1)
+        mode, _type, sha = meta.split()
+        if mode != _SYMLINK_MODE:
+            files[path] = (mode, sha)
+            continue
+        named = _git(repo, "cat-file", "blob", sha)
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(path), named))
+        if target == ".." or target.startswith(("../", "/")):
+            raise BundleError(f"{where}: {path} points outside the templates ({named})")
+        links[path] = target
+    if not links:
+        return tree
+    for _round in range(_MAX_LINK_DEPTH):
+        for link, target in sorted(links.items()):
+            del links[link]
+            if target in files:
+                files[link] = files[target]
+            elif target in links:
+                links[link] = links[target]  # a link to a link: follow it next round
+            else:
+                prefix = target + "/"
+                inside = [p for p in (*files, *links) if p.startswith(prefix)]
+                if not inside:
+                    raise BundleError(f"{where}: {link} points to {target}, which does not exist")
+                for path in inside:
+                    copy = link + path[len(target) :]
+                    if path in files:
+                        files[copy] = files[path]
+                    else:
+                        links[copy] = links[path]
+        if not links:
+            break
+    else:
+        raise BundleError(f"{where}: symbolic links under templates/ point round in a circle")
+    with tempfile.TemporaryDirectory(prefix="nap-links-") as scratch:
+        env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        records = "".join(f"{mode} {sha}\t{path}\0" for path, (mode, sha) in files.items())
+        _git(repo, "update-index", "-z", "--add", "--index-info", env=env, input_=records)
+        return _git(repo, "write-tree", env=env)
 
 
 def _working_tree(repo: Path, source_root: Path) -> str:
@@ -184,11 +253,14 @@ def _working_tree(repo: Path, source_root: Path) -> str:
         staged = Path(scratch) / "tree"
         staged.mkdir()
         shutil.copy2(source_root / "copier.yml", staged / "copier.yml")
-        shutil.copytree(
-            source_root / "templates",
-            staged / "templates",
-            ignore=shutil.ignore_patterns("__pycache__", "*.py[co]", ".DS_Store"),
-        )
+        try:
+            shutil.copytree(  # symbolic links are followed: copied as the files they name
+                source_root / "templates",
+                staged / "templates",
+                ignore=shutil.ignore_patterns("__pycache__", "*.py[co]", ".DS_Store"),
+            )
+        except (shutil.Error, OSError) as err:  # a dangling link, an unreadable file
+            raise BundleError(f"cannot copy {source_root / 'templates'}: {err}") from err
         _git(repo, f"--work-tree={staged}", "add", "-A", "--", ".", env=env)
         return _git(repo, "write-tree", env=env)
 

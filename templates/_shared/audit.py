@@ -58,6 +58,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, cast
 
@@ -87,35 +88,10 @@ SEAL_ACTION = "audit.seal"
 PURGE_ACTION = "purge"
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id TEXT NOT NULL UNIQUE,
-    ts TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    role TEXT NOT NULL,
-    action TEXT NOT NULL,
-    resource TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    request_id TEXT NOT NULL,
-    model_version TEXT NOT NULL,
-    subject TEXT,
-    before TEXT,
-    after TEXT,
-    reason TEXT,
-    details TEXT,
-    prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_log_ts ON audit_log (ts);
-CREATE TABLE IF NOT EXISTS audit_anchor (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    prev_hash TEXT NOT NULL,
-    seq INTEGER NOT NULL DEFAULT 0
-);
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
-"""
+SCHEMA_FILE = "audit_schema.sql"
+"""The log's tables on SQLite, beside this module: the one statement of them, which the
+first SQLite migration holds too; a file of the store's own is made from it."""
+
 _NO_DELETE = """
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit records are append-only; use the purge command'); END;
@@ -489,7 +465,8 @@ class AuditStore:
 
     def _create_schema(self) -> None:
         with self.db.transaction() as conn:
-            self.db.run_script(conn, _SCHEMA + _NO_DELETE)
+            schema = resources.files(__package__).joinpath(SCHEMA_FILE).read_text("utf-8")
+            self.db.run_script(conn, schema)
             anchor = conn.execute("PRAGMA table_info(audit_anchor)").fetchall()
             if "seq" not in {row["name"] for row in anchor}:  # made by an older template
                 conn.execute("ALTER TABLE audit_anchor ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")

@@ -105,6 +105,60 @@ def test_without_history_one_version_is_bundled(source: Path, tmp_path: Path) ->
     assert build_bundle(plain, tmp_path / "t.bundle") == ["v0.1.0"]
 
 
+def _link_shared(source: Path) -> None:
+    """Link a shared file and a shared folder into the service template, and commit."""
+    shared = source / "templates" / "_shared"
+    (shared / "docs").mkdir(parents=True)
+    (shared / "NOTICE.md").write_text("shared once\n", encoding="utf-8")
+    (shared / "docs" / "guide.md.jinja").write_text("{{ project.name }}\n", encoding="utf-8")
+    service = source / "templates" / "service"
+    (service / "NOTICE.md").symlink_to("../_shared/NOTICE.md")
+    (service / "docs").symlink_to("../_shared/docs")
+    git(source, "add", "-A")
+    git(source, "commit", "-q", "-m", "Shared files")
+
+
+def test_symbolic_links_are_bundled_as_the_files_they_name(source: Path, tmp_path: Path) -> None:
+    """A linked file or folder is a plain copy in the bundle, so any checkout renders it."""
+    _link_shared(source)
+    build_bundle(source, tmp_path / "t.bundle")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(tmp_path / "t.bundle"), str(clone))
+    service = clone / "templates" / "service"
+    assert not (service / "NOTICE.md").is_symlink()
+    assert (service / "NOTICE.md").read_text(encoding="utf-8") == "shared once\n"
+    assert not (service / "docs").is_symlink()
+    assert (service / "docs" / "guide.md.jinja").read_text("utf-8") == "{{ project.name }}\n"
+
+
+def test_linked_templates_committed_as_they_are_add_no_post_release(
+    source: Path, tmp_path: Path
+) -> None:
+    """The committed tree and the working tree materialise links alike: one tag, no post."""
+    _link_shared(source)
+    assert build_bundle(source, tmp_path / "t.bundle") == ["v0.1.0", "v0.1.0.post1"]
+
+
+def test_a_dangling_link_is_refused(source: Path, tmp_path: Path) -> None:
+    """A link to a file that does not exist stops the build, naming the link."""
+    (source / "templates" / "service" / "GONE.md").symlink_to("../_shared/GONE.md")
+    git(source, "add", "-A")
+    git(source, "commit", "-q", "-m", "Dangling")
+    with pytest.raises(BundleError, match=r"GONE\.md points to templates/_shared/GONE\.md"):
+        build_bundle(source, tmp_path / "t.bundle")
+
+
+def test_a_dangling_link_in_the_working_tree_is_refused(tmp_path: Path) -> None:
+    """Without history, the working tree's dangling link stops the build as a BundleError."""
+    plain = tmp_path / "plain"
+    (plain / "templates" / "service").mkdir(parents=True)
+    shutil.copy2(ROOT / "copier.yml", plain / "copier.yml")
+    (plain / "templates" / "VERSION").write_text("0.1.0\n", encoding="utf-8")
+    (plain / "templates" / "service" / "GONE.md").symlink_to("../_shared/GONE.md")
+    with pytest.raises(BundleError, match="cannot copy"):
+        build_bundle(plain, tmp_path / "t.bundle")
+
+
 def test_invalid_version_file_is_refused(source: Path, tmp_path: Path) -> None:
     """A templates/VERSION that is not PEP 440 stops the build with the reason."""
     (source / "templates" / "VERSION").write_text("next\n", encoding="utf-8")

@@ -43,6 +43,14 @@ def render_as_released(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rendering, "build_context", released)
 
 
+def _migrations(project: Path) -> dict[str, bytes]:
+    """Each migration file of a rendered repository with its bytes."""
+    return {
+        p.relative_to(project).as_posix(): p.read_bytes()
+        for p in sorted(project.glob("src/*/migrations/*/*.sql"))
+    }
+
+
 def test_the_history_holds_released_versions() -> None:
     """The release list the tests below walk is not empty (a checkout has its history)."""
     assert RELEASES and RELEASES[0] == "0.1.0", RELEASES
@@ -53,15 +61,19 @@ def test_the_history_holds_released_versions() -> None:
 def test_untouched_repository_updates_from_a_release(
     version: str, kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Rendered from release ``version`` as then, committed, updated: exit 0, no conflict."""
+    """Rendered from release ``version`` as then, updated: no conflict, migrations unedited."""
     project = tmp_path / kind
     spec = SPECS / SPEC_BY_KIND[kind]
     with monkeypatch.context() as released:
         render_as_released(released)
         assert main(["new", str(project), "--spec", str(spec), "--vcs-ref", f"v{version}"]) == 0
     assert f"_commit: v{version}\n" in (project / ".copier-answers.yml").read_text("utf-8")
+    released_migrations = _migrations(project)
     assert main(["update", str(project)]) == 0
     assert_cleanly_updated(project)
+    assert {p: b for p, b in _migrations(project).items() if p in released_migrations} == (
+        released_migrations
+    ), "a released migration is never edited (a change is a new file)"
     answers = (project / ".copier-answers.yml").read_text("utf-8")
     assert f"_commit: v{version}\n" not in answers or version == RELEASES[-1]
     assert git(project, "rev-list", "--count", "HEAD") == "1", "update never commits"

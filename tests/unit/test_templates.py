@@ -76,3 +76,34 @@ def test_each_conditional_file_is_what_the_catalogue_says_its_feature_brings() -
             assert relative in {evidence.file, evidence.test}, (kind, feature, relative)
             checked += 1
     assert checked >= 30
+
+
+INCLUDE_STUB = re.compile(r"\A\s*\{%-?\s*include\s+[\"'][^\"']+[\"']\s*-?%\}\s*\Z")
+
+
+def test_no_template_file_is_a_one_line_include_stub() -> None:
+    """A shared file reaches a kind by a symbolic link, never by a file that only includes it."""
+    stubs = [
+        p.relative_to(ROOT).as_posix()
+        for p in _files()
+        if p.suffix == ".jinja" and INCLUDE_STUB.match(p.read_text(encoding="utf-8"))
+    ]
+    assert stubs == []
+
+
+def _links() -> list[Path]:
+    return sorted(p for p in TEMPLATES.rglob("*") if p.is_symlink())
+
+
+def test_links_are_relative_and_name_a_shared_file_or_folder() -> None:
+    """Links are relative, resolve into templates/_shared and keep their target's suffix."""
+    links = _links()
+    assert len(links) >= 80  # the check sees the kinds' links
+    shared = (TEMPLATES / "_shared").resolve()
+    for link in links:
+        named = link.readlink()
+        target = link.resolve()
+        assert not named.is_absolute(), link
+        assert target.exists() and target.is_relative_to(shared), link
+        if target.is_file():
+            assert link.name.endswith(".jinja") == target.name.endswith(".jinja"), link

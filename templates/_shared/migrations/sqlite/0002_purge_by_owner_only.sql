@@ -1,0 +1,3 @@
+-- The PostgreSQL schema's 0002 takes away a session setting that let deletes through; a
+-- SQLite file has no such setting (and no roles: whoever can write the file owns it), so
+-- nothing changes here. The number is kept so both backends share one list of versions.
