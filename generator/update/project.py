@@ -28,7 +28,9 @@ from generator.render import (
     build_context,
     read_answers,
     read_repository,
+    spec_data,
 )
+from generator.spec import ProjectSpec
 from generator.update import _git as gitops
 from generator.update.changes import ReviewNote, review_notes
 
@@ -48,6 +50,13 @@ class UpdateResult:
     spec_changed: bool = False
     spec_changes: tuple[str, ...] = ()
     """Top-level keys of the render context that differ from the recorded answer."""
+    spec_edited: bool = False
+    """``spec.yaml`` itself says something else than when the project was last rendered.
+
+    False while ``spec_changed`` is True means the spec is as recorded and this generator
+    derives other answers from it (a catalogue or label changed): an update is due, but
+    nobody edited the spec.
+    """
     review: tuple[ReviewNote, ...] = ()
     """Changes a reviewer must see: permissions, controls, criteria, retention."""
     conflicts: tuple[str, ...] = ()
@@ -70,7 +79,11 @@ class UpdateResult:
                 "to": self.version_to,
                 "behind": self.template_behind,
             },
-            "spec": {"changed": self.spec_changed, "changes": list(self.spec_changes)},
+            "spec": {
+                "changed": self.spec_changed,
+                "edited": self.spec_edited,
+                "changes": list(self.spec_changes),
+            },
             "review": [note.to_json() for note in self.review],
             "conflicts": list(self.conflicts),
             "changed_files": self.changed_files,
@@ -87,6 +100,7 @@ class _Project:
     src_path: str
     commit: str | None
     kind: str
+    spec: ProjectSpec
     context: dict[str, Any] = field(default_factory=dict)
 
 
@@ -138,6 +152,8 @@ def _update(path: Path, *, check: bool, template: str | None, vcs_ref: str | Non
         template_behind=gitops.is_behind(project.commit, version_from, latest),
         spec_changed=bool(spec_changes),
         spec_changes=spec_changes,
+        spec_edited=bool(spec_changes)
+        and _spec_edited(project.answers.get("project"), project.spec),
         review=review_notes(project.answers.get("project"), project.context),
     )
     if check:
@@ -162,6 +178,7 @@ def _read_project(path: Path) -> _Project:
         src_path=repo.answers["_src_path"],
         commit=repo.commit,
         kind=str(repo.spec.kind),
+        spec=repo.spec,
         context=context,
     )
 
@@ -197,14 +214,36 @@ def _context_changes(recorded: object, current: dict[str, Any]) -> tuple[str, ..
     return tuple(k for k in keys if recorded.get(k) != current.get(k))
 
 
+def _spec_edited(recorded: object, spec: ProjectSpec) -> bool:
+    """Whether ``spec`` differs from the spec recorded in the answers, read by today's model.
+
+    The recorded spec is validated again so that fields this generator added (with their
+    defaults) or normalises differently do not count as edits; a recorded spec today's
+    model refuses counts as edited.
+    """
+    then = recorded.get("spec") if isinstance(recorded, dict) else None
+    if not isinstance(then, dict):
+        return True
+    try:
+        then_spec = type(spec).model_validate(then)
+    except ValueError:  # pydantic's ValidationError is a ValueError
+        return True
+    return spec_data(then_spec) != spec_data(spec)
+
+
 def _check_text(result: UpdateResult) -> str:
     parts = []
     if result.template_behind:
         parts.append(f"template {result.version_from} -> {result.version_to}")
     else:
         parts.append(f"template current at {result.version_from}")
-    if result.spec_changed:
+    if result.spec_edited:
         parts.append(f"spec.yaml changed since the last update ({', '.join(result.spec_changes)})")
+    elif result.spec_changed:
+        parts.append(
+            "spec.yaml unchanged, but this generator derives other answers from it "
+            f"({', '.join(result.spec_changes)})"
+        )
     else:
         parts.append("spec current")
     return "; ".join(parts)

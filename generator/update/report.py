@@ -59,7 +59,13 @@ def summary_table(results: Sequence[UpdateResult]) -> str:
     header = ("REPOSITORY", "STATUS", "TEMPLATE", "SPEC", "DETAILS")
     rows = [header]
     for r in results:
-        spec = "changed" if r.spec_changed else ("current" if r.version_to else "-")
+        spec = (
+            "changed"
+            if r.spec_edited
+            else "derived"
+            if r.spec_changed
+            else ("current" if r.version_to else "-")
+        )
         detail = _short_detail(r)
         rows.append((display_path(r.path), r.status, _versions(r), spec, detail))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]

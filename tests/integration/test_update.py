@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from generator.cli import main
 from generator.update import update_project
@@ -162,6 +165,44 @@ def test_spec_change_makes_check_answer_1(project: Path) -> None:
     result = update_project(project, check=True)
     assert (result.status, result.template_behind, result.spec_changed) == ("behind", False, True)
     assert "criteria" in result.spec_changes
+    assert result.spec_edited
+    assert "spec.yaml changed since the last update" in result.message
+
+
+def _rewrite_recorded_context(project: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change the render context recorded in the answers file, as an older generator wrote it."""
+    answers_path = project / ".copier-answers.yml"
+    answers = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
+    change(answers["project"])
+    answers_path.write_text(yaml.safe_dump(answers, sort_keys=False), encoding="utf-8")
+    team_commit(project, "answers as an older generator recorded them")
+
+
+def test_answers_derived_otherwise_are_not_called_a_spec_edit(project: Path) -> None:
+    """A context this generator derives otherwise from the same spec is due, not an edit."""
+    _rewrite_recorded_context(project, lambda ctx: ctx.update(admin_role="an older label"))
+    result = update_project(project, check=True)
+    assert (result.status, result.spec_changed, result.spec_edited) == ("behind", True, False)
+    assert "admin_role" in result.spec_changes
+    assert "spec.yaml unchanged" in result.message
+    assert result.to_json()["spec"] == {
+        "changed": True,
+        "edited": False,
+        "changes": list(result.spec_changes),
+    }
+
+
+def test_a_spec_field_added_by_a_later_generator_is_not_an_edit(project: Path) -> None:
+    """A recorded spec without a field that a later model fills by default is not edited."""
+
+    def drop_defaulted(ctx: dict[str, Any]) -> None:
+        spec = ctx["spec"]
+        key = next(k for k, v in spec.items() if v is None)
+        del spec[key]
+
+    _rewrite_recorded_context(project, drop_defaulted)
+    result = update_project(project, check=True)
+    assert (result.spec_changed, result.spec_edited) == (True, False), result.message
 
 
 def test_spec_change_brings_its_acceptance_test(project: Path) -> None:

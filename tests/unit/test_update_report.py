@@ -41,3 +41,14 @@ def test_json_lists_review_notes_with_kind_and_subject() -> None:
             "message": "role `adjuster` loses review (may now read)",
         }
     ]
+
+
+def test_summary_tells_an_edited_spec_from_derived_answers() -> None:
+    """The SPEC column says changed for an edit, derived when only the generator differs."""
+    edited = UpdateResult(
+        Path("/r/edited"), "behind", "1.0.0", "1.0.0", spec_changed=True, spec_edited=True
+    )
+    derived = UpdateResult(Path("/r/derived"), "behind", "1.0.0", "1.0.0", spec_changed=True)
+    current = UpdateResult(Path("/r/current"), "current", "1.0.0", "1.0.0")
+    rows = report.summary_table([edited, derived, current]).splitlines()[1:4]
+    assert [row.split()[3] for row in rows] == ["changed", "derived", "current"]
