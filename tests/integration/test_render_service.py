@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -159,6 +160,23 @@ def test_first_commit_holds_every_file(rendered: tuple[Path, Path, dict[str, Any
     )
     assert len(log.stdout.splitlines()) == 1
     assert status.stdout == ""
+
+
+def test_release_script_is_executable_on_disk_and_in_the_commit(
+    rendered: tuple[Path, Path, dict[str, Any]],
+) -> None:
+    """deploy/release.sh keeps its executable bit (new skips Copier's per-file index sync)."""
+    repo, _, _ = rendered
+    script = repo / "deploy" / "release.sh"
+    assert script.stat().st_mode & stat.S_IXUSR
+    staged = subprocess.run(
+        ["git", "ls-files", "--stage", "--", "deploy/release.sh"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert staged.stdout.split()[0] == "100755"
 
 
 def test_python_compiles(rendered: tuple[Path, Path, dict[str, Any]]) -> None:
