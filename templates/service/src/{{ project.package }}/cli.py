@@ -11,6 +11,7 @@ import json
 import math
 import os
 import secrets
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -61,7 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = commands.add_parser(
         "hash-key", help="make a new API key and print it with the SHA-256 digest to configure"
     )
-    key.add_argument("--role", required=True, help="the role the key carries")
+    key.add_argument(
+        "--role",
+        required=True,
+        choices=[*project.roles(), project.admin_role()],
+        help="the role the key carries (one of spec.yaml's roles, or the admin role)",
+    )
     key.add_argument("--actor", required=True, help="who the key belongs to")
     check = commands.add_parser(
         "evaluate", help="check measured values (JSON: metric id -> value) against the targets"
@@ -80,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         entry = {"sha256": hash_key(new_key), "actor": args.actor, "role": args.role}
         sys.stdout.write(f"API key (give it to the caller, store it nowhere else): {new_key}\n")
         sys.stdout.write(f"add to {ENV_PREFIX}API_KEYS: {json.dumps(entry)}\n")
+        only = shlex.quote(json.dumps([entry]))
+        sys.stdout.write(f"or, as the only key: export {ENV_PREFIX}API_KEYS={only}\n")
         return 0
     try:
         measured = _measured(args.results)
