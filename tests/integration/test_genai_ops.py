@@ -597,6 +597,18 @@ def test_system_card_lists_models_evals_and_limits(rendered: tuple[Path, dict[st
         assert heading in card
 
 
+def test_data_contract_describes_the_kinds_own_requests(
+    rendered: tuple[Path, dict[str, Any]],
+) -> None:
+    """The data contract names the kind's endpoint, its knowledge source and every tool."""
+    repo, context = rendered
+    text = (repo / "docs" / "data_contract.md").read_text(encoding="utf-8")
+    endpoint = "POST /v1/runs" if context["kind"] == "agent" else "POST /v1/chat"
+    assert endpoint in text and "pipeline" not in text
+    for tool in context["genai"]["tools"] or []:
+        assert f"| `{tool['name']}` | {tool['effect']} |" in text
+
+
 def test_spec_text_reaches_documents_only_escaped(rendered: tuple[Path, dict[str, Any]]) -> None:
     """No raw HTML or template syntax of the spec reaches a document; YAML files still parse."""
     repo, _ = rendered
