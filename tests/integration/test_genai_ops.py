@@ -79,11 +79,9 @@ def render_ops(context: dict[str, Any], dest: Path) -> Path:
     return dest
 
 
-def _hostile_spec() -> dict[str, Any]:
-    """The normative agent with hostile text in every string field that takes free text."""
-    data: dict[str, Any] = yaml.safe_load(
-        (FIXTURES / "genai-normative.yaml").read_text(encoding="utf-8")
-    )
+def _hostile_spec(source: Path = FIXTURES / "genai-normative.yaml") -> dict[str, Any]:
+    """A spec (the normative agent) with hostile text in every field that takes free text."""
+    data: dict[str, Any] = yaml.safe_load(source.read_text(encoding="utf-8"))
 
     def leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         if isinstance(value, dict):
@@ -132,6 +130,7 @@ SOURCES: dict[str, Any] = {
     "outage-agent": SPECS / "outage-response-agent.yaml",
     "minimal-agent": _minimal_agent,
     "hostile-agent": _hostile_spec,
+    "hostile-assistant": lambda: _hostile_spec(SPECS / "benefits-enquiry-assistant.yaml"),
 }
 
 
@@ -565,6 +564,19 @@ def test_owasp_matrix_names_only_files_and_tests_that_exist(
             assert source.is_file(), path
             if test:
                 assert re.search(rf"^def {test}\(", source.read_text(encoding="utf-8"), re.M), test
+
+
+def test_every_evidence_file_in_these_parts_is_rendered(
+    rendered: tuple[Path, dict[str, Any]],
+) -> None:
+    """Each catalogue artifact and control evidenced by a document or the alert rules exists."""
+    repo, context = rendered
+    files = {a["file"] for a in context["artifacts"].values()}
+    files |= {c["file"] for c in context["controls"]}
+    ours = {f for f in files if f.startswith(("docs/", "ops/", "deploy/"))}
+    assert {"docs/system_card.md", "docs/owasp_llm_matrix.md", "docs/runbook.md"} <= ours
+    missing = sorted(f for f in ours if not (repo / f).is_file())
+    assert not missing, missing
 
 
 def test_runbook_answers_every_alert(rendered: tuple[Path, dict[str, Any]]) -> None:
