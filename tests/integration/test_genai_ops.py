@@ -418,11 +418,6 @@ def test_agent_server_is_sized_and_configured_for_its_worker(
             assert threads not in config["data"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="templates/_shared/release.sh.jinja takes the pipeline's branch for any kind but "
-    "'service'; it should test kind != 'pipeline' (outside this work's files)",
-)
 def test_release_script_migrates_then_rolls_out_the_server(
     rendered: tuple[Path, dict[str, Any]],
 ) -> None:
