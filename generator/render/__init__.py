@@ -5,6 +5,7 @@ Public on purpose: the names below. ``render_project`` writes a generated reposi
 imported inside the functions that need it (it costs half a second at start-up).
 """
 
+from generator.render.compiled import share_compiled_code, templates_compiled_once
 from generator.render.context import build_context, in_render_order, spec_data
 from generator.render.project import RenderResult, blocking_findings, render_project
 from generator.render.repository import (
@@ -38,5 +39,7 @@ __all__ = [
     "read_repository",
     "render_project",
     "resolve_template",
+    "share_compiled_code",
     "spec_data",
+    "templates_compiled_once",
 ]

@@ -14,6 +14,7 @@ from pathlib import Path
 from generator._io import GIT_IDENTITY, folder_beside, read_file, run_git, swap_into_place
 from generator.errors import GitError, NotReadyError, RenderError, UsageError
 from generator.render.checkout import checkout, record_source
+from generator.render.compiled import templates_compiled_once
 from generator.render.context import build_context
 from generator.render.repository import ANSWERS_FILE
 from generator.render.sources import TemplateSource, checkouts_dir, resolve_template
@@ -142,16 +143,17 @@ def _copy_template(
     try:
         with warnings.catch_warnings(), _no_index_sync_in_a_fresh_copy():
             warnings.simplefilter("ignore")  # copier warns about untagged templates
-            copier.run_copy(
-                src_path,
-                str(dest),
-                data={"kind": kind, "project": context},
-                vcs_ref=vcs_ref,
-                defaults=True,
-                overwrite=True,
-                quiet=True,
-                unsafe=False,
-            )
+            with templates_compiled_once():
+                copier.run_copy(
+                    src_path,
+                    str(dest),
+                    data={"kind": kind, "project": context},
+                    vcs_ref=vcs_ref,
+                    defaults=True,
+                    overwrite=True,
+                    quiet=True,
+                    unsafe=False,
+                )
     except Exception as err:  # copier raises many types; none may leave a traceback
         raise RenderError(f"could not render the template from {source.display}: {err}") from err
     if recorded is not None:  # what Copier records when it renders the bundle itself

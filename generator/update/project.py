@@ -253,6 +253,7 @@ def _apply(project: _Project, base: UpdateResult, vcs_ref: str | None) -> Update
     """Run Copier's update; then find conflicts and count changes. Never commits."""
     import copier
 
+    from generator.render import templates_compiled_once
     from generator.update._answers import answers_in_render_order
 
     path = project.path
@@ -261,7 +262,7 @@ def _apply(project: _Project, base: UpdateResult, vcs_ref: str | None) -> Update
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # copier warns about dirty or untagged templates
-            with answers_in_render_order():
+            with answers_in_render_order(), templates_compiled_once():
                 copier.run_update(
                     str(path),
                     data={"kind": project.kind, "project": project.context},

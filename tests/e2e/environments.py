@@ -51,7 +51,9 @@ class RepoEnv:
     def env(self) -> dict[str, str]:
         """An environment with this venv first on PATH and an isolated HOME."""
         env = {**os.environ, "PATH": f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}"}
-        for name in ("PYTHONPATH", "PIP_CONSTRAINT", "UV_CONSTRAINT"):
+        # PYTHONDONTWRITEBYTECODE too: every command of the repository's suite would compile
+        # its libraries again (half of a pipeline suite's CPU time); a user's shell caches them
+        for name in ("PYTHONPATH", "PIP_CONSTRAINT", "UV_CONSTRAINT", "PYTHONDONTWRITEBYTECODE"):
             env.pop(name, None)
         env["VIRTUAL_ENV"] = str(self.root)
         env["HOME"] = str(self.home)

@@ -19,14 +19,18 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import project
 from .audit import AuditStore
 from .credentials import Identity
 from .lineage import RUN_ACTION, utc_iso
-from .model import Model, ModelFileError
 from .settings import authorize
+
+if TYPE_CHECKING:
+    # the model module imports numpy, polars and pandera (1.4 s): loaded where a model is,
+    # so a refused promotion and the audit commands start without them
+    from .model import Model
 
 SIGNATURE_REQUIRED = project.has_feature("e-signature")
 """Each approval carries an electronic signature record (21 CFR Part 11)."""
@@ -245,6 +249,8 @@ def production_model(store: AuditStore, output_dir: Path) -> tuple[Promotion, Mo
     if promotion is None:
         return None
     path = output_dir / promotion.path
+    from .model import Model, ModelFileError
+
     try:
         model = Model.load(path)
     except (OSError, ModelFileError) as err:
@@ -272,6 +278,8 @@ def _gated_model(store: AuditStore, model_path: Path) -> Model:
     The run's record is the evidence, not a file beside the model: it carries a MAC made
     with the audit key, which nobody who can only write the output folder has.
     """
+    from .model import Model, ModelFileError
+
     try:
         model = Model.load(model_path)
     except (OSError, ModelFileError) as err:
