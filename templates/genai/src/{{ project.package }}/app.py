@@ -253,10 +253,10 @@ def _handoff(found: Handoff) -> HandoffOut:
 @chat_router.get("/reviews", response_model=list[HandoffOut])
 def reviews(
     request: Request,
+    _principal: Annotated[Principal, Depends(caller(Permission.REVIEW))],
     review_status: Annotated[
         Literal["pending", "answered", "dismissed"], Query(alias="status")
     ] = "pending",
-    _principal: Annotated[Principal, Depends(caller(Permission.REVIEW))],
 ) -> list[HandoffOut]:
     """Questions handed to a person (pending by default), oldest first."""
     return [_handoff(h) for h in get_services(request).reviews.list(review_status)]
@@ -402,18 +402,20 @@ def _approval(view: ApprovalView) -> ApprovalOut:
 @runs_router.get("/approvals", response_model=list[ApprovalOut])
 def approvals(
     request: Request,
+    _principal: Annotated[Principal, Depends(caller(Permission.REVIEW, Permission.SIGN))],
     approval_status: Annotated[
         Literal["pending", "approved", "rejected", "expired", "executing", "executed", "failed"],
         Query(alias="status"),
     ] = "pending",
-    _principal: Annotated[Principal, Depends(caller(Permission.REVIEW, Permission.SIGN))],
 ) -> list[ApprovalOut]:
     """Approvals with a status (pending by default), oldest first."""
     _services, runs, _worker = _runs(request)
     return [_approval(a) for a in runs.approvals.list(approval_status)]
 
 
-def _decide(request: Request, approval_id: str, principal: Principal, *, approve: bool, reason: str) -> ApprovalOut:
+def _decide(
+    request: Request, approval_id: str, principal: Principal, *, approve: bool, reason: str
+) -> ApprovalOut:
     _services, runs, worker = _runs(request)
     view = runs.approvals.decide(
         approval_id,

@@ -154,6 +154,16 @@ class Task:
                 return ToolResult(tool=name, ok=True, summary=text, sandbox=True)
 
             box.register(name, args=box.get(name).args_model, live=box.get(name).live, sandbox=body)
+        results: list[str] = []  # what the tools returned: the evidence the report must keep to
+        for name in list(box.tools):
+            registered = box.get(name)
+
+            def recorded(args: Any, ctx: Any, inner: Any = registered.sandbox) -> ToolResult:
+                result: ToolResult = inner(args, ctx)
+                results.append(result.summary)
+                return result
+
+            box.register(name, args=registered.args_model, live=registered.live, sandbox=recorded)
         runs = Runs(runtime, box)
         run_id = runs.start(
             str(case["goal"]), case.get("inputs"), actor=f"eval-{case['id']}", role="eval"
@@ -183,8 +193,18 @@ class Task:
         return Outcome(
             kind="agent", status=view.status, text=view.report or view.error or "", question=str(case["goal"]),
             tools=[c["tool"] for c in view.tool_calls], evidence=len(view.evidence),
-            unapproved_writes=unapproved,
+            unapproved_writes=unapproved, passages=[*results, _evidence_section(view.report)],
         )  # fmt: skip
+
+
+def _evidence_section(report: str | None) -> str:
+    """The evidence list the runtime appends to a report: its own record of the calls made.
+
+    The judge grades the report against the tools' results and this list (the list is
+    faithful by construction; the model's summary above it is what is graded).
+    """
+    text = report or ""
+    return text[text.find("## Evidence") :] if "## Evidence" in text else ""
 
 
 @dataclass

@@ -99,7 +99,10 @@ class GenAIMetrics:
             registry=r,
         )
         self.errors = Counter(
-            f"{PREFIX}_http_errors", "Responses with status 5xx or unhandled errors", ["route"], registry=r
+            f"{PREFIX}_http_errors",
+            "Responses with status 5xx or unhandled errors",
+            ["route"],
+            registry=r,
         )
         self.auth_failures = Counter(
             f"{PREFIX}_auth_failures",

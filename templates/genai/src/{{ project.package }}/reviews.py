@@ -88,7 +88,9 @@ class Reviews:
     def count_pending(self) -> int:
         """How many questions wait for a person."""
         with self.db.connect() as conn:
-            row = conn.execute("SELECT COUNT(*) AS n FROM handoffs WHERE status = 'pending'").fetchone()
+            row = conn.execute(
+                "SELECT COUNT(*) AS n FROM handoffs WHERE status = 'pending'"
+            ).fetchone()
         return int(row["n"])
 
     def decide(
@@ -120,7 +122,9 @@ class Reviews:
             if row["status"] != "pending":
                 refusal = ReviewConflict(f"hand-off {handoff_id} is already {row['status']}")
             elif actor == row["requester"]:
-                refusal = ReviewForbidden("the person who asked cannot decide the question (four eyes)")
+                refusal = ReviewForbidden(
+                    "the person who asked cannot decide the question (four eyes)"
+                )
             self.audit.append(
                 conn,
                 actor=actor,
@@ -144,5 +148,7 @@ class Reviews:
         if refusal is not None:
             raise refusal
         with self.db.connect() as conn:
-            row = conn.execute("SELECT * FROM handoffs WHERE handoff_id = ?", (handoff_id,)).fetchone()
+            row = conn.execute(
+                "SELECT * FROM handoffs WHERE handoff_id = ?", (handoff_id,)
+            ).fetchone()
         return _view(row)

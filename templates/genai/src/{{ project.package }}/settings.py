@@ -32,7 +32,19 @@ DATABASE_SCHEMES = ("postgresql", "postgres", "sqlite")
 Environment = Literal["development", "test", "staging", "production"]
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _ALLOWED_ALGORITHMS = frozenset(
-    {"RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "HS256", "HS384", "HS512", "EdDSA"}
+    {
+        "RS256",
+        "RS384",
+        "RS512",
+        "ES256",
+        "ES384",
+        "ES512",
+        "PS256",
+        "HS256",
+        "HS384",
+        "HS512",
+        "EdDSA",
+    }
 )
 
 
