@@ -42,11 +42,11 @@ from .killswitch import KillSwitchEngaged
 from .prompts import PromptError
 from .reviews import Handoff, ReviewError, Reviews
 from .runs import GoalRefused, Runs
-from .runtime import open_runtime
+from .runtime import Runtime, open_runtime
 from .services import Services, get_services, request_id
 from .settings import Settings, get_settings
 from .tools import toolbox
-from .worker import Worker
+from .worker import Worker, close_thread_loop
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -68,6 +68,7 @@ def create_app(
     settings: Settings | None = None,
     *,
     gateway: Gateway | None = None,
+    runtime: Runtime | None = None,
     start_worker: bool = True,
 ) -> FastAPI:
     """Build the app: the runtime, the kind's routes, middleware and operations endpoints.
@@ -76,8 +77,12 @@ def create_app(
         StartupRefused: a setting is refused, or production would run on the fake model,
             sandbox tools, a fake script or the default salt; uvicorn exits with one line.
     """
-    settings = settings or get_settings()
-    runtime = open_runtime(settings, gateway=gateway)
+    owned = runtime is None  # a runtime the caller built (tests) is the caller's to close
+    if runtime is not None:
+        settings = runtime.settings
+    else:
+        settings = settings or get_settings()
+        runtime = open_runtime(settings, gateway=gateway)
     services = Services(
         settings=settings,
         runtime=runtime,
@@ -101,7 +106,8 @@ def create_app(
         if services.worker is not None and start_worker:
             services.worker.stop()
         services.denials.flush(services)
-        runtime.close()
+        if owned:
+            runtime.close()
 
     app = FastAPI(title=project.name(), version=__version__, lifespan=lifespan)
     app.state.services = services
@@ -234,12 +240,15 @@ def chat(
     services = get_services(request)
     if services.assistant is None:  # pragma: no cover - the router is an assistant's only
         raise HTTPException(status.HTTP_404_NOT_FOUND)
-    answer = services.assistant.answer(
-        body.message,
-        actor=principal.actor,
-        role=principal.role,
-        conversation_id=body.conversation_id,
-    )
+    try:
+        answer = services.assistant.answer(
+            body.message,
+            actor=principal.actor,
+            role=principal.role,
+            conversation_id=body.conversation_id,
+        )
+    finally:
+        close_thread_loop()  # the model call's event loop, on this worker thread
     response = _chat_response(answer)
     if "text/event-stream" in request.headers.get("accept", ""):
         return StreamingResponse(_events(response), media_type="text/event-stream")
