@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from . import project
+from .audit import DEFAULT_AUDIT_KEY
 from .database import StartupRefused
 
 ENV_PREFIX = project.env_prefix()
@@ -104,6 +105,8 @@ class Settings(BaseSettings):
     database_pool_max: int = Field(default=10, ge=1)
     database_pool_timeout: float = Field(default=30.0, gt=0)
     privacy_salt: SecretStr = SecretStr(DEFAULT_SALT)
+    audit_key: SecretStr = SecretStr(DEFAULT_AUDIT_KEY)
+    """The key of the audit chain's MACs (kept outside the database it protects)."""
     models: dict[str, ModelConnection] = Field(default_factory=dict)
     judge: ModelConnection | None = None
     fake_model_script: Path | None = None
@@ -187,6 +190,8 @@ def refusal(settings: Settings, *, fake_model: bool) -> str | None:
         return f"error: {ENV_PREFIX}FAKE_MODEL_SCRIPT is for tests and local runs, not production"
     if settings.privacy_salt.get_secret_value() == DEFAULT_SALT:
         return f"error: set {ENV_PREFIX}PRIVACY_SALT: the default salt is for development only"
+    if settings.audit_key.get_secret_value() == DEFAULT_AUDIT_KEY:
+        return f"error: set {ENV_PREFIX}AUDIT_KEY: the default audit key is for development only"
     return None
 
 
