@@ -250,8 +250,24 @@ def _evaluate(spec: EvalSpec, cases: list[dict[str, Any]], task: Task) -> dict[s
 def run_evals(
     settings: Settings, *, datasets: Path, runtime: Runtime | None = None
 ) -> dict[str, Any]:
-    """Run every eval of spec.yaml; return the report (``passed`` is the gate)."""
+    """Run every eval of spec.yaml; return the report (``passed`` is the gate).
+
+    An agent's tools always run their sandbox bodies here: an eval case approves writes on
+    its own, so a live body would act on real systems. Production refuses sandbox tools, so
+    an agent's evals run outside it (real models and judge are used in staging too).
+
+    Raises:
+        StartupRefused: an agent's evals in production, or judge-graded evals on the fake
+            judge in production.
+    """
     own = runtime is None
+    if own and is_agent():
+        if settings.production:
+            raise StartupRefused(
+                f"error: an agent's evals run its tools in sandbox, which production refuses: "
+                f"run `eval` with {ENV_PREFIX}ENVIRONMENT=staging (real models and judge work there)"
+            )
+        settings = settings.model_copy(update={"tools_mode": "sandbox"})
     rt = runtime or open_runtime(settings)
     try:
         if own and rt.config.retrieval is not None and rt.index.count() == 0:
