@@ -8,7 +8,7 @@ release. It writes:
 ``requirements/dev.txt``
     every package of this project's development environment, pinned (``./dev`` installs
     with it as a constraints file, build backend included).
-``templates/<kind>/constraints.txt``
+``templates/<kind>/constraints.txt`` (``templates/genai/`` for assistants and agents)
     every package a generated repository of that kind installs for development and CI
     (its dependencies, its ``dev`` extra, the build backend and the CI's pip-audit; for a
     pipeline also its ``airflow`` extra, resolved together with the rest), pinned.
@@ -33,8 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON_FLOOR = "3.11"
 TEMPLATE_TOOLS = ("hatchling", "editables", "pip-audit")
 """Installed by a generated repo's build or CI besides its own requirements."""
-TEMPLATE_EXTRAS = {"service": ("dev",), "pipeline": ("dev", "airflow")}
+TEMPLATE_EXTRAS = {"service": ("dev",), "pipeline": ("dev", "airflow"), "assistant": ("dev",)}
 """The extras of a generated repo that its constraints pin (a pipeline's Airflow DAG too)."""
+TEMPLATE_FOLDERS = {"service": "service", "pipeline": "pipeline", "assistant": "genai"}
+"""The template folder of each kind locked (agents share the assistants' templates/genai)."""
 
 
 def _compile(
@@ -81,7 +83,7 @@ def lock_template(kind: str, *, upgrade: bool = False) -> Path:
     example = next(
         path for path in sorted((ROOT / "specs").glob("*.yaml")) if load_spec(path).kind == kind
     )
-    out = ROOT / "templates" / kind / "constraints.txt"
+    out = ROOT / "templates" / TEMPLATE_FOLDERS[kind] / "constraints.txt"
     with tempfile.TemporaryDirectory() as scratch:
         repo = Path(scratch) / "repo"
         render_project(example, repo, git=False)
@@ -111,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         lock_dev(upgrade=upgrade),
         lock_template("service", upgrade=upgrade),
         lock_template("pipeline", upgrade=upgrade),
+        lock_template("assistant", upgrade=upgrade),
     )
     for path in paths:
         sys.stdout.write(f"wrote {path.relative_to(ROOT)}\n")

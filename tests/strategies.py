@@ -703,8 +703,8 @@ def _referenced(spec: Mapping[str, Any], ref: Ref) -> list[str]:
     ]
 
 
-RENDERED_KINDS = ("service", "pipeline")
-"""The kinds a template renders today (the GenAI kinds once templates/genai is wired in)."""
+RENDERED_KINDS = ("service", "pipeline", "assistant", "agent")
+"""The kinds a template renders (assistants and agents from templates/genai)."""
 
 
 @st.composite

@@ -252,7 +252,7 @@ def _compute_context(spec: ProjectSpec, blockers: Sequence[Mapping[str, str]]) -
 def _genai(spec: ProjectSpec) -> dict[str, Any]:
     """The ``genai`` section as a top-level key, for assistants and agents only.
 
-    The GenAI runtime reads it from ``project.json`` (templates/genai/DEPENDENCIES.md); other
+    The GenAI runtime reads it from ``project.json`` (its ``config.py``); other
     kinds get no key, so their answers files stay as they were.
     """
     if spec.genai is None:

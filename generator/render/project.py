@@ -16,13 +16,10 @@ from generator.errors import GitError, NotReadyError, RenderError, UsageError
 from generator.render.checkout import checkout, record_source
 from generator.render.compiled import templates_compiled_once
 from generator.render.context import build_context
+from generator.render.prompts import write_prompts
 from generator.render.repository import ANSWERS_FILE
 from generator.render.sources import TemplateSource, checkouts_dir, resolve_template
-from generator.spec import GENAI_KINDS, parse_spec
-
-NOT_RENDERED_YET: tuple[str, ...] = GENAI_KINDS
-"""Kinds a spec may describe that no template renders yet (``templates/genai/`` is being
-wired into the layout): ``new`` refuses them before anything is written."""
+from generator.spec import parse_spec
 
 SHELL_FENCES = frozenset({"```sh", "```shell", "```bash", "```console"})
 """The fences a README's commands are in."""
@@ -64,17 +61,10 @@ def render_project(
         SpecError: the spec is not valid.
         NotReadyError: the spec has blocking findings and ``draft`` was not given.
         UsageError: ``dest`` is not empty and ``force`` was not given.
-        RenderError: the kind has no template yet, or Copier or git failed; nothing was
-            written.
+        RenderError: Copier or git failed; nothing was written.
     """
     spec_bytes = read_file(spec_path)
     spec = parse_spec(spec_bytes, str(spec_path))
-    if spec.kind in NOT_RENDERED_YET:
-        raise RenderError(
-            f"{spec_path}: kind '{spec.kind}' cannot be rendered yet: the GenAI template is "
-            "still being built; the spec itself is valid, so `spec validate`, `review` and "
-            "`diff` work on it today"
-        )
     blockers = blocking_findings(spec_bytes, str(spec_path))
     if blockers and not draft:
         shown = "; ".join(f"{b['rule']} at {b['path']}" for b in blockers[:3])
@@ -95,6 +85,7 @@ def render_project(
     commit = None
     with folder_beside(dest, "rendering") as scratch:
         _copy_template(source, scratch, spec.kind, context)
+        write_prompts(scratch, context)  # Copier cannot loop over the spec's prompts
         (scratch / "spec.yaml").write_bytes(spec_bytes)
         files = sum(1 for p in scratch.rglob("*") if p.is_file())
         next_steps = _next_steps(dest, scratch / "README.md")

@@ -69,8 +69,9 @@ RETENTION_DAYS = project.retention_days()
 """Days audit records are kept (from spec.yaml, never below the regimes' minimum)."""
 
 GENESIS = "0" * 64
-_IN_SERVICE_DATABASE = project.kind() == "service"
-"""A service keeps its audit chain in its own database, beside the state it records."""
+_IN_SERVICE_DATABASE = project.kind() != "pipeline"
+"""A service, assistant or agent keeps its audit chain in its own database, beside the state
+it records (a pipeline keeps it in an audit file of its own)."""
 DB_ENV = project.env_prefix() + ("DATABASE" if _IN_SERVICE_DATABASE else "AUDIT_DB")
 SALT_ENV = project.env_prefix() + "PRIVACY_SALT"
 AUDIT_KEY_ENV = project.env_prefix() + "AUDIT_KEY"

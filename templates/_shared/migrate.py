@@ -43,7 +43,7 @@ _LEGACY_COLUMNS = {
 """Columns that SQLite files made before versioned migrations may lack (per kind of project;
 kinds born with versioned migrations, such as assistants and agents, have none)."""
 AUDIT_TABLES = ("audit_log", "audit_anchor")
-APP_PRIVILEGES: Mapping[str, tuple[str, ...]] = {
+_APP_PRIVILEGES: dict[str, Mapping[str, tuple[str, ...]]] = {
     "service": {
         "decisions": ("SELECT", "INSERT", "UPDATE"),
         "idempotency": ("SELECT", "INSERT"),
@@ -59,6 +59,25 @@ APP_PRIVILEGES: Mapping[str, tuple[str, ...]] = {
         "audit_anchor": ("SELECT",),
         MIGRATIONS_TABLE: ("SELECT",),
     },
+}
+_GENAI_PRIVILEGES: Mapping[str, tuple[str, ...]] = {
+    "budget_totals": ("SELECT", "INSERT", "UPDATE"),
+    "budget_reservations": ("SELECT", "INSERT", "UPDATE"),
+    "passages": ("SELECT", "INSERT", "UPDATE", "DELETE"),  # `ingest` replaces a source's passages
+    "retrieval_terms": ("SELECT", "INSERT", "UPDATE", "DELETE"),
+    "runs": ("SELECT", "INSERT", "UPDATE"),
+    "tool_calls": ("SELECT", "INSERT", "UPDATE"),
+    "approvals": ("SELECT", "INSERT", "UPDATE"),
+    "handoffs": ("SELECT", "INSERT", "UPDATE"),
+    "kill_switch": ("SELECT", "INSERT", "UPDATE"),
+    "audit_log": ("SELECT", "INSERT"),
+    "audit_anchor": ("SELECT",),
+    MIGRATIONS_TABLE: ("SELECT",),
+}
+APP_PRIVILEGES: Mapping[str, tuple[str, ...]] = {
+    **_APP_PRIVILEGES,
+    "assistant": _GENAI_PRIVILEGES,
+    "agent": _GENAI_PRIVILEGES,
 }.get(project.kind(), {"audit_log": ("SELECT", "INSERT"), "audit_anchor": ("SELECT",)})
 """What the application's own role may do, table by table (PostgreSQL): decisions change
 state (UPDATE, never DELETE); audit records are only ever added; the anchor only read.

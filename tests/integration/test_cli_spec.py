@@ -130,16 +130,3 @@ def test_new_without_spec_refuses_a_non_empty_dest_before_asking(
     assert "is not empty" in capsys.readouterr().err
     assert not list(tmp_path.glob("*.draft.yaml"))
     assert (dest / "keep.txt").read_text(encoding="utf-8") == "mine"
-
-
-@pytest.mark.parametrize("name", ["benefits-enquiry-assistant", "outage-response-agent"])
-def test_new_refuses_a_genai_kind_in_one_line_and_writes_nothing(
-    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`new` refuses an assistant or agent spec (no template renders it yet) before writing."""
-    dest = tmp_path / "proj"
-    assert main(["new", str(dest), "--spec", str(ROOT / "specs" / f"{name}.yaml")]) == 1
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "cannot be rendered yet" in err[0], err
-    assert "Traceback" not in err[0]
-    assert not dest.exists() and list(tmp_path.iterdir()) == []

@@ -109,9 +109,11 @@ def _render_and_check(data: dict[str, Any]) -> None:
         _parses(repo)
         _check([RUFF, "check", "--no-cache", "--quiet", "."], repo)
         _check([RUFF, "format", "--check", "--no-cache", "--quiet", "."], repo)
-        if PROMTOOL:
+        # the GenAI kinds' ops/ and deploy/ are checked once their template has them
+        operated = data["kind"] in ("service", "pipeline") or (repo / "ops" / "alerts.yml").exists()
+        if PROMTOOL and operated:
             _check([PROMTOOL, "check", "rules", "ops/alerts.yml"], repo)
-        if KUBECTL:
+        if KUBECTL and operated:
             _kustomize(repo)
 
 

@@ -208,8 +208,8 @@ class Assistant:
         with db.transaction() as conn:
             conn.execute(
                 "INSERT INTO handoffs (handoff_id, conversation_id, question, reason, status, "
-                "created_at) VALUES (?, ?, ?, ?, 'pending', ?)",
-                (result.request_id, result.conversation_id, question, why, db.now()),
+                "created_at, requester) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+                (result.request_id, result.conversation_id, question, why, db.now(), actor),
             )
             self.rt.audit.append(
                 conn, **self._record(result, actor, role, label, scope, "abstained")

@@ -154,6 +154,16 @@ class Task:
                 return ToolResult(tool=name, ok=True, summary=text, sandbox=True)
 
             box.register(name, args=box.get(name).args_model, live=box.get(name).live, sandbox=body)
+        results: list[str] = []  # what the tools returned: the evidence the report must keep to
+        for name in list(box.tools):
+            registered = box.get(name)
+
+            def recorded(args: Any, ctx: Any, inner: Any = registered.sandbox) -> ToolResult:
+                result: ToolResult = inner(args, ctx)
+                results.append(result.summary)
+                return result
+
+            box.register(name, args=registered.args_model, live=registered.live, sandbox=recorded)
         runs = Runs(runtime, box)
         run_id = runs.start(
             str(case["goal"]), case.get("inputs"), actor=f"eval-{case['id']}", role="eval"
@@ -183,8 +193,18 @@ class Task:
         return Outcome(
             kind="agent", status=view.status, text=view.report or view.error or "", question=str(case["goal"]),
             tools=[c["tool"] for c in view.tool_calls], evidence=len(view.evidence),
-            unapproved_writes=unapproved,
+            unapproved_writes=unapproved, passages=[*results, _evidence_section(view.report)],
         )  # fmt: skip
+
+
+def _evidence_section(report: str | None) -> str:
+    """The evidence list the runtime appends to a report: its own record of the calls made.
+
+    The judge grades the report against the tools' results and this list (the list is
+    faithful by construction; the model's summary above it is what is graded).
+    """
+    text = report or ""
+    return text[text.find("## Evidence") :] if "## Evidence" in text else ""
 
 
 @dataclass
@@ -230,8 +250,24 @@ def _evaluate(spec: EvalSpec, cases: list[dict[str, Any]], task: Task) -> dict[s
 def run_evals(
     settings: Settings, *, datasets: Path, runtime: Runtime | None = None
 ) -> dict[str, Any]:
-    """Run every eval of spec.yaml; return the report (``passed`` is the gate)."""
+    """Run every eval of spec.yaml; return the report (``passed`` is the gate).
+
+    An agent's tools always run their sandbox bodies here: an eval case approves writes on
+    its own, so a live body would act on real systems. Production refuses sandbox tools, so
+    an agent's evals run outside it (real models and judge are used in staging too).
+
+    Raises:
+        StartupRefused: an agent's evals in production, or judge-graded evals on the fake
+            judge in production.
+    """
     own = runtime is None
+    if own and is_agent():
+        if settings.production:
+            raise StartupRefused(
+                f"error: an agent's evals run its tools in sandbox, which production refuses: "
+                f"run `eval` with {ENV_PREFIX}ENVIRONMENT=staging (real models and judge work there)"
+            )
+        settings = settings.model_copy(update={"tools_mode": "sandbox"})
     rt = runtime or open_runtime(settings)
     try:
         if own and rt.config.retrieval is not None and rt.index.count() == 0:

@@ -222,7 +222,15 @@ def connect_model(ref: ModelRef, conn: ModelConnection) -> Model:
         from pydantic_ai.models.bedrock import BedrockConverseModel
         from pydantic_ai.providers.bedrock import BedrockProvider
 
-        return BedrockConverseModel(ref.model, provider=BedrockProvider(region_name=conn.region))
+        # the region of the connection, else the spec's; a key is a Bedrock API key (bearer
+        # token), else boto3's own credentials (role, environment) are used
+        region = conn.region or ref.region
+        bedrock = (
+            BedrockProvider(region_name=region, api_key=key, base_url=conn.base_url)
+            if key
+            else BedrockProvider(region_name=region, base_url=conn.base_url)
+        )
+        return BedrockConverseModel(ref.model, provider=bedrock)
     if ref.provider == "mistral":
         from pydantic_ai.models.mistral import MistralModel
         from pydantic_ai.providers.mistral import MistralProvider

@@ -7,11 +7,12 @@ names, tool names), never user text.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from . import project
 
 PREFIX = project.package()
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
 class GenAIMetrics:
@@ -86,3 +87,39 @@ class GenAIMetrics:
         self.kill_switch = Gauge(
             f"{PREFIX}_genai_kill_switch_engaged", "1 while the kill switch is engaged", registry=r
         )
+        # the API's own, as a service has them
+        self.requests = Counter(
+            f"{PREFIX}_http_requests", "HTTP requests", ["method", "route", "status"], registry=r
+        )
+        self.latency = Histogram(
+            f"{PREFIX}_http_request_duration_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.errors = Counter(
+            f"{PREFIX}_http_errors",
+            "Responses with status 5xx or unhandled errors",
+            ["route"],
+            registry=r,
+        )
+        self.auth_failures = Counter(
+            f"{PREFIX}_auth_failures",
+            "Requests refused for missing or invalid credentials (401)",
+            registry=r,
+        )
+        self.review_queue = Gauge(
+            f"{PREFIX}_review_queue_depth", "Questions handed to a person, waiting", registry=r
+        )
+        self.budget = Gauge(
+            f"{PREFIX}_budget_monthly_usd",
+            "Monthly compute and model-usage budget (spec.yaml)",
+            registry=r,
+        )
+        budget = project.budget_monthly_usd()
+        self.budget.set(budget if budget is not None else 0)
+
+    def render(self) -> bytes:
+        """Return the metrics in the Prometheus text format."""
+        return generate_latest(self.registry)

@@ -78,7 +78,11 @@ def open_runtime(
     metrics = metrics or GenAIMetrics()
     db = open_database(settings)
     try:
-        audit = AuditStore(db, salt=settings.privacy_salt.get_secret_value())
+        audit = AuditStore(
+            db,
+            salt=settings.privacy_salt.get_secret_value(),
+            key=settings.audit_key.get_secret_value(),
+        )
         budgets = Budgets(
             db,
             audit,

@@ -1,4 +1,8 @@
-"""Settings of the GenAI runtime, read from the environment (prefix ``<PREFIX>``) or ``.env``.
+"""Settings of the API and the GenAI runtime, from the environment (prefix ``<PREFIX>``) or ``.env``.
+
+One class for both: the callers' credentials as services have them (API keys by their
+SHA-256 digest, JWT issuer, audience, algorithms and key or JWKS URL; see auth.py), the
+database, and the runtime's models, tools and limits.
 
 Model connections are per model id of the spec's chain, nested with ``__``:
 ``<PREFIX>MODELS__PRIMARY__API_KEY``, ``<PREFIX>MODELS__FALLBACK__BASE_URL``, and the judge's
@@ -9,21 +13,55 @@ to start (:func:`refusal`).
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from . import project
+from .audit import DEFAULT_AUDIT_KEY
+from .database import StartupRefused
 
 ENV_PREFIX = project.env_prefix()
 """The package name in capitals and ``_``, such as ``INCIDENT_COPILOT_``."""
 DEFAULT_SALT = "development-only-salt"
 DATABASE_SCHEMES = ("postgresql", "postgres", "sqlite")
 Environment = Literal["development", "test", "staging", "production"]
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_ALLOWED_ALGORITHMS = frozenset(
+    {
+        "RS256",
+        "RS384",
+        "RS512",
+        "ES256",
+        "ES384",
+        "ES512",
+        "PS256",
+        "HS256",
+        "HS384",
+        "HS512",
+        "EdDSA",
+    }
+)
+
+
+class ApiKey(BaseModel):
+    """An API key as configured: its SHA-256 digest, who it belongs to and its role."""
+
+    sha256: str = Field(description="hex SHA-256 of the key (the `hash-key` command makes one)")
+    actor: str = Field(min_length=1, max_length=200, description="who the key belongs to")
+    role: str = Field(min_length=1, max_length=100, description="one of the roles in spec.yaml")
+
+    @field_validator("sha256")
+    @classmethod
+    def _digest(cls, value: str) -> str:
+        if not _SHA256.match(value):
+            raise ValueError("give the lower-case hex SHA-256 of the key, never the key itself")
+        return value
 
 
 class ModelConnection(BaseModel):
@@ -67,6 +105,8 @@ class Settings(BaseSettings):
     database_pool_max: int = Field(default=10, ge=1)
     database_pool_timeout: float = Field(default=30.0, gt=0)
     privacy_salt: SecretStr = SecretStr(DEFAULT_SALT)
+    audit_key: SecretStr = SecretStr(DEFAULT_AUDIT_KEY)
+    """The key of the audit chain's MACs (kept outside the database it protects)."""
     models: dict[str, ModelConnection] = Field(default_factory=dict)
     judge: ModelConnection | None = None
     fake_model_script: Path | None = None
@@ -83,6 +123,31 @@ class Settings(BaseSettings):
     """A reservation not settled by then (a crashed process) is released by the sweeper."""
     prompt_tokens_per_char: float = Field(default=0.5, gt=0)
     """Worst-case prompt tokens per character, for reserving before the call (over-estimates)."""
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
+    """Largest request body accepted (256 KiB); larger ones get 413."""
+    api_keys: list[ApiKey] = Field(default_factory=list)
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_algorithms: list[str] = Field(default_factory=lambda: ["RS256"])
+    jwt_key: SecretStr | None = None
+    jwt_jwks_url: str | None = None
+    jwt_role_claim: str = "role"
+
+    @field_validator("jwt_algorithms")
+    @classmethod
+    def _algorithms(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - _ALLOWED_ALGORITHMS)
+        if unknown or not value:
+            raise ValueError(
+                f"unsupported JWT algorithms {unknown}; allowed: {sorted(_ALLOWED_ALGORITHMS)}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _jwt(self) -> Settings:
+        if (self.jwt_key or self.jwt_jwks_url) and not (self.jwt_issuer and self.jwt_audience):
+            raise ValueError(f"JWT needs {ENV_PREFIX}JWT_ISSUER and {ENV_PREFIX}JWT_AUDIENCE")
+        return self
 
     @field_validator("database_url")
     @classmethod
@@ -125,10 +190,31 @@ def refusal(settings: Settings, *, fake_model: bool) -> str | None:
         return f"error: {ENV_PREFIX}FAKE_MODEL_SCRIPT is for tests and local runs, not production"
     if settings.privacy_salt.get_secret_value() == DEFAULT_SALT:
         return f"error: set {ENV_PREFIX}PRIVACY_SALT: the default salt is for development only"
+    if settings.audit_key.get_secret_value() == DEFAULT_AUDIT_KEY:
+        return f"error: set {ENV_PREFIX}AUDIT_KEY: the default audit key is for development only"
     return None
+
+
+class SettingsRefused(StartupRefused):
+    """A setting is invalid: the process exits with one line naming it."""
 
 
 @cache
 def get_settings() -> Settings:
-    """Return the settings read from the environment (once per process)."""
-    return Settings()
+    """Return the settings read from the environment (once per process).
+
+    Raises:
+        SettingsRefused: a setting is refused, with one line naming it.
+    """
+    try:
+        return Settings()
+    except ValidationError as err:
+        raise SettingsRefused(f"error: {first_error(err)}") from None
+
+
+def first_error(err: ValidationError) -> str:
+    """The first problem of a settings error, in one line naming its variable."""
+    first = err.errors()[0]
+    field = "__".join(str(part) for part in first["loc"])
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{ENV_PREFIX}{field.upper()}: {message}" if field else message

@@ -103,8 +103,16 @@ CREATE TABLE handoffs (
     question TEXT NOT NULL,
     reason TEXT NOT NULL,
     status TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    -- who asked (four eyes compares it), and the person's reply
+    requester TEXT NOT NULL DEFAULT '',
+    reply TEXT,
+    decided_by TEXT,
+    decided_role TEXT,
+    decided_at TEXT,
+    decision_reason TEXT
 );
+CREATE INDEX handoffs_status ON handoffs (status, created_at);
 
 CREATE TABLE kill_switch (
     id INTEGER PRIMARY KEY CHECK (id = 1),

@@ -1,0 +1,1 @@
+../../../_shared/audit_schema.sql
