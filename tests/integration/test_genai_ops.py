@@ -539,6 +539,13 @@ def test_owasp_matrix_has_every_risk_of_the_2025_list(
     assert (len(agency) == 3) == (context["kind"] == "agent")
 
 
+def _template_source(path: str, kind: str) -> Path | None:
+    """The template file that renders ``path`` for ``kind``: plain, .jinja, or kind-only."""
+    folder, name = TEMPLATE / path, Path(path).name
+    only = folder.with_name(f'{{% if project.kind == "{kind}" %}}{name}{{% endif %}}.jinja')
+    return next((p for p in (folder, folder.with_name(f"{name}.jinja"), only) if p.is_file()), None)
+
+
 def test_owasp_matrix_names_only_files_and_tests_that_exist(
     rendered: tuple[Path, dict[str, Any]],
 ) -> None:
@@ -555,8 +562,8 @@ def test_owasp_matrix_names_only_files_and_tests_that_exist(
                 ROOT / "templates/_shared" / name
             ).is_file(), path
         else:
-            source = TEMPLATE / f"{path}.jinja"
-            assert source.is_file(), path
+            source = _template_source(path, context["kind"])
+            assert source is not None, path
             if test:
                 assert re.search(rf"^def {test}\(", source.read_text(encoding="utf-8"), re.M), test
 
