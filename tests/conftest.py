@@ -22,8 +22,13 @@ RENDERED_SPECS = [
     for p in EXAMPLE_SPECS
     if yaml.safe_load(p.read_text(encoding="utf-8"))["kind"] in ("service", "pipeline")
 ]
-"""The examples a template renders today: the GenAI kinds render once templates/genai is
-wired into the layout (their `new` is refused until then)."""
+"""The service and pipeline examples, which the kind-matrix tests render as either kind."""
+GENAI_SPECS = [
+    p
+    for p in EXAMPLE_SPECS
+    if yaml.safe_load(p.read_text(encoding="utf-8"))["kind"] in ("assistant", "agent")
+]
+"""The assistant and agent examples, rendered as the kind they are."""
 if not os.environ.get("NEW_AI_PROJECT_SEED"):
     # Drawn once, in the process that starts the run: pytest-xdist workers inherit it, so
     # every worker draws the same specs (and collects the same tests).

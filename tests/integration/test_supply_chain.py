@@ -1,6 +1,7 @@
 """Supply chain of generated repositories, checked by the field's own tools (DESIGN §4c).
 
-Every example spec and both hostile fixtures render as either kind. In each repository
+Every service and pipeline example and both hostile fixtures render as either kind, the
+assistant and agent examples as their own. In each repository
 zizmor finds nothing in the workflows, hadolint passes the Dockerfile at the warning
 threshold, the workflows are valid against GitHub's schema, every action is pinned to a
 commit SHA with its release beside it, no checkout keeps its token, and CI runs gitleaks
@@ -16,7 +17,7 @@ import pytest
 import yaml
 
 from generator.render.context import tool_requirement
-from tests.conftest import FIXTURES, RENDERED_SPECS, ROOT
+from tests.conftest import FIXTURES, GENAI_SPECS, RENDERED_SPECS, ROOT
 from tests.integration.test_render_matrix import variant
 from tests.supply_chain import (
     hadolint,
@@ -35,10 +36,12 @@ CASES = [
     pytest.param((path, kind), id=f"{path.stem}-{kind}")
     for path in SOURCES
     for kind in ("service", "pipeline")
-]
+] + [pytest.param((path, None), id=path.stem) for path in GENAI_SPECS]
 TEMPLATE_WORKFLOWS = [
     ROOT / "templates" / "service" / ".github" / "workflows" / "ci.yml.jinja",
     ROOT / "templates" / "pipeline" / ".github" / "workflows" / "ci.yml.jinja",
+    ROOT / "templates" / "genai" / ".github" / "workflows" / "ci.yml.jinja",
+    ROOT / "templates" / "genai" / ".github" / "workflows" / "evals-live.yml.jinja",
     ROOT / "templates" / "_shared" / "template-update.yml.jinja",
     ROOT / "templates" / "_shared" / "spec-review.yml.jinja",
     ROOT / "templates" / "_shared" / "release.yml.jinja",
@@ -47,10 +50,11 @@ TEMPLATE_WORKFLOWS = [
 
 @pytest.fixture(scope="module", params=CASES)
 def repo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One spec rendered as one kind, once for all the checks of this module."""
+    """One spec rendered as one kind (a GenAI example as its own), once for the module."""
     path, kind = request.param
-    base = tmp_path_factory.mktemp(f"{path.stem}-{kind}")
-    spec = write_spec(variant(path, kind, minimal=False), base / "spec.yaml")
+    base = tmp_path_factory.mktemp(f"{path.stem}-{kind or 'own'}")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if kind is None else None
+    spec = write_spec(data or variant(path, kind, minimal=False), base / "spec.yaml")
     return render_isolated(spec, base / "repo", base / "home")
 
 
