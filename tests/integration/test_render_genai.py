@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,23 @@ def test_update_of_an_untouched_repository_is_clean(rendered: Path) -> None:
     assert main(["update", str(rendered)]) == 0
     assert_cleanly_updated(rendered)
     assert git(rendered, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("kind", sorted(SPEC_BY_KIND))
+def test_the_longest_name_leaves_code_ruff_accepts(kind: str, tmp_path: Path) -> None:
+    """A 50-character name (the longest allowed) still gives ruff-clean, formatted code."""
+    data = yaml.safe_load(SPEC_BY_KIND[kind].read_text(encoding="utf-8"))
+    data["name"] = (data["name"] + "-with-a-long-name-" + "x" * 50)[:50]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    project = tmp_path / "project"
+    assert main(["new", str(project), "--spec", str(spec), "--no-git"]) == 0
+    for args in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        done = subprocess.run(
+            [sys.executable, "-m", "ruff", *args],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
