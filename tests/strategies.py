@@ -118,7 +118,9 @@ HOSTILE = (
 PERMISSIONS = ("request", "read", "review", "contest", "sign", "audit", "operate")
 _ALPHABET = st.characters(
     blacklist_categories=("Cs", "Cc"),
-    blacklist_characters="\u2028\u2029\ufffe\uffff",
+    # line separators and non-characters; bidirectional controls, which validation refuses
+    blacklist_characters="\u2028\u2029\ufffe\uffff\u202a\u202b\u202c\u202d\u202e"
+    "\u2066\u2067\u2068\u2069",
 )
 
 
