@@ -81,8 +81,6 @@ def test_the_deploy_tests_run_without_skipping(
     installed: RepoEnv, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """The repository's own manifest tests found kubectl, kubernetes-validate and promtool."""
-    if not (installed.repo / "deploy").is_dir():  # the GenAI kinds' deploy/ is not in yet
-        pytest.skip("this template renders no deploy/ folder")
     for name in ("kubectl", "promtool"):
         require_tool(name)
     outcome = suite_run(installed, tmp_path_factory).outcomes()
