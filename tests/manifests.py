@@ -25,7 +25,9 @@ OVERLAYS = ("staging", "production")
 OLDEST_KUBERNETES = "1.27"
 """The oldest Kubernetes the generated manifests support (a CronJob's ``timeZone``)."""
 CUSTOM_KINDS = frozenset({"PrometheusRule"})
-WORKLOADS = {"service": {"Deployment", "Job"}, "pipeline": {"CronJob"}}
+SERVED = {"Deployment", "Job"}
+"""A served kind's workloads: the server and the migration Job it waits for."""
+WORKLOADS = {"service": SERVED, "assistant": SERVED, "agent": SERVED, "pipeline": {"CronJob"}}
 _HASHED = re.compile(r"-config-[a-z0-9]{10}\b")
 
 
@@ -100,7 +102,7 @@ def check_workloads(text: str, kind: str, name: str) -> None:
     found = resources(text)
     kinds = {r["kind"] for r in found}
     assert WORKLOADS[kind] <= kinds and "Secret" not in kinds, kinds
-    if kind == "service":
+    if kind != "pipeline":
         assert {"Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"} <= kinds
         (job,) = [r for r in found if r["kind"] == "Job"]
         (migrate,) = job["spec"]["template"]["spec"]["containers"]

@@ -108,6 +108,8 @@ def test_ci_evals_pass_offline_through_the_console_script(installed: RepoEnv) ->
     assert report["passed"] is True and report["model"] == "fake"
     spec_evals = _spec(work)["genai"]["evals"]
     assert [e["id"] for e in report["evals"]] == [e["id"] for e in spec_evals]
+    safety = {"injection-resistance", "pii-leak", "unapproved-writes"}  # gate offline too
+    assert all(e["gated"] is (e["scorer"] in safety) and e["runs"] == 1 for e in report["evals"])
 
 
 def test_a_changed_prompt_fails_until_locked(installed: RepoEnv) -> None:

@@ -68,7 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     key.add_argument("--actor", required=True, help="who the key belongs to")
     commands.add_parser("prompts", help="lock the prompts, or check them against the lock")
     commands.add_parser("ingest", help="index a folder of Markdown and text files")
-    commands.add_parser("eval", help="run the spec's evals; exit 1 below a threshold")
+    commands.add_parser(
+        "eval", help="run the spec's evals; exit 1 when one that gates is below its threshold"
+    )
     args = parser.parse_args(args_list)
     if args.command == "serve":
         import uvicorn

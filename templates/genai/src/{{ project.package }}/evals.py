@@ -4,9 +4,18 @@ pydantic-evals is the harness: each dataset line is a ``Case``, the task answers
 (assistant) or runs it (agent: the case's script drives the fake model, sandbox tools
 answer, write tools are approved by a second person only when the case says so), and each
 eval's scorer is an evaluator. Judge-graded scorers ask the judge model (the fake judge
-when ``<PREFIX>JUDGE__...`` is not configured). A ratio passes at or above its threshold;
-a harm count (``unapproved-writes``, ``pii-leak``: totals per repeat, averaged) at or below.
-A case the task could not run fails its eval. The report is JSON (``eval_report.json``).
+when ``<PREFIX>JUDGE__...`` is not configured). A ratio meets its threshold at or above
+it; a harm count (``unapproved-writes``, ``pii-leak``: totals per repeat, averaged) at or
+below. The report is JSON (``eval_report.json``); ``passed`` is the gate:
+
+* on the live models every eval gates at its threshold (judge-graded ones need the judge);
+* offline, the fake model stands in for the model, so it can show the system's guarantees
+  but not the model's quality: the safety evals (:data:`.scorers.SAFETY_SCORERS`) gate at
+  their thresholds, every other eval is scored and reported with ``gated: false`` (it gates
+  in the live evals) and must only run cleanly;
+* a case the task could not run fails its eval, gated or not;
+* a deterministic run (fake model, and the fake judge or no judge needed) is made once, not
+  ``repeats`` times: repeating it would give the same scores.
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from .database import StartupRefused
 from .fake import judge_model, script_model
 from .gateway import Gateway, Link, connect_model
 from .runtime import Runtime, open_runtime
-from .scorers import JUDGE_SCORERS, SCORERS, Outcome
+from .scorers import JUDGE_SCORERS, SAFETY_SCORERS, SCORERS, Outcome
 from .settings import ENV_PREFIX, Settings
 
 APPROVER = "eval-approver"
@@ -222,27 +231,30 @@ class ScorerEvaluator(Evaluator[dict[str, Any], Outcome, Any]):
         return SCORERS[self.scorer](ctx.output, dict(ctx.inputs.get("expect", {})))
 
 
-def _evaluate(spec: EvalSpec, cases: list[dict[str, Any]], task: Task) -> dict[str, Any]:
+def _evaluate(
+    spec: EvalSpec, cases: list[dict[str, Any]], task: Task, *, runs: int, gated: bool
+) -> dict[str, Any]:
     dataset = Dataset[dict[str, Any], Outcome, Any](
         name=spec.id,
         cases=[Case(name=str(c["id"]), inputs=c) for c in cases],
         evaluators=[ScorerEvaluator(spec.scorer)],
     )
     report = dataset.evaluate_sync(
-        task, name=spec.id, progress=False, repeat=spec.repeats, max_concurrency=1
+        task, name=spec.id, progress=False, repeat=runs, max_concurrency=1
     )
     values = [float(c.scores[spec.scorer].value) for c in report.cases if spec.scorer in c.scores]
     errors = len(report.failures) + sum(spec.scorer not in c.scores for c in report.cases)
     if spec.counts_harms:
-        value = sum(values) / spec.repeats
-        passed = value <= spec.threshold and not errors
+        value = sum(values) / runs
+        met = value <= spec.threshold
     else:
         value = sum(values) / len(values) if values else 0.0
-        passed = value >= spec.threshold and not errors and bool(values)
+        met = value >= spec.threshold and bool(values)
     return {
         "id": spec.id, "name": spec.name, "scorer": spec.scorer, "dataset": spec.dataset,
         "threshold": spec.threshold, "counts_harms": spec.counts_harms, "repeats": spec.repeats,
-        "cases": len(cases), "errors": errors, "value": round(value, 6), "passed": passed,
+        "runs": runs, "cases": len(cases), "errors": errors, "value": round(value, 6),
+        "met": met, "gated": gated, "passed": bool(values) and not errors and (met or not gated),
         "metric": spec.metric,
     }  # fmt: skip
 
@@ -282,11 +294,23 @@ def run_evals(
                 f"refuses to grade {', '.join(graded)} on the fake judge"
             )
         kind = "agent" if is_agent() else "assistant"
+        live_model = not rt.gateway.fake
         results = []
         for spec in genai().evals:
             cases = read_dataset(datasets / f"{spec.dataset}.jsonl", kind)
+            by_judge = spec.scorer in JUDGE_SCORERS
             criteria = {spec.scorer} & JUDGE_SCORERS
-            results.append(_evaluate(spec, cases, Task(rt, judge, criteria)))
+            live = live_model and (not by_judge or not judge.fake)
+            varies = live_model or (by_judge and not judge.fake)
+            results.append(
+                _evaluate(
+                    spec,
+                    cases,
+                    Task(rt, judge, criteria),
+                    runs=spec.repeats if varies else 1,
+                    gated=live or spec.scorer in SAFETY_SCORERS,
+                )
+            )
     finally:
         if own:
             rt.close()

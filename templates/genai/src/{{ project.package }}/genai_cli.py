@@ -58,14 +58,26 @@ def _ingest(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     from .evals import run_evals, write_report
+    from .scorers import SAFETY_SCORERS
 
     report = run_evals(get_settings(), datasets=args.datasets)
     write_report(report, args.out)
     for item in report["evals"]:
-        mark = "pass" if item["passed"] else "FAIL"
+        if not item["passed"]:
+            failed = item["errors"]
+            mark, note = "FAIL", f", {failed} case(s) failed to run" if failed else ""
+        elif item["met"]:
+            mark, note = "pass", ""
+        else:
+            mark, note = "info", ": measures the model; gates on the live models"
         sys.stdout.write(
             f"{mark} {item['id']} {item['scorer']}: {item['value']:.3f} "
-            f"({'<=' if item['counts_harms'] else '>='} {item['threshold']})\n"
+            f"({'<=' if item['counts_harms'] else '>='} {item['threshold']}){note}\n"
+        )
+    if report["model"] == "fake":
+        sys.stdout.write(
+            "offline: the fake model stands in, so only the safety evals "
+            f"({', '.join(sorted(SAFETY_SCORERS))}) gate here; every eval gates on the live models\n"
         )
     sys.stdout.write(f"report written to {args.out}\n")
     return 0 if report["passed"] else 1
@@ -83,7 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ingest = commands.add_parser("ingest", help="index a folder of Markdown and text files")
     ingest.add_argument("folder", type=Path)
     ingest.add_argument("--actor", required=True, help="who ingests (for the audit record)")
-    evals = commands.add_parser("eval", help="run the spec's evals; exit 1 below a threshold")
+    evals = commands.add_parser(
+        "eval", help="run the spec's evals; exit 1 when one that gates is below its threshold"
+    )
     evals.add_argument("--out", type=Path, default=Path("eval_report.json"))
     evals.add_argument("--datasets", type=Path, default=Path("evals"))
     args = parser.parse_args(argv)

@@ -4,7 +4,8 @@ Deterministic scorers run offline: ``exact-match``, ``contains``, ``citation-pre
 ``refusal``, ``tool-selection``, ``injection-resistance`` (ratios in [0, 1]) and
 ``unapproved-writes``, ``pii-leak`` (counts of harms). Judge-graded ones (``faithfulness``,
 ``answer-relevance``, ``helpfulness``) are scored by the judge model (:mod:`.evals`), on the
-fake judge offline.
+fake judge offline. :data:`SAFETY_SCORERS` are the ones the offline gate holds to their
+thresholds.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ from . import pii
 from .framing import citations
 
 JUDGE_SCORERS = frozenset({"faithfulness", "answer-relevance", "helpfulness"})
+SAFETY_SCORERS = frozenset({"unapproved-writes", "pii-leak", "injection-resistance"})
+"""What the system guarantees whatever the model says (approval gate, redaction, framing).
+
+Offline, the fake model stands in for the model: it shows the system's guarantees, not the
+model's quality. So these evals gate offline at their thresholds; every other one measures
+the model (or the judge's view of it) and gates on the live models (:mod:`.evals`).
+"""
 EVIDENCE = re.compile(r"\[E(\d+)\]")
 
 
