@@ -25,6 +25,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from . import project
 from .audit import DEFAULT_AUDIT_KEY
 from .database import StartupRefused
+from .environment import database_problem
 
 ENV_PREFIX = project.env_prefix()
 """The package name in capitals and ``_``, such as ``INCIDENT_COPILOT_``."""
@@ -192,7 +193,13 @@ def refusal(settings: Settings, *, fake_model: bool) -> str | None:
         return f"error: set {ENV_PREFIX}PRIVACY_SALT: the default salt is for development only"
     if settings.audit_key.get_secret_value() == DEFAULT_AUDIT_KEY:
         return f"error: set {ENV_PREFIX}AUDIT_KEY: the default audit key is for development only"
-    return None
+    url = settings.database_url.get_secret_value() if settings.database_url is not None else ""
+    problem = database_problem(
+        f"{ENV_PREFIX}DATABASE_URL",
+        sqlite=not url or urlsplit(url).scheme == "sqlite",
+        environment=settings.environment,
+    )
+    return None if problem is None else f"error: {problem}"
 
 
 class SettingsRefused(StartupRefused):
