@@ -143,7 +143,11 @@ ToolName = Annotated[
     AfterValidator(_not_keyword),
 ]
 """A tool's name: it becomes a Python function and module (``rollout_undo``)."""
-Price = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
+MAX_PRICE = 10_000.0
+"""The most a million tokens may cost, in USD: far above any list price (a few hundred at
+most), so a larger figure is a slip, and a hostile one (1e308) would make every cost sum
+overflow to infinity."""
+Price = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=MAX_PRICE)]
 Count = Annotated[int, Field(strict=True, gt=0)]
 
 

@@ -106,9 +106,7 @@ def describe_error(detail: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
         loc = (*loc, *_parts(str(ctx["field"])))
         message = message.split(": ", 1)[1]
     elif kind in {"enum", "literal_error"}:
-        message = (
-            f"{_input_repr(detail['input'])} is not allowed; {message[0].lower()}{message[1:]}"
-        )
+        message = f"{_input_repr(detail['input'])} is not allowed; {_rule(message)}"
     elif kind in {"float_type", "int_type", "float_parsing", "int_parsing"}:
         message = (
             f"{_input_repr(detail['input'])} is not a number; "
@@ -138,9 +136,7 @@ def describe_error(detail: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
             "0.1-0.25 are the usual thresholds"
         )
     elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
-        message = (
-            f"{_input_repr(detail['input'])} is not allowed; {message[0].lower()}{message[1:]}"
-        )
+        message = f"{_input_repr(detail['input'])} is not allowed; {_rule(message)}"
     elif kind == "too_short" and isinstance(detail["input"], list):
         message = "must list at least one entry"
     return loc, message
@@ -153,6 +149,13 @@ def _is_noise(part: str | int) -> bool:
         or part in {"float", "int", "none", "list[...]"}
         or (part.endswith("]") and "[" in part)
     )
+
+
+def _rule(message: str) -> str:
+    """Pydantic's "Input should be ..." as "it must be ...": a field may be named input."""
+    if message.startswith("Input should be"):
+        return "it must be" + message[len("Input should be") :]
+    return message[0].lower() + message[1:]
 
 
 def _input_repr(value: Any) -> str:

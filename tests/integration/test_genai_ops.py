@@ -335,7 +335,8 @@ def test_overlays_build_validate_and_carry_the_alert_rules(
         folder.mkdir()
         validate(text, folder)
         check_alert_rules(text, repo, folder)
-        check_workloads(text, context["kind"], context["name"])  # a server, its migration, checkpoints
+        # a server, its migration, checkpoints
+        check_workloads(text, context["kind"], context["name"])
 
 
 def test_no_kubernetes_token_and_no_role(built: dict[str, str]) -> None:

@@ -296,11 +296,11 @@ def test_confidence_within_zero_and_one(value: float) -> None:
         (
             "kind",
             "api",
-            "kind: \"api\" is not allowed; input should be 'service', 'pipeline', 'assistant' or "
+            "kind: \"api\" is not allowed; it must be 'service', 'pipeline', 'assistant' or "
             "'agent'",
         ),
-        ("acceptance_criteria.0.layer", "system", "input should be 'unit', 'integration' or 'e2e'"),
-        ("success_metrics.0.direction", "up", "input should be 'increase' or 'decrease'"),
+        ("acceptance_criteria.0.layer", "system", "it must be 'unit', 'integration' or 'e2e'"),
+        ("success_metrics.0.direction", "up", "it must be 'increase' or 'decrease'"),
         (
             "regulatory.data_classes",
             ["secret"],
@@ -342,7 +342,7 @@ def test_enumerations(path: str, value: Any, expected: str) -> None:
         ("monitoring.drift_features", ["claim amount"], "monitoring.drift_features.0:"),
         ("monitoring.drift_features", ["a", "a"], "drift feature 'a' appears twice"),
         ("budget.monthly_usd", -5, "budget.monthly_usd"),
-        ("schema_version", 2, "schema_version: 2 is not allowed; input should be 1"),
+        ("schema_version", 2, "schema_version: 2 is not allowed; it must be 1"),
     ],
 )
 def test_field_rules(path: str, value: Any, expected: str) -> None:
