@@ -40,6 +40,13 @@ class Plan:
     green_reps: int
     pipeline_reps: int
     pipeline_rows: int
+    assistant_reps: int
+    assistant_requests: int
+    retrieval_reps: int
+    retrieval_passages: int
+    retrieval_questions: int
+    agent_reps: int
+    agent_runs: int
 
 
 FULL = Plan(
@@ -54,6 +61,13 @@ FULL = Plan(
     green_reps=3,
     pipeline_reps=3,
     pipeline_rows=1_000_000,
+    assistant_reps=3,
+    assistant_requests=1000,
+    retrieval_reps=3,
+    retrieval_passages=100_000,
+    retrieval_questions=2000,
+    agent_reps=3,
+    agent_runs=300,
 )
 QUICK = Plan(
     startup_reps=5,
@@ -67,8 +81,26 @@ QUICK = Plan(
     green_reps=1,
     pipeline_reps=1,
     pipeline_rows=100_000,
+    assistant_reps=1,
+    assistant_requests=200,
+    retrieval_reps=1,
+    retrieval_passages=20_000,
+    retrieval_questions=300,
+    agent_reps=1,
+    agent_runs=50,
 )
-FIGURE_KEYS = ("startup", "new", "fleet", "service", "database", "green", "pipeline")
+FIGURE_KEYS = (
+    "startup",
+    "new",
+    "fleet",
+    "service",
+    "database",
+    "green",
+    "pipeline",
+    "assistant",
+    "retrieval",
+    "agent",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -119,7 +151,18 @@ def machine() -> dict[str, Any]:
 
 def measurements(plan: Plan) -> dict[str, Callable[[], list[Figure]]]:
     """Each group of figures, measured lazily (each import stays out of the others)."""
-    from benchmarks import database, fleet, green, pipeline, render, service, startup
+    from benchmarks import (
+        agent,
+        assistant,
+        database,
+        fleet,
+        green,
+        pipeline,
+        render,
+        retrieval,
+        service,
+        startup,
+    )
 
     return {
         "startup": lambda: startup.measure(plan.startup_reps),
@@ -129,6 +172,15 @@ def measurements(plan: Plan) -> dict[str, Callable[[], list[Figure]]]:
         "database": lambda: database.measure(plan.database_reps, requests=plan.database_requests),
         "green": lambda: green.measure(plan.green_reps),
         "pipeline": lambda: pipeline.measure(plan.pipeline_reps, rows=plan.pipeline_rows),
+        "assistant": lambda: assistant.measure(
+            plan.assistant_reps, requests=plan.assistant_requests
+        ),
+        "retrieval": lambda: retrieval.measure(
+            plan.retrieval_reps,
+            passages=plan.retrieval_passages,
+            questions=plan.retrieval_questions,
+        ),
+        "agent": lambda: agent.measure(plan.agent_reps, runs=plan.agent_runs),
     }
 
 

@@ -167,11 +167,13 @@ def tool_command() -> list[str]:
 
 
 def format_value(value: float | None, unit: str) -> str:
-    """A measurement for the table: seconds as ``0.123 s``, rates as ``812 req/s``."""
+    """A measurement for the table: ``0.123 s``, ``4.6 ms``, rates as ``812 req/s``."""
     if value is None:
         return "—"
     if unit == "s":
         return f"{value:.3f} s"
+    if unit == "ms":
+        return f"{value:.1f} ms"
     return f"{value:,.0f} {unit}"
 
 

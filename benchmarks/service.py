@@ -98,15 +98,15 @@ class Service:
     """The project's name: its console scripts are ``name`` and ``name-audit``."""
 
 
-def prepare(work: Path) -> Service:
-    """Render claims-triage under ``work`` and install it from its constraints (uv).
+def prepare(work: Path, spec: Path = SPEC, folder: str = "service") -> Service:
+    """Render ``spec`` (claims-triage) under ``work`` and install it from its constraints (uv).
 
     Raises:
         BenchError: the render or the install failed.
     """
-    project = work / "service"
-    run([*tool_command(), "new", project, "--spec", SPEC, "--no-git"])
-    venv = work / "venv"
+    project = work / folder
+    run([*tool_command(), "new", project, "--spec", spec, "--no-git"])
+    venv = work / f"venv-{folder}"
     python = venv / "bin" / "python"
     constraints = project / "constraints.txt"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
@@ -147,7 +147,8 @@ def environment(service: Service, data: Path, database_url: str | None = None) -
     return env
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -159,7 +160,7 @@ def server(
 ) -> Iterator[int]:
     """Run the server in a child process; yield its port once it answers; stop it."""
     data.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     cmd = [
         str(service.python),
         "-m",
@@ -169,28 +170,34 @@ def server(
         mode,
         str(port),
     ]
-    proc = subprocess.Popen(
-        cmd,
-        cwd=data,
-        env=environment(service, data, database_url),
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    with child_server(cmd, environment(service, data, database_url), data, port, mode):
+        yield port
+
+
+@contextmanager
+def child_server(
+    cmd: list[str], env: dict[str, str], cwd: Path, port: int, label: str
+) -> Iterator[None]:
+    """Run ``cmd`` (a server on 127.0.0.1:``port``) until it answers ``/healthz``; stop it after.
+
+    Raises:
+        BenchError: the server exited, or did not answer within 60 s.
+    """
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                raise BenchError(
-                    f"the {mode} server exited: {proc.stderr.read()[-2000:] if proc.stderr else ''}"
-                )
+                said = proc.stderr.read()[-2000:] if proc.stderr else ""
+                raise BenchError(f"the {label} server exited: {said}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
                     break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise BenchError(f"the {mode} server did not start within 60 s") from None
+                    raise BenchError(f"the {label} server did not start within 60 s") from None
                 time.sleep(0.1)
-        yield port
+        yield
     finally:
         proc.terminate()
         try:
