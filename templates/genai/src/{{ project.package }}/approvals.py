@@ -277,13 +277,13 @@ class Approvals:
             ).rowcount
         return str(row["approval_id"]) if changed == 1 else None
 
-    def finish(self, approval_id: str, *, ok: bool) -> None:
-        """Record that the approved call ran (``executed``) or failed (``failed``)."""
-        with self.db.transaction() as conn:
-            conn.execute(
-                "UPDATE approvals SET status = ? WHERE approval_id = ? AND status = 'executing'",
-                ("executed" if ok else "failed", approval_id),
-            )
+    @staticmethod
+    def finish(conn: Connection, approval_id: str, *, ok: bool) -> None:
+        """Record, in the caller's transaction, that the approved call ran or failed."""
+        conn.execute(
+            "UPDATE approvals SET status = ? WHERE approval_id = ? AND status = 'executing'",
+            ("executed" if ok else "failed", approval_id),
+        )
 
     def decisions(self, run_id: str) -> dict[str, str]:
         """Each decided call of a run and its status (approved, rejected, expired, ...)."""

@@ -118,7 +118,7 @@ class ToolCalls:
                 if approval_id is None:
                     with self.rt.db.transaction() as conn:
                         self.record(conn, run_id, call_id, tool, plain, "refused")
-                    self._audit(row, call_id, tool, plain, None, "refused", None, [])
+                        self._audit(conn, row, call_id, tool, plain, None, "refused", None, [])
                     return {
                         "ok": False,
                         "summary": "not executed: no valid approval for these exact arguments",
@@ -132,34 +132,30 @@ class ToolCalls:
             try:
                 result = self.toolbox.execute(tool.spec.name, args, ctx_).model_dump(mode="json")
             except Exception:
-                if tool.writes:
-                    self.approvals.finish(key, ok=False)
-                self._audit(
-                    row, call_id, tool, plain, key if tool.writes else None, "failed", None, []
-                )
+                with self.rt.db.transaction() as conn:
+                    if tool.writes:
+                        self.approvals.finish(conn, key, ok=False)
+                    self._audit(
+                        conn, row, call_id, tool, plain, key if tool.writes else None, "failed",
+                        None, [],
+                    )  # fmt: skip
                 raise
             verdict = self.rt.guard.check_untrusted(
                 json.dumps(result), "tool-result", tool.spec.name
             )
             digest = fingerprint(result)
-            with self.rt.db.transaction() as conn:
+            with self.rt.db.transaction() as conn:  # the call's state and its record, together
                 conn.execute(
                     "UPDATE tool_calls SET status = 'executed', result = ?, result_sha256 = ?, finished_at = ?"
                     " WHERE run_id = ? AND call_id = ?",
                     (json.dumps(result), digest, stamp(self._clock()), run_id, call_id),
                 )
-            if tool.writes:
-                self.approvals.finish(key, ok=True)
-            self._audit(
-                row,
-                call_id,
-                tool,
-                plain,
-                key if tool.writes else None,
-                "executed",
-                digest,
-                [verdict.as_record()],
-            )
+                if tool.writes:
+                    self.approvals.finish(conn, key, ok=True)
+                self._audit(
+                    conn, row, call_id, tool, plain, key if tool.writes else None, "executed",
+                    digest, [verdict.as_record()],
+                )  # fmt: skip
             self.rt.metrics.tool_calls.labels(tool.spec.name, "executed").inc()
             if verdict.outcome == "violation" and self.rt.guard.refuses:
                 return {"ok": result.get("ok", True), "summary": WITHHELD}
@@ -173,11 +169,12 @@ class ToolCalls:
         return made
 
     def _audit(
-        self, row: dict[str, Any], call_id: str, tool: RegisteredTool, args: dict[str, Any],
+        self, conn: Any, row: dict[str, Any], call_id: str, tool: RegisteredTool, args: dict[str, Any],
         approval_id: str | None, outcome: str, result_sha256: str | None, verdicts: list[dict[str, object]],
     ) -> None:  # fmt: skip
-        self.rt.audit.record(
-            actor=self.worker_id, role="system", action="tool-call",
+        """Append the call's audit record in ``conn``: it commits with the call's state."""
+        self.rt.audit.append(
+            conn, actor=self.worker_id, role="system", action="tool-call",
             resource=f"run/{row['run_id']}/tool/{tool.spec.name}", outcome=outcome, request_id=str(row["run_id"]),
             details={"call_id": call_id, "tool": tool.spec.name, "effect": tool.spec.effect,
                      "blast_radius": tool.spec.blast_radius, "args_sha256": args_digest(args),
