@@ -19,6 +19,7 @@ prompt and completion content left out unless ``<PREFIX>TRACE_CONTENT`` is true.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -38,7 +39,7 @@ from .config import GenAI, ModelRef, Price
 from .fake import FAKE_MODEL_NAME, assistant_model, load_script, script_model
 from .genai_metrics import GenAIMetrics
 from .pricing import FixedPricer, Pricer
-from .settings import ModelConnection, Settings
+from .settings import ENV_PREFIX, ModelConnection, Settings
 
 INSTRUMENTATION_VERSION: Literal[5] = 5
 """pydantic-ai's instrumentation format followed (GenAI semantic conventions as it emits them)."""
@@ -222,9 +223,19 @@ def connect_model(ref: ModelRef, conn: ModelConnection) -> Model:
         from pydantic_ai.models.bedrock import BedrockConverseModel
         from pydantic_ai.providers.bedrock import BedrockProvider
 
-        # the region of the connection, else the spec's; a key is a Bedrock API key (bearer
-        # token), else boto3's own credentials (role, environment) are used
-        region = conn.region or ref.region
+        # the region of the connection, else the spec's, else the AWS environment's; a key is
+        # a Bedrock API key (bearer token), else boto3's own credentials (role, environment)
+        region = (
+            conn.region
+            or ref.region
+            or os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+        )
+        if not region:
+            raise ValueError(
+                f"model {ref.id!r} (bedrock) needs a region: give genai.models[].region in "
+                f"spec.yaml or set {ENV_PREFIX}MODELS__{ref.id.upper()}__REGION"
+            )
         bedrock = (
             BedrockProvider(region_name=region, api_key=key, base_url=conn.base_url)
             if key
