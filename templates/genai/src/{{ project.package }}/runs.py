@@ -26,7 +26,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic_ai import (
@@ -112,7 +112,7 @@ class Runs:
                 outcome="refused", request_id=run_id, details={"verdicts": verdicts},
             )  # fmt: skip
             raise GoalRefused("the goal was refused by the input guardrails")
-        deadline = now + timedelta(seconds=self.rt.settings.run_deadline_seconds)
+        deadline = now + self.rt.run_deadline
         with self.rt.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO runs (run_id, status, goal, inputs, requester, requester_role, "
@@ -180,7 +180,7 @@ class Runs:
 
     def _claim(self, run_id: str) -> Any:
         now = self._now()
-        lease = now + timedelta(seconds=self.rt.settings.run_deadline_seconds)
+        lease = now + self.rt.run_deadline
         with self.rt.db.transaction() as conn:
             changed = conn.execute(
                 "UPDATE runs SET status = 'running', lease_owner = ?, lease_until = ?, updated_at = ? "

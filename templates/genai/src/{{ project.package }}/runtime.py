@@ -24,6 +24,10 @@ from .prompts import Prompt, PromptError, load
 from .retrieval import Index, Retriever
 from .settings import Settings, refusal
 
+DEFAULT_RUN_DEADLINE = timedelta(hours=2)
+AFTER_APPROVAL = timedelta(hours=1)
+"""Unset, a run may work this long after its longest approval could expire."""
+
 
 @dataclass
 class Runtime:
@@ -39,6 +43,8 @@ class Runtime:
     guard: Guard
     index: Index
     kill_switch: KillSwitch
+    run_deadline: timedelta
+    """A run's whole life, waiting for approvals included (:func:`run_deadline`)."""
 
     def prompt(self, prompt_id: str | None = None) -> Prompt:
         """A locked prompt (the spec's first by default).
@@ -63,6 +69,30 @@ class Runtime:
     def close(self) -> None:
         """Close the database."""
         self.db.close()
+
+
+def run_deadline(settings: Settings, config: GenAI) -> timedelta:
+    """A run's whole life: the setting, or 2 hours stretched to the longest approval expiry + 1 hour.
+
+    Raises:
+        StartupRefused: the setting is shorter than a tool's approval expiry, so an approved
+            call could never run (its run would be stopped first).
+    """
+    approvals = [
+        (timedelta(minutes=tool.approval.expires_minutes), tool.name)
+        for tool in config.tools
+        if tool.approval is not None
+    ]
+    longest, tool = max(approvals, default=(timedelta(0), ""))
+    if settings.run_deadline_seconds is None:
+        return max(DEFAULT_RUN_DEADLINE, longest + AFTER_APPROVAL)
+    chosen = timedelta(seconds=settings.run_deadline_seconds)
+    if longest > chosen:
+        raise StartupRefused(
+            f"error: RUN_DEADLINE_SECONDS ({settings.run_deadline_seconds:g}) is shorter "
+            f"than the approval expiry of tool {tool!r}: approved calls would never run"
+        )
+    return chosen
 
 
 def open_runtime(
@@ -98,16 +128,8 @@ def open_runtime(
             reason = f"error: {gateway.problems()[0]}"
         if reason is not None:
             raise StartupRefused(reason)
+        deadline = run_deadline(settings, config)
         if settings.production:
-            for tool in config.tools:
-                if (
-                    tool.approval
-                    and tool.approval.expires_minutes * 60 > settings.run_deadline_seconds
-                ):
-                    raise StartupRefused(
-                        f"error: RUN_DEADLINE_SECONDS ({settings.run_deadline_seconds:g}) is shorter "
-                        f"than the approval expiry of tool {tool.name!r}: approved calls would never run"
-                    )
             for prompt_id in config.prompts:
                 try:
                     load(settings.prompts_dir, prompt_id)
@@ -129,4 +151,5 @@ def open_runtime(
         guard=Guard(config.guardrails, metrics),
         index=Index(db),
         kill_switch=switch,
+        run_deadline=deadline,
     )

@@ -117,8 +117,11 @@ class Settings(BaseSettings):
     """Put prompts and completions in the OpenTelemetry spans (off: they may hold personal data)."""
     prompts_dir: Path = Path("prompts")
     corpus_dir: Path = Path("corpus")
-    run_deadline_seconds: float = Field(default=7200.0, gt=0)
-    """A run's whole life, waiting for approvals included: longer than any approval's expiry."""
+    run_deadline_seconds: float | None = Field(default=None, gt=0)
+    """A run's whole life, waiting for approvals included: at least any approval's expiry.
+
+    Unset: 2 hours, or the longest approval expiry of the spec plus 1 hour when that is longer.
+    """
     worker_threads: int = Field(default=2, ge=1, le=64)
     reservation_ttl_seconds: float = Field(default=900.0, gt=0)
     """A reservation not settled by then (a crashed process) is released by the sweeper."""
