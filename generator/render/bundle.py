@@ -24,7 +24,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from generator._io import GIT_IDENTITY, run_git, write_atomic
+from generator._io import GIT_IDENTITY, run_git, run_git_bytes, write_atomic
 from generator.errors import BundleError, GitError
 
 VERSION_FILE = "templates/VERSION"
@@ -201,7 +201,7 @@ def _materialise_links(repo: Path, tree: str, where: str) -> str:
         BundleError: a link points outside the tree, to nothing, or round in a circle.
     """
     files: dict[str, tuple[str, str]] = {}
-    links: dict[str, str] = {}
+    named_by: dict[str, str] = {}
     for record in _git(repo, "ls-tree", "-r", "-z", tree).split("\0"):
         if not record:
             continue
@@ -209,8 +209,12 @@ def _materialise_links(repo: Path, tree: str, where: str) -> str:
         mode, _type, sha = meta.split()
         if mode != _SYMLINK_MODE:
             files[path] = (mode, sha)
-            continue
-        named = _git(repo, "cat-file", "blob", sha)
+        else:
+            named_by[path] = sha
+    links: dict[str, str] = {}
+    blobs = _blobs(repo, set(named_by.values()))
+    for path, sha in named_by.items():
+        named = blobs[sha]
         target = posixpath.normpath(posixpath.join(posixpath.dirname(path), named))
         if target == ".." or target.startswith(("../", "/")):
             raise BundleError(f"{where}: {path} points outside the templates ({named})")
@@ -244,6 +248,39 @@ def _materialise_links(repo: Path, tree: str, where: str) -> str:
         records = "".join(f"{mode} {sha}\t{path}\0" for path, (mode, sha) in files.items())
         _git(repo, "update-index", "-z", "--add", "--index-info", env=env, input_=records)
         return _git(repo, "write-tree", env=env)
+
+
+def _blobs(repo: Path, shas: set[str]) -> dict[str, str]:
+    """The text of each blob, read by one ``git cat-file --batch`` (a link names its target).
+
+    One process for every link of a release instead of one per link: a history of a hundred
+    releases with sixty links each took 7,000 processes and 17 seconds.
+
+    Raises:
+        BundleError: git failed or a blob is missing.
+    """
+    if not shas:
+        return {}
+    ordered = sorted(shas)
+    try:
+        raw = run_git_bytes(
+            repo, "cat-file", "--batch", input_="".join(f"{sha}\n" for sha in ordered).encode()
+        )
+    except GitError as err:
+        raise BundleError(str(err)) from err
+    texts: dict[str, str] = {}
+    at = 0
+    for sha in ordered:
+        end = raw.index(b"\n", at)
+        header = raw[at:end].split()
+        if len(header) != 3 or header[1] != b"blob":
+            raise BundleError(
+                f"git cat-file: {sha} is not a blob ({raw[at:end].decode(errors='replace')})"
+            )
+        size = int(header[2])
+        texts[sha] = raw[end + 1 : end + 1 + size].decode("utf-8", "surrogateescape")
+        at = end + 1 + size + 1
+    return texts
 
 
 def _working_tree(repo: Path, source_root: Path) -> str:
