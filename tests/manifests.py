@@ -29,6 +29,9 @@ SERVED = {"Deployment", "Job"}
 """A served kind's workloads: the server and the migration Job it waits for."""
 WORKLOADS = {"service": SERVED, "assistant": SERVED, "agent": SERVED, "pipeline": {"CronJob"}}
 _HASHED = re.compile(r"-config-[a-z0-9]{10}\b")
+YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe parser where PyYAML has it: the pure-Python one took a quarter of the
+render property's time reading the built overlays."""
 
 
 def _run(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -44,7 +47,7 @@ def build(kubectl: str, repo: Path, overlay: str) -> str:
 
 def resources(text: str) -> list[dict[str, Any]]:
     """The resources of a built overlay."""
-    return [doc for doc in yaml.safe_load_all(text) if doc]
+    return [doc for doc in yaml.load_all(text, Loader=YAML_LOADER) if doc]
 
 
 def canonical(text: str) -> list[str]:
@@ -89,7 +92,7 @@ def check_alert_rules(text: str, repo: Path, scratch: Path) -> None:
     """The PrometheusRule holds ops/alerts.yml exactly, and promtool accepts its groups."""
     (rule,) = [r for r in resources(text) if r["kind"] == "PrometheusRule"]
     assert rule["apiVersion"] == "monitoring.coreos.com/v1"
-    alerts = yaml.safe_load((repo / "ops" / "alerts.yml").read_text(encoding="utf-8"))
+    alerts = yaml.load((repo / "ops" / "alerts.yml").read_text(encoding="utf-8"), YAML_LOADER)
     assert rule["spec"] == alerts
     rules = scratch / "rules.yml"
     rules.write_text(yaml.safe_dump(rule["spec"], allow_unicode=True), encoding="utf-8")

@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, note, seed, settings
 from generator.cli import main
 from generator.review import review_file
 from tests.conftest import PROPERTY_SEED
-from tests.manifests import OVERLAYS, build, resources
+from tests.manifests import OVERLAYS, YAML_LOADER, build, resources
 from tests.strategies import RENDERED_KINDS, valid_specs
 from tests.tools import find_tool, require_tool
 
@@ -37,9 +37,6 @@ EXAMPLES = int(os.environ.get("NEW_AI_PROJECT_EXAMPLES", "100"))
 RUFF = str(Path(sys.executable).with_name("ruff"))
 PROMTOOL = find_tool("promtool")
 KUBECTL = find_tool("kubectl")
-YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's parser where PyYAML has it, as the generator reads specs: the pure-Python one
-took a fifth of this test's time reading every YAML file of every rendered repository."""
 
 
 def _check(args: list[str], repo: Path) -> None:
