@@ -20,7 +20,14 @@ import pytest
 
 from scripts.demo_pipeline import Pipeline, demonstrate
 from tests.conftest import FIXTURES, SPECS
-from tests.e2e.environments import RepoEnv, check_jsonschema, spec_params, suite_run
+from tests.e2e.environments import (
+    LINT_COMMANDS,
+    RepoEnv,
+    check_jsonschema,
+    lint,
+    spec_params,
+    suite_run,
+)
 from tests.tools import find_postgres_bindir, require_postgres
 
 pytestmark = pytest.mark.e2e
@@ -68,18 +75,12 @@ def test_its_own_test_suite_passes(repo: RepoEnv, tmp_path_factory: pytest.TempP
     ] == ("passed")
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        ["ruff", "check", "--no-cache", "."],
-        ["ruff", "format", "--check", "--no-cache", "."],
-        ["mypy", "--no-incremental"],
-    ],
-    ids=["ruff-check", "ruff-format", "mypy"],
-)
-def test_lint_and_types_pass(repo: RepoEnv, command: list[str]) -> None:
+@pytest.mark.parametrize("check", list(LINT_COMMANDS))
+def test_lint_and_types_pass(
+    repo: RepoEnv, check: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """The generated code is lint-clean, formatted and type-checks under its own config."""
-    repo.ok([str(repo.bin / command[0]), *command[1:]])
+    lint(repo, check, tmp_path_factory)
 
 
 def test_the_ci_workflow_is_schema_valid(repo: RepoEnv) -> None:

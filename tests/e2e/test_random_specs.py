@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from packaging.markers import Marker
 
 from tests.conftest import PROPERTY_SEED
-from tests.e2e.environments import UV, RepoEnv, render_and_install, suite_run
+from tests.e2e.environments import LINT_COMMANDS, UV, RepoEnv, lint, render_and_install, suite_run
 from tests.strategies import valid_specs
 from tests.tools import require_tool
 
@@ -90,18 +90,12 @@ def test_the_deploy_tests_run_without_skipping(
     assert deploy and set(deploy.values()) == {"passed"}, deploy
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        ["ruff", "check", "--no-cache", "."],
-        ["ruff", "format", "--check", "--no-cache", "."],
-        ["mypy"],
-    ],
-    ids=["ruff-check", "ruff-format", "mypy"],
-)
-def test_lint_and_types_pass(installed: RepoEnv, command: list[str]) -> None:
+@pytest.mark.parametrize("check", list(LINT_COMMANDS))
+def test_lint_and_types_pass(
+    installed: RepoEnv, check: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """The repository's own lint and type checks pass, as its CI runs them."""
-    installed.ok([str(installed.bin / command[0]), *command[1:]])
+    lint(installed, check, tmp_path_factory)
 
 
 def test_every_installed_package_is_pinned(installed: RepoEnv) -> None:

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from tests.conftest import FIXTURES, SPECS
-from tests.e2e.environments import RepoEnv, spec_params, suite_run
+from tests.e2e.environments import LINT_COMMANDS, RepoEnv, lint, spec_params, suite_run
 from tests.tools import find_postgres_bindir, require_postgres
 
 pytestmark = pytest.mark.e2e
@@ -84,12 +84,12 @@ def test_traceability_fails_when_a_criterion_has_no_test(installed: RepoEnv) -> 
     assert "untraced: AC-NEW: missing" in done.stdout
 
 
-@pytest.mark.parametrize(
-    "command", [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]]
-)
-def test_lint_and_types_pass(installed: RepoEnv, command: list[str]) -> None:
+@pytest.mark.parametrize("check", list(LINT_COMMANDS))
+def test_lint_and_types_pass(
+    installed: RepoEnv, check: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Lint (ruff check, ruff format --check) and types (mypy) pass on the generated code."""
-    installed.ok([str(installed.bin / command[0]), *command[1:]])
+    lint(installed, check, tmp_path_factory)
 
 
 def test_workflow_is_schema_valid(installed: RepoEnv) -> None:
