@@ -15,7 +15,7 @@ crashed process left open at their worst case (money may have been spent).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -95,8 +95,19 @@ class Budgets:
             ("month", f"{now:%Y-%m}"),
         )
 
-    def reserve(self, caller: Caller, model_id: str, worst_usd: float) -> Reservation:
+    def reserve(
+        self,
+        caller: Caller,
+        model_id: str,
+        worst_usd: float,
+        *,
+        settle: Sequence[tuple[Reservation, float]] = (),
+    ) -> Reservation:
         """Set ``worst_usd`` aside in every scope, or refuse without spending.
+
+        ``settle`` holds earlier calls' reservations with their real cost: they are settled
+        first, in the same transaction (one commit for the two), and stay settled when the
+        new reservation is refused.
 
         Raises:
             BudgetExceeded: a scope's committed money plus ``worst_usd`` passes its cap.
@@ -106,6 +117,8 @@ class Budgets:
         reservation_id = str(uuid.uuid4())
         with self.db.transaction() as conn:
             self.db.lock(conn, LOCK)
+            for earlier, actual_usd in settle:
+                self._close_in(conn, earlier.reservation_id, actual_usd, "settled")
             for scope, key in keys:
                 cap = self.caps[scope]
                 committed = self._committed(conn, scope, key)
@@ -155,6 +168,17 @@ class Budgets:
         """Replace the reservation by the real cost; False when it was already settled."""
         return self._close(reservation.reservation_id, actual_usd, "settled")
 
+    def settle_in(self, conn: Connection, settled: Sequence[tuple[Reservation, float]]) -> None:
+        """Settle reservations at their real cost inside the caller's transaction ``conn``.
+
+        The run's own write (its end, with its audit record) then commits them: one commit
+        instead of one more per call.
+        """
+        if settled:
+            self.db.lock(conn, LOCK)
+            for reservation, actual_usd in settled:
+                self._close_in(conn, reservation.reservation_id, actual_usd, "settled")
+
     def release(self, reservation: Reservation) -> bool:
         """Give the whole reservation back (the call was never sent)."""
         return self._close(reservation.reservation_id, 0.0, "released")
@@ -180,24 +204,30 @@ class Budgets:
     def _close(self, reservation_id: str, actual_usd: float, status: str) -> bool:
         with self.db.transaction() as conn:
             self.db.lock(conn, LOCK)
-            row = conn.execute(
-                "SELECT * FROM budget_reservations WHERE reservation_id = ? AND status = 'reserved'",
-                (reservation_id,),
-            ).fetchone()
-            if row is None:
-                return False
-            delta = actual_usd - float(row["reserved_usd"])
-            for scope, key in (
-                ("request", str(row["request_id"])),
-                ("user-day", f"{row['user_key']}:{row['day']}"),
-                ("month", str(row["month"])),
-            ):
-                self._add(conn, scope, key, delta)
-            conn.execute(
-                "UPDATE budget_reservations SET status = ?, actual_usd = ?, settled_at = ? "
-                "WHERE reservation_id = ?",
-                (status, actual_usd, self.db.now(), reservation_id),
-            )
+            return self._close_in(conn, reservation_id, actual_usd, status)
+
+    def _close_in(
+        self, conn: Connection, reservation_id: str, actual_usd: float, status: str
+    ) -> bool:
+        """Close a reservation in ``conn`` (the budget lock held); False when already closed."""
+        row = conn.execute(
+            "SELECT * FROM budget_reservations WHERE reservation_id = ? AND status = 'reserved'",
+            (reservation_id,),
+        ).fetchone()
+        if row is None:
+            return False
+        delta = actual_usd - float(row["reserved_usd"])
+        for scope, key in (
+            ("request", str(row["request_id"])),
+            ("user-day", f"{row['user_key']}:{row['day']}"),
+            ("month", str(row["month"])),
+        ):
+            self._add(conn, scope, key, delta)
+        conn.execute(
+            "UPDATE budget_reservations SET status = ?, actual_usd = ?, settled_at = ? "
+            "WHERE reservation_id = ?",
+            (status, actual_usd, self.db.now(), reservation_id),
+        )
         return True
 
     @staticmethod

@@ -34,7 +34,7 @@ from pydantic_ai.models.instrumented import InstrumentationSettings
 from pydantic_ai.models.wrapper import WrapperModel
 from pydantic_ai.settings import ModelSettings
 
-from .budgets import BudgetExceeded, Budgets, Caller
+from .budgets import BudgetExceeded, Budgets, Caller, Reservation
 from .config import GenAI, ModelRef, Price
 from .fake import FAKE_MODEL_NAME, assistant_model, load_script, script_model
 from .genai_metrics import GenAIMetrics
@@ -77,6 +77,16 @@ class CallScope:
     """Checked before each call (a run's kill switch and deadline): raise to stop."""
     records: list[CallRecord] = field(default_factory=list)
     primary_id: str = ""
+    defer_settlement: bool = False
+    """Keep each call's settlement for the scope's next write (the next call's reservation,
+    or its owner's last transaction through :meth:`take_unsettled`) instead of a commit of its
+    own. One never written (a crashed process) is settled at its worst case by the sweeper."""
+    unsettled: list[tuple[Reservation, float]] = field(default_factory=list)
+
+    def take_unsettled(self) -> list[tuple[Reservation, float]]:
+        """The reservations waiting for their settlement (with their real cost), handed over."""
+        taken, self.unsettled = self.unsettled, []
+        return taken
 
     @property
     def answered_by(self) -> CallRecord | None:
@@ -135,7 +145,10 @@ class MeteredModel(WrapperModel):
         if gw.budgets is not None:
             try:
                 reservation = gw.budgets.reserve(
-                    self.scope.caller, ref.id, link.pricer.cost(prompt, max_out)
+                    self.scope.caller,
+                    ref.id,
+                    link.pricer.cost(prompt, max_out),
+                    settle=self.scope.take_unsettled(),
                 )
             except BudgetExceeded as err:
                 gw.metrics.budget_refusals.labels(err.scope).inc()
@@ -160,7 +173,10 @@ class MeteredModel(WrapperModel):
         usage = response.usage
         cost = link.pricer.cost(usage.input_tokens, usage.output_tokens)
         if reservation is not None and gw.budgets is not None:
-            gw.budgets.settle(reservation, cost)
+            if self.scope.defer_settlement:
+                self.scope.unsettled.append((reservation, cost))
+            else:
+                gw.budgets.settle(reservation, cost)
         gw.metrics.calls.labels(ref.id, "ok").inc()
         gw.metrics.tokens.labels(ref.id, "input").inc(usage.input_tokens)
         gw.metrics.tokens.labels(ref.id, "output").inc(usage.output_tokens)

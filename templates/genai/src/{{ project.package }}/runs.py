@@ -17,7 +17,10 @@ conversation so far, so any worker on any replica can continue it after a restar
   at the first step past a limit.
 
 Every step is audited: run started and ended (model, fallback, tokens, cost), each tool call
-(tool, effect, argument and result digests, approval, verdicts).
+(tool, effect, argument and result digests, approval, verdicts). A model call's budget
+reservation is settled at its real cost in the run's next write (the next call's
+reservation, the approvals it waits for, or the step's end with its transcript and record)
+rather than in a commit of its own.
 """
 
 from __future__ import annotations
@@ -196,9 +199,13 @@ class Runs:
         row = self._claim(run_id)
         if row is None:
             return None
-        scope = CallScope(Caller(run_id, str(row["requester"]), str(row["requester_role"])))
+        scope = CallScope(
+            Caller(run_id, str(row["requester"]), str(row["requester_role"])),
+            defer_settlement=True,
+        )
+        messages: str | None = None
         try:
-            status, report, error = self._execute(dict(row), scope)
+            status, report, error, messages = self._execute(dict(row), scope)
         except (RunStopped, KillSwitchEngaged, UsageLimitExceeded, BudgetExceeded) as err:
             limit = (
                 err.limit if isinstance(err, RunStopped)
@@ -211,19 +218,33 @@ class Runs:
             status, report, error = "failed", None, str(err)
         except (FallbackExceptionGroup, ModelAPIError):
             status, report, error = "failed", None, "no model of the chain answered"
-        self._end(row, scope, status, report, error)
+        except BaseException:
+            if scope.unsettled:  # the run broke off: what it spent is settled all the same
+                with self.rt.db.transaction() as conn:
+                    self.rt.budgets.settle_in(conn, scope.take_unsettled())
+            raise
+        self._end(row, scope, status, report, error, messages)
         return status
 
     def _end(
-        self, row: Any, scope: CallScope, status: str, report: str | None, error: str | None
+        self,
+        row: Any,
+        scope: CallScope,
+        status: str,
+        report: str | None,
+        error: str | None,
+        messages: str | None = None,
     ) -> None:
+        """The run's step ends: its state, transcript, settled spending and record, one commit."""
         run_id = str(row["run_id"])
         used = scope.answered_by
         with self.rt.db.transaction() as conn:
+            self.rt.budgets.settle_in(conn, scope.take_unsettled())
             conn.execute(
-                "UPDATE runs SET status = ?, report = COALESCE(?, report), error = ?, updated_at = ?, "
-                "lease_owner = NULL, lease_until = NULL WHERE run_id = ?",
-                (status, report, error, stamp(self._now()), run_id),
+                "UPDATE runs SET status = ?, report = COALESCE(?, report), error = ?, "
+                "messages = COALESCE(?, messages), updated_at = ?, lease_owner = NULL, "
+                "lease_until = NULL WHERE run_id = ?",
+                (status, report, error, messages, stamp(self._now()), run_id),
             )
             self.rt.audit.append(
                 conn, actor=self.worker_id, role="system", action="run-step", resource=f"run/{run_id}",
@@ -262,7 +283,10 @@ class Runs:
                 )
         return results
 
-    def _execute(self, row: dict[str, Any], scope: CallScope) -> tuple[str, str | None, str | None]:
+    def _execute(
+        self, row: dict[str, Any], scope: CallScope
+    ) -> tuple[str, str | None, str | None, str | None]:
+        """Run the agent from where the run stands: (status, report, error, transcript to store)."""
         run_id, deadline = str(row["run_id"]), str(row["deadline_at"])
 
         def check() -> None:
@@ -294,6 +318,7 @@ class Runs:
         output = result.output
         if isinstance(output, DeferredToolRequests):
             with self.rt.db.transaction() as conn:
+                self.rt.budgets.settle_in(conn, scope.take_unsettled())
                 for call in output.approvals:
                     tool = self.toolbox.get(call.tool_name)
                     args = normalised(tool, call.args_as_dict())
@@ -307,10 +332,8 @@ class Runs:
                     )  # fmt: skip
                 conn.execute("UPDATE runs SET messages = ? WHERE run_id = ?", (messages, run_id))
             self.rt.metrics.approvals_pending.set(len(self.approvals.list("pending")))
-            return "waiting_approval", None, None
-        with self.rt.db.transaction() as conn:
-            conn.execute("UPDATE runs SET messages = ? WHERE run_id = ?", (messages, run_id))
-        return "completed", self._report(run_id, str(output)), None
+            return "waiting_approval", None, None, None
+        return "completed", self._report(run_id, str(output)), None, messages
 
     def _report(self, run_id: str, summary: str) -> str:
         view = self.get(run_id)
