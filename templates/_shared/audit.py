@@ -424,6 +424,7 @@ class _Pending:
     """A record waiting for the commit that makes it durable."""
 
     fields: dict[str, Any]
+    also: Callable[[Connection], None] | None = None
     record: AuditRecord | None = None
     error: BaseException | None = None
 
@@ -491,8 +492,14 @@ class AuditStore:
         after: Any = None,
         reason: str | None = None,
         details: Any = None,
+        also: Callable[[Connection], None] | None = None,
     ) -> AuditRecord:
-        """Append a record and commit it durably before returning it."""
+        """Append a record and commit it durably before returning it.
+
+        ``also`` runs in the transaction that commits the record, before the record is
+        chained (settling what the request spent, say): both commit or neither does. Records
+        of concurrent callers share one commit, their ``also`` work included.
+        """
         pending = _Pending(
             self._fields(
                 actor=actor,
@@ -507,7 +514,8 @@ class AuditStore:
                 after=after,
                 reason=reason,
                 details=details,
-            )
+            ),
+            also,
         )
         if self.db.in_transaction():
             raise RuntimeError("record() commits by itself; inside a transaction use append()")
@@ -590,6 +598,9 @@ class AuditStore:
         """Chain and insert every waiting record in one transaction, then sync it once."""
         try:
             with self.db.transaction() as conn:
+                for item in batch:  # before the chain's lock: locks taken in one order
+                    if item.also is not None:
+                        item.also(conn)
                 self.db.lock(conn, CHAIN_LOCK)
                 prev = self._last_hash(conn)
                 rows: list[tuple[_Pending, dict[str, Any], int]] = []

@@ -9,7 +9,8 @@ queue); the model call through the gateway (budgets reserved first, a refusal ra
 :class:`~.budgets.BudgetExceeded` before any model call); the output guardrails (citations
 that do not check out hand the question to a person); and one audit record holding the
 prompt version, model, fallback, token counts, cost, passage ids and verdicts, never the
-question's text.
+question's text. The call's reservation is settled at its real cost in that record's commit
+(or the hand-off's), which concurrent answers share: no commit of its own.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .framing import Framed, citations, frame
 from .gateway import CallScope
 from .guardrails import Verdict
 from .privacy import fingerprint
+from .prompts import Prompt
 from .runtime import Runtime
 
 Status = Literal["answered", "abstained", "refused"]
@@ -106,15 +108,36 @@ class Assistant:
         prompt = rt.prompt()
         checked = rt.guard.check_input(message)
         result.verdicts += checked.verdicts
-        scope = CallScope(Caller(result.request_id, actor, role))
-        if checked.violated:
+        scope = CallScope(Caller(result.request_id, actor, role), defer_settlement=True)
+        try:
+            return self._answer(result, checked.text, checked.violated, actor, role, prompt, scope)
+        except BaseException:
+            if scope.unsettled:  # broken off: what the answer spent is settled all the same
+                with rt.db.transaction() as conn:
+                    rt.budgets.settle_in(conn, scope.unsettled)
+                scope.unsettled.clear()
+            raise
+
+    def _answer(
+        self,
+        result: Answer,
+        question: str,
+        violated: bool,
+        actor: str,
+        role: str,
+        prompt: Prompt,
+        scope: CallScope,
+    ) -> Answer:
+        """Retrieve, ask the model chain, check the output; answer, refuse or hand off."""
+        rt, transparency = self.rt, self.rt.config.transparency
+        if violated:
             return self._violation(
-                result, checked.text, "input-guardrail", actor, role, prompt.label, scope
+                result, question, "input-guardrail", actor, role, prompt.label, scope
             )
         retriever = rt.retriever()
         framed: list[Framed] = []
         if retriever is not None:
-            found = retriever.retrieve(checked.text)
+            found = retriever.retrieve(question)
             for scored in found.passages:
                 p = scored.passage
                 verdict = rt.guard.check_untrusted(p.text, "retrieved", p.id)
@@ -124,7 +147,7 @@ class Assistant:
             result.passage_ids = [f.id for f in framed]
             if found.abstain or not framed:
                 return self._handoff(
-                    result, checked.text, "low-retrieval-score", actor, role, prompt.label, scope
+                    result, question, "low-retrieval-score", actor, role, prompt.label, scope
                 )
         agent = Agent(
             rt.gateway.model_for(scope),
@@ -132,7 +155,7 @@ class Assistant:
         )
         agent.instrument = rt.gateway.instrumentation()
         try:
-            run = agent.run_sync(user_prompt(checked.text, framed))
+            run = agent.run_sync(user_prompt(question, framed))
         except (FallbackExceptionGroup, ModelAPIError) as err:
             self._audit(result, actor, role, prompt.label, scope, outcome="error")
             raise ModelUnavailable("no model of the chain answered") from err
@@ -151,11 +174,11 @@ class Assistant:
         ]
         if grounding:
             return self._handoff(
-                result, checked.text, "ungrounded-citations", actor, role, prompt.label, scope
+                result, question, "ungrounded-citations", actor, role, prompt.label, scope
             )
         if out.violated:
             return self._violation(
-                result, checked.text, "output-guardrail", actor, role, prompt.label, scope
+                result, question, "output-guardrail", actor, role, prompt.label, scope
             )
         by_id = {f.id: f for f in framed}
         stored = rt.index.passages(citations(out.text))
@@ -206,6 +229,7 @@ class Assistant:
         result.status, result.answer, result.reason = "abstained", HANDED_OFF, why
         db = self.rt.db
         with db.transaction() as conn:
+            self.rt.budgets.settle_in(conn, scope.unsettled)
             conn.execute(
                 "INSERT INTO handoffs (handoff_id, conversation_id, question, reason, status, "
                 "created_at, requester) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
@@ -214,6 +238,7 @@ class Assistant:
             self.rt.audit.append(
                 conn, **self._record(result, actor, role, label, scope, "abstained")
             )
+        scope.unsettled.clear()
         self.rt.metrics.answers.labels("abstained").inc()
         self.rt.metrics.abstentions.labels(why).inc()
         return result
@@ -247,4 +272,9 @@ class Assistant:
     def _audit(
         self, result: Answer, actor: str, role: str, label: str, scope: CallScope, *, outcome: str
     ) -> None:
-        self.rt.audit.record(**self._record(result, actor, role, label, scope, outcome))
+        spent = list(scope.unsettled)  # settled in the record's commit, or neither is
+        self.rt.audit.record(
+            **self._record(result, actor, role, label, scope, outcome),
+            also=lambda conn: self.rt.budgets.settle_in(conn, spent),
+        )
+        del scope.unsettled[: len(spent)]

@@ -79,14 +79,11 @@ class CallScope:
     primary_id: str = ""
     defer_settlement: bool = False
     """Keep each call's settlement for the scope's next write (the next call's reservation,
-    or its owner's last transaction through :meth:`take_unsettled`) instead of a commit of its
-    own. One never written (a crashed process) is settled at its worst case by the sweeper."""
+    or a transaction of its owner, which settles :attr:`unsettled` and clears it once
+    committed) instead of a commit of its own. One never written (a crashed process) is
+    settled at its worst case by the sweeper."""
     unsettled: list[tuple[Reservation, float]] = field(default_factory=list)
-
-    def take_unsettled(self) -> list[tuple[Reservation, float]]:
-        """The reservations waiting for their settlement (with their real cost), handed over."""
-        taken, self.unsettled = self.unsettled, []
-        return taken
+    """Reservations of calls that answered, with their real cost, not settled yet."""
 
     @property
     def answered_by(self) -> CallRecord | None:
@@ -143,16 +140,16 @@ class MeteredModel(WrapperModel):
         prompt = estimate_prompt_tokens(messages, gw.settings.prompt_tokens_per_char)
         reservation = None
         if gw.budgets is not None:
+            earlier = list(self.scope.unsettled)
             try:
                 reservation = gw.budgets.reserve(
-                    self.scope.caller,
-                    ref.id,
-                    link.pricer.cost(prompt, max_out),
-                    settle=self.scope.take_unsettled(),
+                    self.scope.caller, ref.id, link.pricer.cost(prompt, max_out), settle=earlier
                 )
-            except BudgetExceeded as err:
+            except BudgetExceeded as err:  # refused, but the earlier calls are settled
+                del self.scope.unsettled[: len(earlier)]
                 gw.metrics.budget_refusals.labels(err.scope).inc()
                 raise
+            del self.scope.unsettled[: len(earlier)]
         settings: ModelSettings = {**(model_settings or {}), "max_tokens": max_out}
         if ref.provider != FAKE_ID:
             settings["timeout"] = link.timeout_seconds

@@ -221,7 +221,8 @@ class Runs:
         except BaseException:
             if scope.unsettled:  # the run broke off: what it spent is settled all the same
                 with self.rt.db.transaction() as conn:
-                    self.rt.budgets.settle_in(conn, scope.take_unsettled())
+                    self.rt.budgets.settle_in(conn, scope.unsettled)
+                scope.unsettled.clear()
             raise
         self._end(row, scope, status, report, error, messages)
         return status
@@ -239,7 +240,7 @@ class Runs:
         run_id = str(row["run_id"])
         used = scope.answered_by
         with self.rt.db.transaction() as conn:
-            self.rt.budgets.settle_in(conn, scope.take_unsettled())
+            self.rt.budgets.settle_in(conn, scope.unsettled)
             conn.execute(
                 "UPDATE runs SET status = ?, report = COALESCE(?, report), error = ?, "
                 "messages = COALESCE(?, messages), updated_at = ?, lease_owner = NULL, "
@@ -254,6 +255,7 @@ class Runs:
                          "fallback_used": scope.fallback_used, **scope.totals(),
                          "report_sha256": fingerprint(report) if report else None},
             )  # fmt: skip
+        scope.unsettled.clear()
         if status in FINAL:
             self.rt.metrics.runs.labels(status).inc()
 
@@ -318,7 +320,7 @@ class Runs:
         output = result.output
         if isinstance(output, DeferredToolRequests):
             with self.rt.db.transaction() as conn:
-                self.rt.budgets.settle_in(conn, scope.take_unsettled())
+                self.rt.budgets.settle_in(conn, scope.unsettled)
                 for call in output.approvals:
                     tool = self.toolbox.get(call.tool_name)
                     args = normalised(tool, call.args_as_dict())
@@ -331,6 +333,7 @@ class Runs:
                         requester=str(row["requester"]), requester_role=str(row["requester_role"]),
                     )  # fmt: skip
                 conn.execute("UPDATE runs SET messages = ? WHERE run_id = ?", (messages, run_id))
+            scope.unsettled.clear()
             self.rt.metrics.approvals_pending.set(len(self.approvals.list("pending")))
             return "waiting_approval", None, None, None
         return "completed", self._report(run_id, str(output)), None, messages
