@@ -51,8 +51,11 @@ class _NoAudit:
     def __init__(self, real: Any) -> None:
         self._real = real
 
-    def record(self, **_fields: Any) -> None:
-        """Write nothing."""
+    def record(self, *, also: Any = None, **_fields: Any) -> None:
+        """Write no record; work meant to commit with it (``also``) commits on its own."""
+        if also is not None:
+            with self._real.db.transaction() as conn:
+                also(conn)
 
     def append(self, _conn: Any, **_fields: Any) -> None:
         """Write nothing inside the caller's transaction either."""
