@@ -254,7 +254,7 @@ RESOURCE_PATTERN = rf"^{_RESOURCE}(?:/{_RESOURCE})?$"
 """A plural resource name, with an optional subresource: ``pods``, ``deployments/scale``."""
 Resource = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=127, pattern=RESOURCE_PATTERN),
+    StringConstraints(min_length=1, max_length=100, pattern=RESOURCE_PATTERN),
     _no_wildcard(_GRANTED + "name each resource (pods, deployments/scale)"),
 ]
 KubeVerb = Annotated[
@@ -652,9 +652,10 @@ class KubernetesRule(_Model):
         json_schema_extra=Doc(
             "API group",
             ask="Which API group are the resources in?",
-            hint="apps, batch, networking.k8s.io ...; leave empty for the core group "
-            "(pods, events, services, configmaps)",
+            hint='apps, batch, networking.k8s.io ...; "" is the core group (pods, events, '
+            "services, configmaps)",
             example="apps",
+            default='"" (the core group)',
         ),
     )
     resources: list[Resource] = Field(
