@@ -125,14 +125,75 @@ def check_workloads(text: str, kind: str, name: str) -> None:
     assert writer["command"] == [f"{name}-audit"] and writer["args"][:2] == ["checkpoint", "--dir"]
 
 
+def tool_permissions(spec: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """Every (API group, resource, verb) a GenAI spec's tools need on the cluster's API."""
+    tools = (spec.get("genai") or {}).get("tools") or []
+    return {
+        (str(rule.get("api_group") or ""), resource, verb)
+        for tool in tools
+        for rule in (tool.get("reaches") or {}).get("kubernetes") or []
+        for resource in rule["resources"]
+        for verb in rule["verbs"]
+    }
+
+
+def check_tool_access(text: str, spec: dict[str, Any], name: str) -> None:
+    """A GenAI overlay grants exactly what the spec's tools need on the cluster's API.
+
+    With such tools: one Role holding exactly their permissions (no wildcard), bound to the
+    server's account by one RoleBinding, and only the server mounting the account's token;
+    without: no Role, no RoleBinding, no token mounted. Never a cluster-wide role.
+    """
+    found = resources(text)
+    needed = tool_permissions(spec)
+    roles = [r for r in found if r["kind"] == "Role"]
+    bindings = [r for r in found if r["kind"] == "RoleBinding"]
+    assert not {r["kind"] for r in found} & {"ClusterRole", "ClusterRoleBinding"}
+    tokens = {
+        (r["kind"], r["metadata"]["name"]): pod["automountServiceAccountToken"]
+        for r in found
+        if r["kind"] in {"Deployment", "Job", "CronJob"}
+        for pod in [_pod_spec(r)]
+    }
+    if not needed:
+        assert roles == [] and bindings == []
+        assert set(tokens.values()) == {False}, tokens
+        return
+    (role,), (binding,) = roles, bindings
+    granted = {
+        (group, resource, verb)
+        for rule in role["rules"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+        for verb in rule["verbs"]
+    }
+    assert granted == needed
+    assert binding["roleRef"]["kind"] == "Role"
+    assert binding["roleRef"]["name"] == role["metadata"]["name"]
+    assert [(s["kind"], s["name"]) for s in binding["subjects"]] == [("ServiceAccount", name)]
+    assert {k for k, mounted in tokens.items() if mounted} == {("Deployment", name)}, tokens
+
+
+def _pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
+    spec = workload["spec"]
+    template = (
+        spec["jobTemplate"]["spec"]["template"] if "jobTemplate" in spec else spec["template"]
+    )
+    pod: dict[str, Any] = template["spec"]
+    return pod
+
+
 def check_all(repo: Path, kind: str, name: str, scratch: Path) -> None:
     """Every check above on both overlays, and shellcheck on the release script."""
+    spec = yaml.load((repo / "spec.yaml").read_text(encoding="utf-8"), YAML_LOADER)
     for overlay, text in builds(repo).items():
         folder = scratch / overlay
         folder.mkdir(parents=True, exist_ok=True)
         validate(text, folder)
         check_alert_rules(text, repo, folder)
         check_workloads(text, kind, name)
+        if kind in {"assistant", "agent"}:
+            check_tool_access(text, spec, name)
     done = shellcheck(repo)
     assert done.returncode == 0, done.stdout + done.stderr
 

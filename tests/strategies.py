@@ -36,15 +36,18 @@ from generator.spec import (
     GENAI_KINDS,
     GENAI_REGIMES,
     HARM_SCORERS,
+    READ_VERBS,
     Answers,
     JudgeModel,
     ProjectSpec,
+    Reaches,
     Ref,
     RegimeId,
     Retrieval,
     Spot,
     bare,
     fields_of,
+    host_port,
     minimum_retention,
     slug_to_identifier,
     walk,
@@ -449,11 +452,52 @@ def _per_day(draw: st.DrawFn, here: Drawn) -> Any:
     return value
 
 
+_HOST_LABEL = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
+    min_size=1,
+    max_size=63,
+).filter(lambda label: not label.startswith("-") and not label.endswith("-"))
+_HOST_NAME = st.lists(_HOST_LABEL, min_size=1, max_size=5).map(".".join).filter(
+    lambda name: len(name) <= 253
+) | st.sampled_from(["api.pagerduty.com", "vault.internal", "10.0.0.12", "x", "a" * 63 + ".io"])
+
+
+@st.composite
+def hosts(draw: st.DrawFn) -> str:
+    """A host name (RFC 1123, any case, labels of up to 63 characters), with a port or not."""
+    name = draw(_HOST_NAME)
+    port = draw(st.none() | st.sampled_from([1, 443, 8200, 65535]) | st.integers(1, 65535))
+    return name if port is None else f"{name}:{port}"
+
+
+def _hosts(draw: st.DrawFn, _here: Drawn) -> Any:
+    """Hosts named once each: ``a.io`` and ``A.io:443`` are the same host."""
+    if not draw(st.booleans()):
+        return ABSENT
+    return draw(st.lists(hosts(), max_size=6, unique_by=host_port))
+
+
+def _reaches(draw: st.DrawFn, here: Drawn) -> Any:
+    """What a tool connects to; a read tool is granted only verbs that change nothing."""
+    choice = draw(st.sampled_from(["set", "set", "absent", "null"]))
+    if choice != "set":
+        return ABSENT if choice == "absent" else None
+    reaches = _draw_model(draw, Reaches, here.spot.path, here.spec, {})
+    if here.entry.get("effect") == "read":
+        for rule in reaches.get("kubernetes") or []:
+            rule["verbs"] = [v for v in rule["verbs"] if v in READ_VERBS] or [
+                draw(st.sampled_from(READ_VERBS))
+            ]
+    return reaches
+
+
 Override = Callable[[st.DrawFn, Drawn], Any]
 OVERRIDES: dict[str, Override] = {
     "regulatory.regimes": _regimes,
     "genai.tools.*.effect": _effect,
     "genai.tools.*.blast_radius": _blast_radius,
+    "genai.tools.*.reaches": _reaches,
+    "genai.tools.*.reaches.hosts": _hosts,
     "genai.judge": _judge,
     "genai.data_residency": _residency,
     "genai.retrieval": _retrieval,
@@ -653,10 +697,11 @@ def _draw_field(
         return _draw_entries(draw, spot, spec)
     if spot.form in ("texts", "choices"):
         item = _field_strategy(spot, True)
+        fewest = max([m.min_length for m in spot.info.metadata if isinstance(m, MinLen)] + [0])
         if spot.form == "choices" or doc.unique:
-            lists = st.lists(item, max_size=8, unique_by=as_identifier)
+            lists = st.lists(item, min_size=fewest, max_size=8, unique_by=as_identifier)
         else:
-            lists = st.lists(item, max_size=3)
+            lists = st.lists(item, min_size=fewest, max_size=max(3, fewest))
         if spot.required:
             return draw(lists)
         return draw(lists) if draw(st.booleans()) else ABSENT

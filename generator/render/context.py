@@ -25,7 +25,7 @@ from generator.catalog import (
     load_catalog,
     talks_to_people,
 )
-from generator.render.deploy import deploy_context
+from generator.render.deploy import deploy_context, reach_context
 from generator.render.pipeline import pipeline_context
 from generator.render.samples import reference_sample
 from generator.spec import (
@@ -253,11 +253,12 @@ def _genai(spec: ProjectSpec) -> dict[str, Any]:
     """The ``genai`` section as a top-level key, for assistants and agents only.
 
     The GenAI runtime reads it from ``project.json`` (its ``config.py``); other
-    kinds get no key, so their answers files stay as they were.
+    kinds get no key, so their answers files stay as they were. ``reach`` is what the
+    tools connect to, as ``deploy/`` opens and grants it (``reach_context``).
     """
     if spec.genai is None:
         return {}
-    return {"genai": spec.genai.model_dump(mode="json")}
+    return {"genai": spec.genai.model_dump(mode="json"), "reach": reach_context(spec.genai)}
 
 
 ADMIN_PERMISSIONS = ("read", "audit", "operate")

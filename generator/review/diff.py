@@ -207,8 +207,9 @@ def needs_review(old: dict[str, Any], new: dict[str, Any]) -> list[Callout]:
     """The changes of the genai section that a person must review before they ship.
 
     A changed primary model (answers change, evals must be rerun), a new write tool or a
-    tool that now writes, and an approval removed, loosened (four eyes off), moved to
-    another role, or left guarding a wider blast radius.
+    tool that now writes, an approval removed, loosened (four eyes off), moved to another
+    role, or left guarding a wider blast radius, and a tool that reaches more than before
+    (Kubernetes permissions its Role gains, hosts its egress opens).
     """
     callouts: list[Callout] = []
     before_models, after_models = mapping_list(old.get("models")), mapping_list(new.get("models"))
@@ -226,7 +227,52 @@ def needs_review(old: dict[str, Any], new: dict[str, Any]) -> list[Callout]:
     for index, tool in enumerate(mapping_list(new.get("tools"))):
         name = str(tool.get("name") or f"#{index + 1}")
         callouts += _tool_callouts(f"genai.tools.{index}", name, before.get(name), tool)
+        callouts += _reach_callouts(f"genai.tools.{index}", name, before.get(name), tool)
     return callouts
+
+
+def _reach_callouts(
+    path: str, name: str, old: dict[str, Any] | None, new: dict[str, Any]
+) -> list[Callout]:
+    """A tool that now reaches more: permissions on the cluster's API, or hosts it did not."""
+    was, now = _reach_of(old or {}), _reach_of(new)
+    callouts: list[Callout] = []
+    granted = sorted(now[1] - was[1])
+    if granted:
+        shown = "; ".join(
+            f"{verb} {resource} ({group or 'core'})" for group, resource, verb in granted
+        )
+        callouts.append(
+            Callout(
+                f"{path}.reaches.kubernetes",
+                f"{name}: gains Kubernetes permissions its Role grants: {shown}: review them",
+            )
+        )
+    hosts = sorted(now[0] - was[0])
+    if hosts:
+        callouts.append(
+            Callout(
+                f"{path}.reaches.hosts",
+                f"{name}: now connects to {', '.join(hosts)}: review the egress it opens",
+            )
+        )
+    return callouts
+
+
+def _reach_of(tool: dict[str, Any]) -> tuple[set[str], set[tuple[str, str, str]]]:
+    """What a tool reaches: its hosts (``host:port``, lowercase) and its permissions."""
+    reaches = mapping(tool.get("reaches"))
+    hosts = set()
+    for host in reaches.get("hosts") or []:
+        name, _, port = str(host).lower().partition(":")
+        hosts.add(f"{name}:{port or 443}")
+    granted = {
+        (str(rule.get("api_group") or ""), str(resource), str(verb))
+        for rule in mapping_list(reaches.get("kubernetes"))
+        for resource in rule.get("resources") or []
+        for verb in rule.get("verbs") or []
+    }
+    return hosts, granted
 
 
 def _tool_callouts(

@@ -156,8 +156,8 @@ def display(spot: Spot, value: Any) -> str:
             for s in inner
             if value.get(s.key) not in (None, [], "")
         )
-    if spot.model is not None and isinstance(value, list):
-        return "; ".join(display(spot, v) for v in value)
+    if spot.model is not None and isinstance(value, list):  # entries in a cell: one (...) each
+        return ", ".join(f"({display(spot, v)})" for v in value)
     return clean(value)
 
 

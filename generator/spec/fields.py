@@ -328,10 +328,16 @@ class Spot:
 
     @property
     def id_key(self) -> str | None:
-        """For a list of entries: the field that identifies an entry among the others."""
+        """For a list of entries: the field that identifies an entry among the others.
+
+        A field of one value; a list of an entry whose items must not repeat (a rule's
+        resources) identifies nothing.
+        """
         if self.form != "entries" or self.model is None:
             return None
-        return next((s.key for s in fields_of(self.model) if s.doc.unique), None)
+        return next(
+            (s.key for s in fields_of(self.model) if s.doc.unique and s.form == "value"), None
+        )
 
     @property
     def id_label(self) -> str:

@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from generator.spec.fields import Answers, Choice, Doc, Ref, When
 from generator.spec.model import (
@@ -63,6 +64,23 @@ class BlastRadius(StrEnum):
     NAMESPACE = "namespace"
     CLUSTER = "cluster"
     EXTERNAL = "external"
+
+
+class Verb(StrEnum):
+    """What a Role may do with a Kubernetes resource: the API's verbs, never ``*``."""
+
+    GET = "get"
+    LIST = "list"
+    WATCH = "watch"
+    CREATE = "create"
+    UPDATE = "update"
+    PATCH = "patch"
+    DELETE = "delete"
+    DELETECOLLECTION = "deletecollection"
+
+
+READ_VERBS: tuple[str, ...] = (Verb.GET.value, Verb.LIST.value, Verb.WATCH.value)
+"""The verbs that change nothing: all a read tool may be granted."""
 
 
 class Scorer(StrEnum):
@@ -143,6 +161,105 @@ ToolName = Annotated[
     AfterValidator(_not_keyword),
 ]
 """A tool's name: it becomes a Python function and module (``rollout_undo``)."""
+
+
+def _no_wildcard(instead: str) -> Any:
+    """A check that refuses ``*``: the deployment opens and grants exactly what is named."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and "*" in value:
+            raise PydanticCustomError(
+                "wildcard",
+                "'{value}' is a wildcard; {instead}",
+                {"value": value, "instead": instead},
+            )
+        return value
+
+    return BeforeValidator(check)
+
+
+_GRANTED = "the Role grants exactly what the tool needs, never a wildcard: "
+
+
+def _host_and_port(value: Any) -> Any:
+    """Refuse a URL where a host is meant, saying what to leave out."""
+    if isinstance(value, str):
+        text = value.strip()
+        if "://" in text:
+            raise PydanticCustomError(
+                "host_scheme",
+                "'{value}' is a URL; write the host name only, without the scheme "
+                "({host}), and a port after ':' when it is not 443",
+                {"value": value, "host": text.split("://", 1)[1].split("/", 1)[0] or "?"},
+            )
+        if "/" in text:
+            raise PydanticCustomError(
+                "host_path",
+                "'{value}' has a path; write the host name only ({host}): the NetworkPolicy "
+                "opens hosts and ports, not paths",
+                {"value": value, "host": text.split("/", 1)[0] or "?"},
+            )
+    return value
+
+
+def _port_in_range(value: str) -> str:
+    """A port is 1-65535, and a host name at most 253 characters (RFC 1123)."""
+    host, _, port = value.partition(":")
+    if port and not 1 <= int(port) <= 65535:
+        raise PydanticCustomError(
+            "host_port",
+            "port {port} of '{value}' is outside 1-65535",
+            {"port": port, "value": value},
+        )
+    if len(host) > 253:
+        raise PydanticCustomError(
+            "host_length",
+            "the host name of '{value}' has {length} characters; at most 253 (RFC 1123)",
+            {"value": value[:60], "length": len(host)},
+        )
+    return value
+
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HOST_PATTERN = rf"^{_LABEL}(?:\.{_LABEL})*(?::[0-9]{{1,5}})?$"
+"""An RFC 1123 host name with an optional ``:port``."""
+Host = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=259, pattern=HOST_PATTERN),
+    AfterValidator(_port_in_range),
+    BeforeValidator(_host_and_port),
+    _no_wildcard(
+        "the NetworkPolicy opens exactly the hosts named: name each host the tool connects to"
+    ),
+]
+"""A host a tool's live body connects to: ``api.pagerduty.com``, ``vault.internal:8200``."""
+
+
+def host_port(host: str) -> tuple[str, int]:
+    """The host name (lowercase) and the port of a ``Host``: 443 when none is written."""
+    name, _, port = host.partition(":")
+    return name.lower(), int(port) if port else 443
+
+
+_DNS_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+API_GROUP_PATTERN = rf"^(?:{_DNS_LABEL}(?:\.{_DNS_LABEL})*)?$"
+"""A Kubernetes API group (``apps``, ``networking.k8s.io``), or empty for the core group."""
+ApiGroup = Annotated[
+    str,
+    StringConstraints(max_length=253, pattern=API_GROUP_PATTERN),
+    _no_wildcard(_GRANTED + 'name the group ("" for the core group)'),
+]
+_RESOURCE = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"
+RESOURCE_PATTERN = rf"^{_RESOURCE}(?:/{_RESOURCE})?$"
+"""A plural resource name, with an optional subresource: ``pods``, ``deployments/scale``."""
+Resource = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=100, pattern=RESOURCE_PATTERN),
+    _no_wildcard(_GRANTED + "name each resource (pods, deployments/scale)"),
+]
+KubeVerb = Annotated[
+    Verb, _no_wildcard(_GRANTED + "name each verb (get, list, watch, create, update, patch, ...)")
+]
 MAX_PRICE = 10_000.0
 """The most a million tokens may cost, in USD: far above any list price (a few hundred at
 most), so a larger figure is a slip, and a hostile one (1e308) would make every cost sum
@@ -525,6 +642,102 @@ class Approval(_Model):
     )
 
 
+class KubernetesRule(_Model):
+    """What a tool may do through this cluster's API: one rule of the server's Role."""
+
+    api_group: ApiGroup = Field(
+        default="",
+        description='the API group of the resources: apps, batch, ... or "" for the core group '
+        "(pods, events, services)",
+        json_schema_extra=Doc(
+            "API group",
+            ask="Which API group are the resources in?",
+            hint='apps, batch, networking.k8s.io ...; "" is the core group (pods, events, '
+            "services, configmaps)",
+            example="apps",
+            default='"" (the core group)',
+        ),
+    )
+    resources: list[Resource] = Field(
+        min_length=1,
+        description="plural resource names, a subresource as deployments/scale",
+        json_schema_extra=Doc(
+            "Resources",
+            ask="Which resource does it use?",
+            hint="the plural name, as kubectl api-resources lists it; a subresource as "
+            "deployments/scale",
+            example="deployments",
+            unique="resource",
+        ),
+    )
+    verbs: list[KubeVerb] = Field(
+        min_length=1,
+        description="what it may do with them: get, list, watch, create, update, patch, delete, "
+        "deletecollection (a read tool only get, list, watch)",
+        json_schema_extra=Doc(
+            "Verbs",
+            ask="What may it do with them?",
+            hint="a read tool only get, list and watch",
+            suggest=(Verb.GET.value, Verb.LIST.value),
+            unique="verb",
+            choices=(
+                Choice("get", "read one by name"),
+                Choice("list", "read all of them"),
+                Choice("watch", "follow their changes"),
+                Choice("create", "create one"),
+                Choice("update", "replace one"),
+                Choice("patch", "change fields of one"),
+                Choice("delete", "delete one"),
+                Choice("deletecollection", "delete many at once"),
+            ),
+        ),
+    )
+
+
+class Reaches(_Model):
+    """What a tool's live body connects to: the deployment's egress and Role follow from it."""
+
+    hosts: list[Host] = Field(
+        default_factory=list,
+        description="host names it connects to, each with an optional :port (443 when absent)",
+        json_schema_extra=Doc(
+            "Hosts",
+            ask="Which host does it connect to?",
+            hint="a host name with :port when not 443; no scheme, path or wildcard",
+            example="api.pagerduty.com",
+        ),
+    )
+    kubernetes: list[KubernetesRule] | None = Field(
+        default=None,
+        description="the permissions it needs on this cluster's API (a namespaced Role)",
+        json_schema_extra=Doc(
+            "Kubernetes API",
+            intro="The server's Role grants exactly these permissions, in its namespace.",
+            offer="Does it call this cluster's Kubernetes API?",
+            offer_hint="each permission: an API group, resources and verbs, never a wildcard",
+            entry="Permission on {resources} ({api_group})",
+            more="Add another permission (another API group, or other verbs)?",
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _check_hosts(self) -> Self:
+        """A host (and port) is named once: ``api.example.com`` is ``api.example.com:443``."""
+        seen: dict[tuple[str, int], str] = {}
+        for host in self.hosts:
+            key = host_port(host)
+            if key in seen:
+                same = "" if seen[key] == host else f" (as '{seen[key]}')"
+                raise _in(
+                    "hosts",
+                    "'{host}' appears twice{same}; name each host once",
+                    host=host,
+                    same=same,
+                )
+            seen[key] = host
+        return self
+
+
 class Tool(_Model):
     """A tool the model may call, with what it can affect and who approves a write."""
 
@@ -581,6 +794,18 @@ class Tool(_Model):
             when=_WRITE,
         ),
     )
+    reaches: Reaches | None = Field(
+        default=None,
+        description="what its live body connects to: hosts, and this cluster's API with exactly "
+        "the permissions it needs (the deployment's egress and Role)",
+        json_schema_extra=Doc(
+            "Reaches",
+            intro="The NetworkPolicy opens exactly these hosts, and a Role grants exactly these "
+            "Kubernetes permissions.",
+            offer="Does its live body connect to other systems or to this cluster's API?",
+            offer_hint="the deployment opens only what the tools reach",
+        ),
+    )
 
     @model_validator(mode="after")
     def _check_reach(self) -> Self:
@@ -590,6 +815,25 @@ class Tool(_Model):
                 "blast_radius",
                 "a write tool changes something, so its blast radius is at least resource",
             )
+        return self
+
+    @model_validator(mode="after")
+    def _check_read_verbs(self) -> Self:
+        """A read tool is granted only verbs that change nothing, or its effect would lie."""
+        if self.effect != Effect.READ or self.reaches is None:
+            return self
+        for index, rule in enumerate(self.reaches.kubernetes or []):
+            changing = [str(v) for v in rule.verbs if v not in READ_VERBS]
+            if changing:
+                raise _in(
+                    f"reaches.kubernetes.{index}.verbs",
+                    "{name} is a read tool, so it may only get, list or watch; {verbs} would "
+                    "change the cluster: drop {them}, or make {name} a write tool (effect: "
+                    "write) so each call waits for an approval",
+                    name=self.name,
+                    verbs=", ".join(changing),
+                    them="it" if len(changing) == 1 else "them",
+                )
         return self
 
 
@@ -1072,6 +1316,7 @@ __all__ = [
     "GENAI_DOC",
     "HARM_SCORERS",
     "JUDGE_SCORERS",
+    "READ_VERBS",
     "Approval",
     "BlastRadius",
     "ChainModel",
@@ -1083,16 +1328,20 @@ __all__ = [
     "Guardrails",
     "InputCheck",
     "JudgeModel",
+    "KubernetesRule",
     "Limits",
     "OnViolation",
     "OutputCheck",
     "Pricing",
     "Prompt",
     "Provider",
+    "Reaches",
     "Retrieval",
     "Scorer",
     "Tool",
     "Transparency",
+    "Verb",
     "check_references",
+    "host_port",
     "within",
 ]

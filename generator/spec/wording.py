@@ -178,6 +178,12 @@ def _pattern_message(loc: tuple[str | int, ...], value: Any) -> str:
         "id": "letters and digits joined by '-', '_' or '.', starting with a letter (AC-1, M-2)",
         "metric": "the id of a success metric, such as M-1",
         "drift_features": "a feature name of lowercase letters, digits and '_' (claim_amount)",
+        "hosts": "a host name (RFC 1123: letters, digits and '-' in labels joined by '.') with "
+        "an optional :port, such as api.pagerduty.com or vault.internal:8200",
+        "resources": "a plural resource name in lowercase, a subresource after '/' (pods, "
+        "deployments/scale)",
+        "api_group": 'an API group in lowercase (apps, networking.k8s.io), or "" for the '
+        "core group",
     }
     return f"{_input_repr(value)} is not allowed; use {rules.get(field, 'a simple identifier')}"
 

@@ -28,7 +28,14 @@ from pydantic import ValidationError
 from generator.render import build_context
 from generator.spec import ProjectSpec
 from tests.conftest import FIXTURES, ROOT, SPECS
-from tests.manifests import builds, check_alert_rules, check_workloads, resources, validate
+from tests.manifests import (
+    builds,
+    check_alert_rules,
+    check_tool_access,
+    check_workloads,
+    resources,
+    validate,
+)
 from tests.strategies import HOSTILE, valid_specs
 from tests.supply_chain import persisting_checkouts, unpinned_actions, workflow_schema, zizmor
 from tests.tools import kubectl_clients, require_tool
@@ -339,16 +346,54 @@ def test_overlays_build_validate_and_carry_the_alert_rules(
         check_workloads(text, context["kind"], context["name"])
 
 
-def test_no_kubernetes_token_and_no_role(built: dict[str, str]) -> None:
-    """No pod mounts a service-account token, and nothing grants Kubernetes permissions."""
+def test_kubernetes_permissions_are_exactly_what_the_tools_reach(
+    rendered: tuple[Path, dict[str, Any]], built: dict[str, str]
+) -> None:
+    """A Role with exactly the tools' permissions and the server's token, or neither."""
+    _, context = rendered
     for text in built.values():
-        found = resources(text)
-        kinds = {r["kind"] for r in found}
-        assert not kinds & {"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}, kinds
-        for account in (r for r in found if r["kind"] == "ServiceAccount"):
+        check_tool_access(text, context["spec"], context["name"])
+        for account in (r for r in resources(text) if r["kind"] == "ServiceAccount"):
             assert account["automountServiceAccountToken"] is False
-        for pod in _pod_specs(found):
-            assert pod["automountServiceAccountToken"] is False
+
+
+def test_the_role_has_one_rule_per_spec_rule_naming_its_tools(tmp_path: Path) -> None:
+    """Rules sorted, resources sorted, verbs reads first; the same rule of two tools once."""
+    data = yaml.safe_load((FIXTURES / "genai-normative.yaml").read_text(encoding="utf-8"))
+    data["genai"]["tools"][1]["reaches"]["kubernetes"].append(
+        {"api_group": "apps", "resources": ["deployments"], "verbs": ["list", "get"]}
+    )
+    context = build_context(ProjectSpec.model_validate(data))
+    repo = render_ops(context, tmp_path / "repo")
+    text = (repo / "deploy" / "base" / "role.yaml").read_text(encoding="utf-8")
+    role = yaml.safe_load(text)
+    assert role["kind"] == "Role" and role["metadata"]["name"] == "incident-copilot-tools"
+    assert [(r["apiGroups"], r["resources"], r["verbs"]) for r in role["rules"]] == [
+        ([""], ["events", "pods"], ["get", "list"]),
+        (["apps"], ["deployments"], ["get", "list"]),
+        (["apps"], ["deployments"], ["get", "patch"]),
+        (["apps"], ["replicasets"], ["list"]),
+    ]
+    comments = re.findall(r"^  # (.+)$", text, flags=re.MULTILINE)
+    assert comments == [
+        "describe_deployment",
+        "describe_deployment, rollout_undo",
+        "rollout_undo",
+        "rollout_undo",
+    ]
+    kustomization = (repo / "deploy" / "base" / "kustomization.yaml").read_text(encoding="utf-8")
+    assert "  - role.yaml\n  - rolebinding.yaml\n" in kustomization
+    deployment = (repo / "deploy" / "base" / "deployment.yaml").read_text(encoding="utf-8")
+    assert "automountServiceAccountToken: true" in deployment
+
+
+def test_an_agent_whose_tools_reach_no_cluster_has_no_role_files(tmp_path: Path) -> None:
+    """Without a tool on the cluster's API: no role.yaml, no rolebinding.yaml, none listed."""
+    context = build_context(_spec(SPECS / "outage-response-agent.yaml"))
+    repo = render_ops(context, tmp_path / "repo")
+    base = repo / "deploy" / "base"
+    assert not (base / "role.yaml").exists() and not (base / "rolebinding.yaml").exists()
+    assert "role" not in (base / "kustomization.yaml").read_text(encoding="utf-8")
 
 
 def _pod_specs(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -361,16 +406,28 @@ def _pod_specs(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return pods
 
 
-def test_network_policy_lets_out_only_dns_postgres_https_naming_models_and_tools(
+def test_network_policy_lets_out_only_what_the_models_and_tools_reach(
     rendered: tuple[Path, dict[str, Any]], built: dict[str, str]
 ) -> None:
-    """Egress is DNS, PostgreSQL and HTTPS; the policy names each model and each tool."""
+    """Egress is DNS, PostgreSQL, HTTPS, each tool's port, and the API server for its tools.
+
+    The policy's comments name each model, each tool and each host a tool reaches.
+    """
     repo, context = rendered
+    reach = context["reach"]
+    tool_ports = {p["port"] for p in reach["ports"]}
+    api_server = {6443} if reach["kubernetes"] else set()
     for text in built.values():
         (policy,) = [r for r in resources(text) if r["kind"] == "NetworkPolicy"]
-        ports = {p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"]}
-        assert ports == {53, 5432, 443}
-        assert all("to" not in rule for rule in policy["spec"]["egress"])  # narrowed by the team
+        egress = policy["spec"]["egress"]
+        ports = {p["port"] for rule in egress for p in rule["ports"]}
+        assert ports == {53, 5432, 443} | tool_ports | api_server
+        for port in tool_ports:  # a rule of its own for each port a tool reaches
+            assert [{"protocol": "TCP", "port": port}] in [rule["ports"] for rule in egress]
+        if reach["kubernetes"]:
+            expected = [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]
+            assert expected in [rule["ports"] for rule in egress]
+        assert all("to" not in rule for rule in egress)  # narrowed by the team
     source = (repo / "deploy" / "base" / "networkpolicy.yaml").read_text(encoding="utf-8")
     genai = context["genai"]
     for model in genai["models"]:
@@ -379,6 +436,9 @@ def test_network_policy_lets_out_only_dns_postgres_https_naming_models_and_tools
         assert (
             f"#   {tool['name']} ({tool['effect']}, blast radius {tool['blast_radius']}" in source
         )
+        for host in (tool["reaches"] or {}).get("hosts") or []:
+            assert host.lower().removesuffix(":443") in source
+    assert ("kubernetes.default.svc" in source) is reach["kubernetes"]
 
 
 def test_each_model_of_the_chain_gets_its_key_from_the_secret(
@@ -664,4 +724,5 @@ def test_random_genai_specs_render_valid_rules_and_manifests(
     for overlay in ("staging", "production"):
         done = _run([kubectl, "kustomize", str(repo / "deploy" / "overlays" / overlay)])
         assert done.returncode == 0, done.stderr
+        check_tool_access(done.stdout, context["spec"], context["name"])
     yaml.safe_load((repo / ".github" / "workflows" / "evals-live.yml").read_text(encoding="utf-8"))

@@ -14,6 +14,7 @@ import yaml
 from generator.cli import main
 from tests.conftest import SPECS
 from tests.integration.update_support import assert_cleanly_updated, git
+from tests.tools import require_tool
 
 SPEC_BY_KIND = {
     "assistant": SPECS / "benefits-enquiry-assistant.yaml",
@@ -108,3 +109,67 @@ def test_the_longest_name_leaves_code_ruff_accepts(kind: str, tmp_path: Path) ->
             check=False,
         )
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _deploy_tools_tests(project: Path) -> subprocess.CompletedProcess[str]:
+    """Run the repository's own test of what its tools reach, with this Python's pytest.
+
+    It needs only pytest, PyYAML and kubectl (not the repository's package), so it runs
+    without installing the repository; its conftest files (which import the package) are
+    left out.
+    """
+    require_tool("kubectl")
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "--noconftest",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            "tests/integration/test_deploy_tools.py",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def test_a_tool_given_kubernetes_permissions_brings_in_its_role_on_update(
+    tmp_path: Path,
+) -> None:
+    """Adding a tool's Kubernetes rule to spec.yaml and updating adds the Role and the token.
+
+    The repository's own deploy test passes before (no Role, no token) and after (the Role
+    holds exactly the spec's rules, only the server mounts the token).
+    """
+    project = tmp_path / "project"
+    assert main(["new", str(project), "--spec", str(SPEC_BY_KIND["agent"])]) == 0
+    base = project / "deploy" / "base"
+    assert not (base / "role.yaml").exists()
+    before = _deploy_tools_tests(project)
+    assert before.returncode == 0 and "8 passed" in before.stdout, before.stdout[-3000:]
+    spec = project / "spec.yaml"
+    text = spec.read_text(encoding="utf-8")
+    anchor = "      reaches:\n        hosts: [oms-api.grid.internal]\n"
+    assert anchor in text
+    rule = (
+        "        kubernetes:\n"
+        "          - api_group: ''\n"
+        "            resources: [configmaps]\n"
+        "            verbs: [get]\n"
+    )
+    spec.write_text(text.replace(anchor, anchor + rule), encoding="utf-8")
+    git(project, "commit", "-qam", "get_outage reads the feeder map from a ConfigMap")
+    assert main(["update", str(project)]) == 0
+    assert_cleanly_updated(project)
+    role = yaml.safe_load((base / "role.yaml").read_text(encoding="utf-8"))
+    assert role["rules"] == [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}]
+    assert "automountServiceAccountToken: true" in (base / "deployment.yaml").read_text("utf-8")
+    after = _deploy_tools_tests(project)
+    assert after.returncode == 0 and "8 passed" in after.stdout, after.stdout[-3000:]

@@ -30,6 +30,10 @@ def _tool(index: int, **values: Any) -> Change:
     return lambda g: g["tools"][index].update(values)
 
 
+def _reaches(index: int, **values: Any) -> Change:
+    return lambda g: g["tools"][index].setdefault("reaches", {}).update(values)
+
+
 def _approval(index: int, **values: Any) -> Change:
     return lambda g: g["tools"][index]["approval"].update(values)
 
@@ -94,6 +98,24 @@ def _approval(index: int, **values: Any) -> Change:
             "dispatch_crew: blast radius widens from resource to cluster",
             id="blast-radius-widened",
         ),
+        pytest.param(
+            _reaches(
+                0,
+                kubernetes=[
+                    {"api_group": "", "resources": ["configmaps", "secrets"], "verbs": ["get"]}
+                ],
+            ),
+            "genai.tools.0.reaches.kubernetes",
+            "get_outage: gains Kubernetes permissions its Role grants: get configmaps (core); "
+            "get secrets (core)",
+            id="read-tool-gains-kubernetes-permissions",
+        ),
+        pytest.param(
+            _reaches(3, hosts=["workorders.field-services.internal:8443", "api.crews.example.com"]),
+            "genai.tools.3.reaches.hosts",
+            "dispatch_crew: now connects to api.crews.example.com:443",
+            id="tool-reaches-a-new-host",
+        ),
     ],
 )
 def test_risky_genai_changes_are_called_out(change: Change, path: str, words: str) -> None:
@@ -110,6 +132,11 @@ def test_risky_genai_changes_are_called_out(change: Change, path: str, words: st
         pytest.param(lambda g: g["limits"].update(max_tool_calls=30), id="limit"),
         pytest.param(_approval(4, expires_minutes=10), id="shorter-expiry"),
         pytest.param(_tool(3, blast_radius="resource"), id="same-radius"),
+        pytest.param(
+            _reaches(3, hosts=["WorkOrders.field-services.internal:8443"]),
+            id="same-host-other-case",
+        ),
+        pytest.param(lambda g: g["tools"][4].pop("reaches"), id="reaches-less"),
         pytest.param(lambda g: g["tools"].pop(3), id="write-tool-removed"),
         pytest.param(
             lambda g: g["tools"].append(

@@ -121,3 +121,50 @@ def test_an_agent_interview_asks_no_predictive_fields(target: Path) -> None:
     assert "operating_boundary.review_below_confidence" not in keys
     assert "inputs.offer" not in keys
     assert "monitoring.drift_features.*" not in keys
+
+
+def test_a_tool_is_asked_what_its_live_body_reaches(target: Path) -> None:
+    """Hosts and Kubernetes permissions are asked per tool, offered, and written to the spec."""
+    prompt = ScriptedPrompt(
+        {
+            **AGENT,
+            "genai.tools.*.reaches.offer": Each([True, False]),
+            "genai.tools.*.reaches.hosts.*": Each(["logs.internal:9200"]),
+            "genai.tools.*.reaches.kubernetes.offer": True,
+            "genai.tools.*.reaches.kubernetes.*.resources.*": Each(["pods", "pods/log"]),
+            "genai.tools.*.reaches.kubernetes.more": False,
+        }
+    )
+    run_interview(target, prompt=prompt)
+    genai = load_spec(target).genai
+    assert genai is not None and genai.tools is not None
+    read_logs, drain_node = genai.tools
+    assert read_logs.reaches is not None and read_logs.reaches.hosts == ["logs.internal:9200"]
+    (rule,) = read_logs.reaches.kubernetes or []
+    assert (rule.api_group, rule.resources, rule.verbs) == (
+        "",
+        ["pods", "pods/log"],
+        ["get", "list"],
+    )
+    assert drain_node.reaches is None
+    (request,) = _asked(prompt, "genai.tools.*.reaches.kubernetes.*.api_group")
+    assert request.question.empty == 'for the default, "" (the core group)'
+
+
+def test_a_wildcard_resource_is_refused_at_its_question(target: Path) -> None:
+    """A '*' answered for a resource is refused with the reason, and the next answer taken."""
+    prompt = ScriptedPrompt(
+        {
+            **AGENT,
+            "genai.tools.*.reaches.offer": Each([True, False]),
+            "genai.tools.*.reaches.kubernetes.offer": True,
+            "genai.tools.*.reaches.kubernetes.*.resources.*": Each(["*", "pods"]),
+            "genai.tools.*.reaches.kubernetes.more": False,
+        }
+    )
+    run_interview(target, prompt=prompt)
+    assert any("never a wildcard" in reason for reason in prompt.refused), prompt.refused
+    genai = load_spec(target).genai
+    assert genai is not None and genai.tools is not None
+    assert genai.tools[0].reaches is not None
+    assert [r.resources for r in genai.tools[0].reaches.kubernetes or []] == [["pods"]]

@@ -60,6 +60,15 @@ def _tool(index: int, **values: Any) -> Change:
     return lambda d: _genai(d)["tools"][index].update(values)
 
 
+def _rule(tool: int, index: int, **values: Any) -> Change:
+    """Change one rule of a tool's Kubernetes permissions."""
+    return lambda d: _genai(d)["tools"][tool]["reaches"]["kubernetes"][index].update(values)
+
+
+def _hosts(tool: int, hosts: list[str]) -> Change:
+    return lambda d: _genai(d)["tools"][tool]["reaches"].update(hosts=hosts)
+
+
 def test_the_normative_example_is_valid() -> None:
     """spec-example-genai.yaml (DESIGN's contract for the section) validates as it is."""
     spec = ProjectSpec.model_validate(NORMATIVE)
@@ -301,6 +310,112 @@ CASES: list[tuple[str, Change, str, str, str]] = [
         "regulatory.regimes.2",
         "regulatory.regimes.2",
         "owasp-llm-top10 covers generative AI, and a pipeline is none",
+    ),
+    (
+        "read-tool-granted-a-write-verb",
+        _rule(0, 1, verbs=["get", "patch", "delete"]),
+        "genai.tools.0.reaches.kubernetes.1.verbs",
+        "genai.tools.0.reaches.kubernetes.1.verbs",
+        "describe_deployment is a read tool, so it may only get, list or watch; patch, delete "
+        "would change the cluster",
+    ),
+    (
+        "wildcard-verb",
+        _rule(1, 0, verbs=["*"]),
+        "genai.tools.1.reaches.kubernetes.0.verbs.0",
+        "genai.tools.1.reaches.kubernetes.0.verbs.0",
+        "'*' is a wildcard; the Role grants exactly what the tool needs, never a wildcard",
+    ),
+    (
+        "wildcard-resource",
+        _rule(1, 0, resources=["deployments", "*"]),
+        "genai.tools.1.reaches.kubernetes.0.resources.1",
+        "genai.tools.1.reaches.kubernetes.0.resources.1",
+        "'*' is a wildcard; the Role grants exactly what the tool needs",
+    ),
+    (
+        "wildcard-api-group",
+        _rule(1, 0, api_group="*"),
+        "genai.tools.1.reaches.kubernetes.0.api_group",
+        "genai.tools.1.reaches.kubernetes.0.api_group",
+        "'*' is a wildcard",
+    ),
+    (
+        "resource-not-a-plural-lowercase-name",
+        _rule(0, 0, resources=["Pods"]),
+        "genai.tools.0.reaches.kubernetes.0.resources.0",
+        "genai.tools.0.reaches.kubernetes.0.resources.0",
+        "a plural resource name in lowercase, a subresource after '/'",
+    ),
+    (
+        "verb-unknown",
+        _rule(0, 0, verbs=["get", "escalate"]),
+        "genai.tools.0.reaches.kubernetes.0.verbs.1",
+        "genai.tools.0.reaches.kubernetes.0.verbs.1",
+        "\"escalate\" is not allowed; it must be 'get', 'list'",
+    ),
+    (
+        "verb-repeated",
+        _rule(0, 0, verbs=["get", "get"]),
+        "genai.tools.0.reaches.kubernetes.0.verbs",
+        "genai.tools.0.reaches.kubernetes.0.verbs",
+        "verb 'get' appears twice",
+    ),
+    (
+        "rule-without-verbs",
+        _rule(0, 0, verbs=[]),
+        "genai.tools.0.reaches.kubernetes.0.verbs",
+        "genai.tools.0.reaches.kubernetes.0.verbs",
+        "must list at least one entry",
+    ),
+    (
+        "host-given-as-a-url",
+        _hosts(1, ["https://api.pagerduty.com/v2"]),
+        "genai.tools.1.reaches.hosts.0",
+        "genai.tools.1.reaches.hosts.0",
+        "is a URL; write the host name only, without the scheme (api.pagerduty.com)",
+    ),
+    (
+        "host-with-a-path",
+        _hosts(1, ["api.pagerduty.com/v2"]),
+        "genai.tools.1.reaches.hosts.0",
+        "genai.tools.1.reaches.hosts.0",
+        "has a path; write the host name only (api.pagerduty.com)",
+    ),
+    (
+        "host-wildcard",
+        _hosts(1, ["*.pagerduty.com"]),
+        "genai.tools.1.reaches.hosts.0",
+        "genai.tools.1.reaches.hosts.0",
+        "the NetworkPolicy opens exactly the hosts named",
+    ),
+    (
+        "host-port-out-of-range",
+        _hosts(1, ["vault.internal:65536"]),
+        "genai.tools.1.reaches.hosts.0",
+        "genai.tools.1.reaches.hosts.0",
+        "port 65536 of 'vault.internal:65536' is outside 1-65535",
+    ),
+    (
+        "host-not-rfc-1123",
+        _hosts(1, ["vault_internal"]),
+        "genai.tools.1.reaches.hosts.0",
+        "genai.tools.1.reaches.hosts.0",
+        "use a host name (RFC 1123",
+    ),
+    (
+        "host-named-twice",
+        _hosts(1, ["api.pagerduty.com", "API.pagerduty.com:443"]),
+        "genai.tools.1.reaches.hosts",
+        "genai.tools.1.reaches.hosts",
+        "'API.pagerduty.com:443' appears twice (as 'api.pagerduty.com'); name each host once",
+    ),
+    (
+        "reaches-unknown-key",
+        lambda d: _genai(d)["tools"][1]["reaches"].update(kubernetes_rules=[]),
+        "genai.tools.1.reaches.kubernetes_rules",
+        "genai.tools.1.reaches.kubernetes_rules",
+        "did you mean 'kubernetes'?",
     ),
 ]
 
