@@ -134,7 +134,7 @@ class Task:
         )  # fmt: skip
 
     def _agent(self, case: dict[str, Any]) -> Outcome:
-        from .runs import Runs
+        from .runs import GoalRefused, Runs
         from .toolbox import ToolResult
         from .tools import toolbox
 
@@ -174,9 +174,14 @@ class Task:
 
             box.register(name, args=registered.args_model, live=registered.live, sandbox=recorded)
         runs = Runs(runtime, box)
-        run_id = runs.start(
-            str(case["goal"]), case.get("inputs"), actor=f"eval-{case['id']}", role="eval"
-        )
+        try:
+            run_id = runs.start(
+                str(case["goal"]), case.get("inputs"), actor=f"eval-{case['id']}", role="eval"
+            )
+        except GoalRefused as refused:  # the input guardrails stopped it: no run, no tool
+            return Outcome(
+                kind="agent", status="refused", text=str(refused), question=str(case["goal"])
+            )
         status = runs.process(run_id)
         while status == "waiting_approval" and case.get("approve", False):
             for approval in runs.approvals.list("pending"):
