@@ -15,6 +15,7 @@ model file still has the approved SHA-256. No file in the output folder says wha
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
@@ -28,8 +29,9 @@ from .lineage import RUN_ACTION, utc_iso
 from .settings import authorize
 
 if TYPE_CHECKING:
-    # the model module imports numpy, polars and pandera (1.4 s): loaded where a model is,
-    # so a refused promotion and the audit commands start without them
+    # the model module imports numpy, polars, pandera and, to load, scikit-learn and skops
+    # (2-4 s): only a run loads a model, so promote, approve and the audit commands start
+    # without them
     from .model import Model
 
 SIGNATURE_REQUIRED = project.has_feature("e-signature")
@@ -68,6 +70,18 @@ class PromotionRequest:
     path: str
     promoter: str
     reason: str
+
+
+@dataclass(frozen=True)
+class GatedModel:
+    """A candidate model file that passed the evaluation gate, known by its SHA-256."""
+
+    sha256: str
+
+    @property
+    def version(self) -> str:
+        """Return the model version: ``m-`` and the first 12 hex digits of the SHA-256."""
+        return "m-" + self.sha256[:12]
 
 
 Signer = Callable[[PromotionRequest], Mapping[str, Any]]
@@ -272,18 +286,20 @@ def _relative(model_path: Path, output_dir: Path) -> str:
         raise PromotionError(f"{model_path} is not a candidate under {output_dir}") from err
 
 
-def _gated_model(store: AuditStore, model_path: Path) -> Model:
-    """Load a candidate that a run's record, in the audit log, says passed the gate.
+def _gated_model(store: AuditStore, model_path: Path) -> GatedModel:
+    """Return the SHA-256 and version of a candidate file a run's record says passed the gate.
 
     The run's record is the evidence, not a file beside the model: it carries a MAC made
-    with the audit key, which nobody who can only write the output folder has.
+    with the audit key, which nobody who can only write the output folder has. The file is
+    hashed, not loaded: bytes with the SHA-256 of a gated candidate are that candidate, and
+    any other file (one skops does not trust included) matches no record. The run that
+    scores with it loads it, checking every type it holds first (:func:`production_model`).
     """
-    from .model import Model, ModelFileError
-
     try:
-        model = Model.load(model_path)
-    except (OSError, ModelFileError) as err:
+        data = model_path.read_bytes()
+    except OSError as err:
         raise PromotionError(f"the model file cannot be promoted: {err}") from err
+    model = GatedModel(hashlib.sha256(data).hexdigest())
     for record in reversed(store.records(action=RUN_ACTION)):
         candidate = (record.value("details") or {}).get("candidate") or {}
         if (
