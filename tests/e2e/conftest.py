@@ -7,13 +7,24 @@ environment is made once per test run.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.e2e.environments import RepoEnv, render_and_install
+from tests.e2e.environments import RepoEnv, remove_memory_scratch, render_and_install
+
+
+@pytest.fixture(scope="session", autouse=True)
+def memory_scratch_removed() -> Iterator[None]:
+    """The rendered repositories' temporary folder in memory goes when the worker's tests end.
+
+    (``tests/e2e/environments.py``: ``memory_scratch``; an exiting worker process may skip
+    ``atexit``.)
+    """
+    yield
+    remove_memory_scratch()
 
 
 @pytest.fixture(scope="session")
