@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests import scheduling
 from tests.shared import shared_root
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,20 +47,59 @@ def pytest_report_header() -> str:
     )
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--store-durations``: write each test's time to ``tests/durations.json``."""
+    parser.addoption(
+        "--store-durations",
+        action="store_true",
+        help="after the run, merge each test's time into tests/durations.json, which orders "
+        "the groups of the next runs longest first (tests/scheduling.py)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the order :func:`pytest_collection_modifyitems` gives (longest groups first).
+
+    pytest-xdist would otherwise queue ``--dist loadgroup`` groups by their number of tests.
+    """
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+    if config.getoption("store_durations") and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_DurationRecorder(), "durations-recorder")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Send tests sharing a module-scoped fixture instance to one pytest-xdist worker.
+    """Group tests sharing a module-scoped fixture instance; queue the longest groups first.
 
-    A module-scoped fixture (a rendered repository, a built wheel) is then made once per
-    run, not once per worker; other tests spread freely. Tests over a repository rendered
-    and installed for several modules name that repository's group themselves
-    (``tests/e2e/environments.py``).
+    Tests that share one go to one pytest-xdist worker, so a module-scoped fixture (a
+    rendered repository, a built wheel) is made once per run, not once per worker; other
+    tests spread freely. Tests over a repository rendered and installed for several modules
+    name that repository's group themselves (``tests/e2e/environments.py``). The order of
+    the groups is :func:`tests.scheduling.longest_groups_first`.
     """
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             group = _module_fixture_group(item)
             if group is not None:
                 item.add_marker(pytest.mark.xdist_group(group))
+    items[:] = scheduling.longest_groups_first(items, scheduling.read_durations())
+
+
+class _DurationRecorder:
+    """Adds up each test's setup, call and teardown time; merges them into the file at the end."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        nodeid = scheduling.without_group(report.nodeid)
+        self.seconds[nodeid] = self.seconds.get(nodeid, 0.0) + report.duration
+
+    def pytest_sessionfinish(self) -> None:
+        stored = scheduling.read_durations()
+        merged = scheduling.merged(stored, self.seconds)
+        scheduling.DURATIONS.write_text(json.dumps(merged, indent=1) + "\n", encoding="utf-8")
 
 
 def _module_fixture_group(item: pytest.Item) -> str | None:
