@@ -9,12 +9,13 @@ calls and a final report). The settings come from the environment (a fresh SQLit
 
 MODE ``on`` drives each run through the generated Runs API, as the worker does:
 ``Runs.start`` (kill switch, input guardrails, the run row and its audit record) then
-``Runs.process`` (claim the run's lease; a pydantic-ai agent on the metered model chain:
-kill switch and deadline before every model call and tool call, the budget reserved and
-settled around each model call, each tool call counted against ``max_tool_calls``, recorded,
-executed in the sandbox, its result checked for injected instructions, digested and
-audited; the run's end and report with its evidence, audited; Prometheus metrics and the
-OpenTelemetry instrumentation throughout).
+``Runs.process`` (claim the run's lease; the runs' shared pydantic-ai agent on the metered
+model chain: kill switch and deadline before every model call and tool call, the budget
+reserved and settled around each model call, each tool call counted against
+``max_tool_calls`` before it runs, executed in the sandbox, its result checked for injected
+instructions, digested, recorded and audited in the commit before the next model call; the
+run's end and report with its evidence, audited; Prometheus metrics throughout).
+OpenTelemetry spans are made only when a tracer provider is set, and none is here.
 
 MODE ``bare`` is the same loop without policy, audit, metrics or database: one pydantic-ai
 ``Agent``, built once as the generated runs build theirs, with the same fake script model,
