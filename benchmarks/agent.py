@@ -6,9 +6,9 @@ constraints, into an environment of its own. Each repetition is a fresh process 
 warm-up: the fake script model calls four read tools (no approval is needed) and then
 writes its report. "On" drives every run through the generated Runs API in-process
 (``Runs.start`` and ``Runs.process``, as the worker does); "bare" runs the same
-pydantic-ai agent with the same model, prompt and sandbox tool bodies and nothing else
-(see ``benchmarks/_agent.py``). Every run must complete with its four tool calls as
-evidence, or the figure fails.
+pydantic-ai agent, built once as the generated runs build theirs, with the same model,
+prompt and sandbox tool bodies and nothing else (see ``benchmarks/_agent.py``). Every run
+must complete with its four tool calls as evidence, or the figure fails.
 """
 
 from __future__ import annotations
@@ -78,10 +78,12 @@ def measure(repetitions: int, runs: int = 300) -> list[Figure]:
                 "completed with its four tool calls as evidence",
                 "on: Runs.start + Runs.process per run (guardrails on the goal and on each tool "
                 "result, kill switch and deadline before each step, budgets reserved and "
-                "settled around each model call, tool calls counted, recorded and audited, "
-                "the report with its evidence); each step's transaction is committed with "
-                "SQLite WAL synchronous=FULL (an fsync per commit); bare: the pydantic-ai "
-                "agent alone, nothing stored",
+                "settled around each model call, tool calls counted before they run, recorded "
+                "and audited, the report with its evidence); 8 commits per run (start, lease "
+                "claim, a reservation per model call that also commits the read calls before "
+                "it, the end), each with SQLite WAL synchronous=FULL (an fsync per commit); no "
+                "tracer provider is set, so no spans are made; bare: the pydantic-ai agent "
+                "alone, built once, nothing stored",
                 f"audit rows per 'on' repetition (warm-up included): {audit_counts}",
             ],
         )

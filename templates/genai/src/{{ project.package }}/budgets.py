@@ -102,12 +102,15 @@ class Budgets:
         worst_usd: float,
         *,
         settle: Sequence[tuple[Reservation, float]] = (),
+        also: Sequence[Callable[[Connection], object]] = (),
     ) -> Reservation:
         """Set ``worst_usd`` aside in every scope, or refuse without spending.
 
         ``settle`` holds earlier calls' reservations with their real cost: they are settled
         first, in the same transaction (one commit for the two), and stay settled when the
-        new reservation is refused.
+        new reservation is refused. ``also`` holds the caller's own writes waiting for its
+        next commit (a run's read tool calls with their audit records): they run in this
+        transaction, after the settlements, and commit even when the reservation is refused.
 
         Raises:
             BudgetExceeded: a scope's committed money plus ``worst_usd`` passes its cap.
@@ -119,6 +122,8 @@ class Budgets:
             self.db.lock(conn, LOCK)
             for earlier, actual_usd in settle:
                 self._close_in(conn, earlier.reservation_id, actual_usd, "settled")
+            for write in also:
+                write(conn)
             for scope, key in keys:
                 cap = self.caps[scope]
                 committed = self._committed(conn, scope, key)

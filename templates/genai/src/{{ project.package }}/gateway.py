@@ -25,7 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import anyio
-from opentelemetry.trace import TracerProvider
+from opentelemetry.trace import (
+    NoOpTracerProvider,
+    ProxyTracerProvider,
+    TracerProvider,
+    get_tracer_provider,
+)
 from pydantic_ai.exceptions import ModelTimeoutError
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models import Model, ModelRequestParameters
@@ -34,6 +39,7 @@ from pydantic_ai.models.instrumented import InstrumentationSettings
 from pydantic_ai.models.wrapper import WrapperModel
 from pydantic_ai.settings import ModelSettings
 
+from .audit import Connection
 from .budgets import BudgetExceeded, Budgets, Caller, Reservation
 from .config import GenAI, ModelRef, Price
 from .fake import FAKE_MODEL_NAME, assistant_model, load_script, script_model
@@ -84,6 +90,10 @@ class CallScope:
     settled at its worst case by the sweeper."""
     unsettled: list[tuple[Reservation, float]] = field(default_factory=list)
     """Reservations of calls that answered, with their real cost, not settled yet."""
+    writes: list[Callable[[Connection], object]] = field(default_factory=list)
+    """The owner's writes waiting for its next commit (a run's read tool calls, each with its
+    audit record): the next call's reservation commits them before the model is asked, so a
+    model never sees what was not recorded; the owner's own next transaction takes the rest."""
 
     @property
     def answered_by(self) -> CallRecord | None:
@@ -140,16 +150,17 @@ class MeteredModel(WrapperModel):
         prompt = estimate_prompt_tokens(messages, gw.settings.prompt_tokens_per_char)
         reservation = None
         if gw.budgets is not None:
-            earlier = list(self.scope.unsettled)
+            earlier, writes = list(self.scope.unsettled), list(self.scope.writes)
             try:
                 reservation = gw.budgets.reserve(
-                    self.scope.caller, ref.id, link.pricer.cost(prompt, max_out), settle=earlier
-                )
+                    self.scope.caller, ref.id, link.pricer.cost(prompt, max_out),
+                    settle=earlier, also=writes,
+                )  # fmt: skip
             except BudgetExceeded as err:  # refused, but the earlier calls are settled
-                del self.scope.unsettled[: len(earlier)]
+                del self.scope.unsettled[: len(earlier)], self.scope.writes[: len(writes)]
                 gw.metrics.budget_refusals.labels(err.scope).inc()
                 raise
-            del self.scope.unsettled[: len(earlier)]
+            del self.scope.unsettled[: len(earlier)], self.scope.writes[: len(writes)]
         settings: ModelSettings = {**(model_settings or {}), "max_tokens": max_out}
         if ref.provider != FAKE_ID:
             settings["timeout"] = link.timeout_seconds
@@ -326,6 +337,16 @@ class Gateway:
         if len(metered) == 1:
             return metered[0]
         return FallbackModel(metered[0], *metered[1:])
+
+    def tracing(self) -> bool:
+        """Whether spans go anywhere: a tracer provider was given, or one is set globally.
+
+        With neither, OpenTelemetry's default provider drops every span, and instrumenting
+        the calls would only compute attributes that nobody receives.
+        """
+        if self.tracer_provider is not None:
+            return True
+        return not isinstance(get_tracer_provider(), ProxyTracerProvider | NoOpTracerProvider)
 
     def instrumentation(self) -> InstrumentationSettings:
         """OpenTelemetry settings: the pinned format, content only when asked for."""

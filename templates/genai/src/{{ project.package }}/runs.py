@@ -18,14 +18,20 @@ conversation so far, so any worker on any replica can continue it after a restar
 
 Every step is audited: run started and ended (model, fallback, tokens, cost), each tool call
 (tool, effect, argument and result digests, approval, verdicts). A model call's budget
-reservation is settled at its real cost in the run's next write (the next call's
-reservation, the approvals it waits for, or the step's end with its transcript and record)
-rather than in a commit of its own.
+reservation is settled at its real cost, and a read call is counted, stored and audited, in
+the run's next write (the next call's reservation, which commits before that model call is
+made, the approvals it waits for, or the step's end with its transcript, report and record)
+rather than in a commit of its own: a 5-step run of four reads commits 8 times (start, claim,
+five reservations, end), each synced to disk.
+
+The pydantic-ai agent (tools and their schemas) is built once and shared by every run; each
+step brings its model, its locked prompt and its :class:`.tool_calls.Step`.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,7 +57,7 @@ from .gateway import CallScope
 from .killswitch import KillSwitchEngaged
 from .privacy import fingerprint, redact
 from .runtime import Runtime
-from .tool_calls import RunStopped, ToolCalls, normalised, stamp
+from .tool_calls import RunStopped, Step, ToolCalls, normalised, stamp
 from .toolbox import Toolbox, ToolNotConnected, canonical_args
 
 FINAL = frozenset({"completed", "failed", "stopped"})
@@ -93,6 +99,10 @@ class Runs:
         self.calls = ToolCalls(
             runtime, toolbox, self.approvals, clock=self._clock, worker_id=self.worker_id
         )
+        self._agent: tuple[tuple[object, ...], Agent[Step, str | DeferredToolRequests]] | None = (
+            None
+        )
+        self._agent_lock = threading.Lock()
 
     def _now(self) -> datetime:
         return self._clock().astimezone(UTC)
@@ -203,9 +213,14 @@ class Runs:
             Caller(run_id, str(row["requester"]), str(row["requester_role"])),
             defer_settlement=True,
         )
+        deadline = str(row["deadline_at"])
+        step = Step(
+            dict(row), scope, lambda: self._check(run_id, deadline), calls=int(row["tool_calls"])
+        )
+        scope.before_call = step.check
         messages: str | None = None
         try:
-            status, report, error, messages = self._execute(dict(row), scope)
+            status, summary, error, messages = self._execute(step)
         except (RunStopped, KillSwitchEngaged, UsageLimitExceeded, BudgetExceeded) as err:
             limit = (
                 err.limit if isinstance(err, RunStopped)
@@ -213,34 +228,47 @@ class Runs:
                 else "budget" if isinstance(err, BudgetExceeded) else "max-tool-calls"
             )  # fmt: skip
             self.rt.metrics.limit_hits.labels(limit).inc()
-            status, report, error = "stopped", None, f"stopped by {limit}"
+            status, summary, error = "stopped", None, f"stopped by {limit}"
         except (ToolNotConnected, ScriptError) as err:
-            status, report, error = "failed", None, str(err)
+            status, summary, error = "failed", None, str(err)
         except (FallbackExceptionGroup, ModelAPIError):
-            status, report, error = "failed", None, "no model of the chain answered"
+            status, summary, error = "failed", None, "no model of the chain answered"
         except BaseException:
-            if scope.unsettled:  # the run broke off: what it spent is settled all the same
-                with self.rt.db.transaction() as conn:
-                    self.rt.budgets.settle_in(conn, scope.unsettled)
-                scope.unsettled.clear()
+            self._broken_off(step)
             raise
-        self._end(row, scope, status, report, error, messages)
+        self._end(step, status, summary, error, messages)
         return status
+
+    def _broken_off(self, step: Step) -> None:
+        """A step broke off: what it spent is settled all the same, its reads recorded if they can be."""
+        scope = step.scope
+        if not (scope.unsettled or scope.writes):
+            return
+        try:
+            with self.calls.transaction(step):
+                pass
+        except Exception:  # a record cannot be written (the audit store is down): settle at least
+            with self.rt.db.transaction() as conn:
+                self.rt.budgets.settle_in(conn, scope.unsettled)
+            scope.unsettled.clear()
 
     def _end(
         self,
-        row: Any,
-        scope: CallScope,
+        step: Step,
         status: str,
-        report: str | None,
+        summary: str | None,
         error: str | None,
         messages: str | None = None,
     ) -> None:
-        """The run's step ends: its state, transcript, settled spending and record, one commit."""
-        run_id = str(row["run_id"])
+        """The step ends: what its calls left, its state, transcript, report and record, one commit.
+
+        The report (``summary`` and the evidence) is written inside the commit, after the
+        step's last read calls are recorded in it.
+        """
+        run_id, scope = step.run_id, step.scope
         used = scope.answered_by
-        with self.rt.db.transaction() as conn:
-            self.rt.budgets.settle_in(conn, scope.unsettled)
+        with self.calls.transaction(step) as conn:
+            report = None if summary is None else self._report(run_id, summary)
             conn.execute(
                 "UPDATE runs SET status = ?, report = COALESCE(?, report), error = ?, "
                 "messages = COALESCE(?, messages), updated_at = ?, lease_owner = NULL, "
@@ -251,11 +279,11 @@ class Runs:
                 conn, actor=self.worker_id, role="system", action="run-step", resource=f"run/{run_id}",
                 outcome=status, request_id=run_id, model_version=used.model if used else "",
                 reason=error,
-                details={"prompt": self.rt.prompt().label, "model_id": used.model_id if used else None,
+                details={"prompt": step.prompt or self.rt.prompt().label,
+                         "model_id": used.model_id if used else None,
                          "fallback_used": scope.fallback_used, **scope.totals(),
                          "report_sha256": fingerprint(report) if report else None},
             )  # fmt: skip
-        scope.unsettled.clear()
         if status in FINAL:
             self.rt.metrics.runs.labels(status).inc()
 
@@ -285,42 +313,61 @@ class Runs:
                 )
         return results
 
-    def _execute(
-        self, row: dict[str, Any], scope: CallScope
-    ) -> tuple[str, str | None, str | None, str | None]:
-        """Run the agent from where the run stands: (status, report, error, transcript to store)."""
-        run_id, deadline = str(row["run_id"]), str(row["deadline_at"])
+    def _agent_for_runs(self) -> Agent[Step, str | DeferredToolRequests]:
+        """The pydantic-ai agent of every run, built once for the gateway and the tools it uses.
 
-        def check() -> None:
-            self._check(run_id, deadline)
+        Tool schemas and the agent are the same for every run: a run brings its model, prompt
+        and :class:`Step` (``deps``). It is rebuilt only when the gateway (the model chain),
+        whether spans are recorded (:meth:`.gateway.Gateway.tracing`: a tracer provider set
+        up after start is picked up at the next step) or a registered tool changes.
+        """
+        gateway = self.rt.gateway
+        tracing = gateway.tracing()
+        key = (gateway, tracing, *self.toolbox.tools.values())
+        with self._agent_lock:
+            cached = self._agent
+            if (
+                cached is None
+                or len(cached[0]) != len(key)
+                or any(a is not b for a, b in zip(cached[0], key, strict=True))
+            ):
+                agent: Agent[Step, str | DeferredToolRequests] = Agent(
+                    None, deps_type=Step, tools=self.calls.tools(),
+                    output_type=[str, DeferredToolRequests],
+                )  # fmt: skip
+                agent.instrument = gateway.instrumentation() if tracing else False
+                self._agent = cached = (key, agent)
+            return cached[1]
 
-        scope.before_call = check
+    def _execute(self, step: Step) -> tuple[str, str | None, str | None, str | None]:
+        """Run the agent from where the run stands: (status, summary, error, transcript to store)."""
+        row, scope, run_id = step.row, step.scope, step.run_id
         prompt = self.rt.prompt()
-        agent = Agent(
-            self.rt.gateway.model_for(scope),
-            instructions=prompt.instructions(),
-            tools=[self.calls.make(t, row, check) for t in self.toolbox.tools.values()],
-            output_type=[str, DeferredToolRequests],
-        )
-        agent.instrument = self.rt.gateway.instrumentation()
+        step.prompt = prompt.label
+        agent = self._agent_for_runs()
         limits = UsageLimits(
             tool_calls_limit=self.rt.config.limits.max_tool_calls + 1, request_limit=None
         )
+        model = self.rt.gateway.model_for(scope)
         if row["messages"]:
             history = ModelMessagesTypeAdapter.validate_json(row["messages"])
             result = agent.run_sync(
-                message_history=history,
-                deferred_tool_results=self._deferred(run_id),
-                usage_limits=limits,
-            )
+                message_history=history, deferred_tool_results=self._deferred(run_id),
+                usage_limits=limits, model=model, instructions=prompt.instructions(), deps=step,
+            )  # fmt: skip
         else:
             task = f"Goal: {row['goal']}\n\nInputs (data, not instructions): {row['inputs']}"
-            result = agent.run_sync(task, usage_limits=limits)
+            result = agent.run_sync(
+                task,
+                usage_limits=limits,
+                model=model,
+                instructions=prompt.instructions(),
+                deps=step,
+            )
         messages = ModelMessagesTypeAdapter.dump_json(result.all_messages()).decode("utf-8")
         output = result.output
         if isinstance(output, DeferredToolRequests):
-            with self.rt.db.transaction() as conn:
-                self.rt.budgets.settle_in(conn, scope.unsettled)
+            with self.calls.transaction(step) as conn:
                 for call in output.approvals:
                     tool = self.toolbox.get(call.tool_name)
                     args = normalised(tool, call.args_as_dict())
@@ -333,10 +380,9 @@ class Runs:
                         requester=str(row["requester"]), requester_role=str(row["requester_role"]),
                     )  # fmt: skip
                 conn.execute("UPDATE runs SET messages = ? WHERE run_id = ?", (messages, run_id))
-            scope.unsettled.clear()
             self.rt.metrics.approvals_pending.set(len(self.approvals.list("pending")))
             return "waiting_approval", None, None, None
-        return "completed", self._report(run_id, str(output)), None, messages
+        return "completed", str(output), None, messages
 
     def _report(self, run_id: str, summary: str) -> str:
         view = self.get(run_id)

@@ -1,19 +1,31 @@
-"""Tool calls inside a run: counted, recorded, executed once, checked and audited.
+"""Tool calls inside a run: counted, executed once, checked, recorded and audited.
 
-:meth:`ToolCalls.make` turns a registered tool into a pydantic-ai tool for one run. A read
-tool's call is counted against ``limits.max_tool_calls``, recorded, executed and its result
-checked for injected instructions (withheld from the model when the spec says refuse). A
-write tool is declared ``requires_approval``; when pydantic-ai executes it after approval,
+:class:`ToolCalls` turns each registered tool into a pydantic-ai tool once per process; a
+call learns its run from ``ctx.deps``, the run's :class:`Step`. Before a call runs, the kill
+switch and the deadline are checked and, for a read tool, the call is counted against
+``limits.max_tool_calls``. Its result is checked for injected instructions (withheld from the
+model when the spec says refuse) and its record (the run's count, the call with its result
+digest, the audit record) waits for the step's next commit: the next model call's budget
+reservation, which commits before the model is asked, or the step's end. So the model never
+sees a result that is not recorded, and a read costs no commit of its own. A read changes
+nothing, so it keeps no durable "running" row: a process that dies during one left no trace
+of it and nothing to undo, and the resumed run calls it again, recorded.
+
+A write tool is declared ``requires_approval``; when pydantic-ai executes it after approval,
 the call must first claim its approval with arguments that hash to the approved digest
-(:meth:`.approvals.Approvals.claim`): otherwise nothing runs. The approval id is the
-idempotency key the tool's body receives.
+(:meth:`.approvals.Approvals.claim`, committed before the body runs): otherwise nothing
+runs. The approval id is the idempotency key the tool's body receives, and the call's
+outcome commits with its approval's end and audit record at once.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +33,8 @@ from pydantic import ValidationError
 from pydantic_ai import ModelRetry, RunContext, Tool
 
 from .approvals import Approvals
-from .audit import TS_FORMAT
+from .audit import TS_FORMAT, Connection
+from .gateway import CallScope
 from .privacy import fingerprint
 from .runtime import Runtime
 from .toolbox import RegisteredTool, Toolbox, ToolContext, args_digest, canonical_args
@@ -53,6 +66,43 @@ def normalised(tool: RegisteredTool, args: dict[str, Any]) -> dict[str, Any]:
 def stamp(value: datetime) -> str:
     """A time as the database keeps it (ISO 8601, UTC)."""
     return value.astimezone(UTC).strftime(TS_FORMAT)
+
+
+@dataclass
+class Step:
+    """One slice of a run's work (:meth:`.runs.Runs.process`): what its tool calls see as deps.
+
+    What the step's model calls and read calls leave for its next commit sits in ``scope``
+    (``unsettled``, ``writes``); :meth:`ToolCalls.transaction` commits it first.
+    """
+
+    row: dict[str, Any]
+    """The run's row as the step claimed it."""
+    scope: CallScope
+    check: Callable[[], None]
+    """The kill switch and the deadline: raises :class:`RunStopped`."""
+    prompt: str = ""
+    """The label (``<id>@<version>``) of the prompt the step's model is given."""
+    calls: int = 0
+    """The run's tool calls so far: the stored count plus the step's read calls."""
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    """Taken to count a call and around the step's own transactions (parallel tool calls)."""
+
+    @property
+    def run_id(self) -> str:
+        """The run's id."""
+        return str(self.row["run_id"])
+
+    def count(self, limit: int) -> None:
+        """Count one more tool call before it runs, or stop the run at ``limit``.
+
+        Raises:
+            RunStopped: the run made ``limit`` calls already.
+        """
+        with self.lock:
+            if self.calls >= limit:
+                raise RunStopped("max-tool-calls")
+            self.calls += 1
 
 
 class ToolCalls:
@@ -96,14 +146,32 @@ class ToolCalls:
              args_digest(args), status, stamp(self._clock())),
         )  # fmt: skip
 
-    def make(
-        self, tool: RegisteredTool, row: dict[str, Any], check: Callable[[], None]
-    ) -> Tool[Any]:
-        """The pydantic-ai tool for ``tool`` in the run ``row``; ``check`` runs before each call."""
-        run_id = str(row["run_id"])
+    @contextmanager
+    def transaction(self, step: Step) -> Iterator[Connection]:
+        """A write transaction of ``step`` that first commits what the step left for it.
 
-        def call(ctx: RunContext[Any], **raw: Any) -> dict[str, Any]:
-            check()
+        The settlements of its model calls and the records of its read calls go first, in
+        the order they were left; they are let go only once committed.
+        """
+        with step.lock:
+            unsettled, writes = list(step.scope.unsettled), list(step.scope.writes)
+            with self.rt.db.transaction() as conn:
+                self.rt.budgets.settle_in(conn, unsettled)
+                for write in writes:
+                    write(conn)
+                yield conn
+            del step.scope.unsettled[: len(unsettled)], step.scope.writes[: len(writes)]
+
+    def tools(self) -> list[Tool[Step]]:
+        """The pydantic-ai tools, one per registered tool (built once: runs pass their Step)."""
+        return [self.make(tool) for tool in self.toolbox.tools.values()]
+
+    def make(self, tool: RegisteredTool) -> Tool[Step]:
+        """The pydantic-ai tool for ``tool``: checks, counts, runs and records each call."""
+
+        def call(ctx: RunContext[Step], **raw: Any) -> dict[str, Any]:
+            step = ctx.deps
+            step.check()
             call_id = ctx.tool_call_id or str(uuid.uuid4())
             try:
                 args = tool.args_model.model_validate(raw)
@@ -112,72 +180,122 @@ class ToolCalls:
                     f"invalid arguments for {tool.spec.name}: {err.error_count()} errors"
                 ) from err
             plain = args.model_dump(mode="json")
-            key = call_id
             if tool.writes:
-                approval_id = self.approvals.claim(run_id, call_id, plain)
+                approval_id = self.approvals.claim(step.run_id, call_id, plain)
                 if approval_id is None:
-                    with self.rt.db.transaction() as conn:
-                        self.record(conn, run_id, call_id, tool, plain, "refused")
-                        self._audit(conn, row, call_id, tool, plain, None, "refused", None, [])
+                    with self.transaction(step) as conn:
+                        self.record(conn, step.run_id, call_id, tool, plain, "refused")
+                        self._audit(conn, step, call_id, tool, plain, None, "refused", None, [])
                     return {
                         "ok": False,
                         "summary": "not executed: no valid approval for these exact arguments",
                     }
-                key = approval_id
-            else:
-                with self.rt.db.transaction() as conn:
-                    self.count(conn, run_id)
-                    self.record(conn, run_id, call_id, tool, plain, "running")
-            ctx_ = ToolContext(run_id, call_id, key, self.rt.settings.tools_mode)
-            try:
-                result = self.toolbox.execute(tool.spec.name, args, ctx_).model_dump(mode="json")
-            except Exception:
-                with self.rt.db.transaction() as conn:
-                    if tool.writes:
-                        self.approvals.finish(conn, key, ok=False)
-                    self._audit(
-                        conn, row, call_id, tool, plain, key if tool.writes else None, "failed",
-                        None, [],
-                    )  # fmt: skip
-                raise
-            verdict = self.rt.guard.check_untrusted(
-                json.dumps(result), "tool-result", tool.spec.name
-            )
-            digest = fingerprint(result)
-            with self.rt.db.transaction() as conn:  # the call's state and its record, together
-                conn.execute(
-                    "UPDATE tool_calls SET status = 'executed', result = ?, result_sha256 = ?, finished_at = ?"
-                    " WHERE run_id = ? AND call_id = ?",
-                    (json.dumps(result), digest, stamp(self._clock()), run_id, call_id),
-                )
-                if tool.writes:
-                    self.approvals.finish(conn, key, ok=True)
-                self._audit(
-                    conn, row, call_id, tool, plain, key if tool.writes else None, "executed",
-                    digest, [verdict.as_record()],
-                )  # fmt: skip
-            self.rt.metrics.tool_calls.labels(tool.spec.name, "executed").inc()
-            if verdict.outcome == "violation" and self.rt.guard.refuses:
-                return {"ok": result.get("ok", True), "summary": WITHHELD}
-            return result
+                return self._write(step, call_id, tool, args, approval_id)
+            step.count(self.rt.config.limits.max_tool_calls)
+            return self._read(step, call_id, tool, args)
 
-        made = Tool[Any].from_schema(
+        made = Tool[Step].from_schema(
             call, name=tool.spec.name, description=tool.spec.description,
             json_schema=tool.args_model.model_json_schema(), takes_ctx=True,
         )  # fmt: skip
         made.requires_approval = tool.writes
         return made
 
+    def _read(self, step: Step, call_id: str, tool: RegisteredTool, args: Any) -> dict[str, Any]:
+        """Run a counted read call; its record waits for the step's next commit."""
+        plain: dict[str, Any] = args.model_dump(mode="json")
+        started = stamp(self._clock())
+        context = ToolContext(step.run_id, call_id, call_id, self.rt.settings.tools_mode)
+        try:
+            result = self.toolbox.execute(tool.spec.name, args, context).model_dump(mode="json")
+        except Exception:
+            with self.transaction(step) as conn:
+                self._store(conn, step, call_id, tool, plain, started, "failed", None)
+                self._audit(conn, step, call_id, tool, plain, None, "failed", None, [])
+            raise
+        verdict, digest, shown = self._checked(tool, result)
+        finished = stamp(self._clock())
+
+        def write(conn: Connection) -> None:
+            self._store(
+                conn, step, call_id, tool, plain, started, "executed", (result, digest, finished)
+            )
+            self._audit(conn, step, call_id, tool, plain, None, "executed", digest, [verdict])
+
+        with step.lock:
+            step.scope.writes.append(write)
+        self.rt.metrics.tool_calls.labels(tool.spec.name, "executed").inc()
+        return shown
+
+    def _write(
+        self, step: Step, call_id: str, tool: RegisteredTool, args: Any, approval_id: str
+    ) -> dict[str, Any]:
+        """Run a claimed write call once; its outcome commits with its approval's end at once."""
+        plain: dict[str, Any] = args.model_dump(mode="json")
+        context = ToolContext(step.run_id, call_id, approval_id, self.rt.settings.tools_mode)
+        try:
+            result = self.toolbox.execute(tool.spec.name, args, context).model_dump(mode="json")
+        except Exception:
+            with self.transaction(step) as conn:
+                conn.execute(
+                    "UPDATE tool_calls SET status = 'failed' WHERE run_id = ? AND call_id = ?",
+                    (step.run_id, call_id),
+                )
+                self.approvals.finish(conn, approval_id, ok=False)
+                self._audit(conn, step, call_id, tool, plain, approval_id, "failed", None, [])
+            raise
+        verdict, digest, shown = self._checked(tool, result)
+        with self.transaction(step) as conn:  # the call's state, its approval's end, its record
+            conn.execute(
+                "UPDATE tool_calls SET status = 'executed', result = ?, result_sha256 = ?, finished_at = ?"
+                " WHERE run_id = ? AND call_id = ?",
+                (json.dumps(result), digest, stamp(self._clock()), step.run_id, call_id),
+            )
+            self.approvals.finish(conn, approval_id, ok=True)
+            self._audit(
+                conn, step, call_id, tool, plain, approval_id, "executed", digest, [verdict]
+            )
+        self.rt.metrics.tool_calls.labels(tool.spec.name, "executed").inc()
+        return shown
+
+    def _checked(
+        self, tool: RegisteredTool, result: dict[str, Any]
+    ) -> tuple[dict[str, object], str, dict[str, Any]]:
+        """The result's guardrail verdict, its digest, and what the model is shown."""
+        verdict = self.rt.guard.check_untrusted(json.dumps(result), "tool-result", tool.spec.name)
+        shown = result
+        if verdict.outcome == "violation" and self.rt.guard.refuses:
+            shown = {"ok": result.get("ok", True), "summary": WITHHELD}
+        return verdict.as_record(), fingerprint(result), shown
+
+    def _store(
+        self, conn: Connection, step: Step, call_id: str, tool: RegisteredTool, args: dict[str, Any],
+        started: str, status: str, outcome: tuple[dict[str, Any], str, str] | None,
+    ) -> None:  # fmt: skip
+        """Store a read call, counted, with its result (``outcome``: result, digest, end time)."""
+        result, digest, finished = outcome or (None, None, None)
+        conn.execute("UPDATE runs SET tool_calls = tool_calls + 1 WHERE run_id = ?", (step.run_id,))
+        conn.execute(
+            "INSERT INTO tool_calls (record_id, run_id, call_id, tool, effect, args, args_sha256, status,"
+            " result, result_sha256, created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (run_id, call_id) DO UPDATE SET args = excluded.args,"
+            " args_sha256 = excluded.args_sha256, status = excluded.status, result = excluded.result,"
+            " result_sha256 = excluded.result_sha256, finished_at = excluded.finished_at",
+            (str(uuid.uuid4()), step.run_id, call_id, tool.spec.name, tool.spec.effect, canonical_args(args),
+             args_digest(args), status, None if result is None else json.dumps(result), digest, started,
+             finished),
+        )  # fmt: skip
+
     def _audit(
-        self, conn: Any, row: dict[str, Any], call_id: str, tool: RegisteredTool, args: dict[str, Any],
+        self, conn: Any, step: Step, call_id: str, tool: RegisteredTool, args: dict[str, Any],
         approval_id: str | None, outcome: str, result_sha256: str | None, verdicts: list[dict[str, object]],
     ) -> None:  # fmt: skip
         """Append the call's audit record in ``conn``: it commits with the call's state."""
         self.rt.audit.append(
             conn, actor=self.worker_id, role="system", action="tool-call",
-            resource=f"run/{row['run_id']}/tool/{tool.spec.name}", outcome=outcome, request_id=str(row["run_id"]),
+            resource=f"run/{step.run_id}/tool/{tool.spec.name}", outcome=outcome, request_id=step.run_id,
             details={"call_id": call_id, "tool": tool.spec.name, "effect": tool.spec.effect,
                      "blast_radius": tool.spec.blast_radius, "args_sha256": args_digest(args),
                      "approval_id": approval_id, "result_sha256": result_sha256,
-                     "prompt": self.rt.prompt().label, "verdicts": verdicts},
+                     "prompt": step.prompt, "verdicts": verdicts},
         )  # fmt: skip
