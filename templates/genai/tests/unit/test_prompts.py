@@ -7,14 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ project.package }}.config import genai
-from {{ project.package }}.prompts import (
-    PromptError,
-    check,
-    load,
-    lock,
-)
-
+from ..package import PromptError, check, genai, load, lock
 from tests.support import REPO
 
 

@@ -8,11 +8,7 @@ from contextlib import contextmanager
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ project.package }} import project
-from {{ project.package }}.app import create_app
-from {{ project.package }}.auth import hash_key
-from {{ project.package }}.runtime import Runtime
-from {{ project.package }}.settings import ApiKey
+from .package import ApiKey, Runtime, create_app, hash_key, project
 
 PEOPLE = (1, 2)
 """Two people per role: four eyes needs someone other than the requester in the same role."""

@@ -74,10 +74,7 @@ def retrieval_latency(
     passages: int = 100_000, count: int = 200, *, database_url: str | None = None
 ) -> dict[str, Any]:
     """Ingest ``passages`` synthetic passages and time ``count`` retrievals (top 5)."""
-    from {{ project.package }}.audit import Database
-    from {{ project.package }}.corpus import Passage
-    from {{ project.package }}.database import connect, ready
-    from {{ project.package }}.retrieval import Index, Retriever
+    from tests.package import Database, Index, Passage, Retriever, connect, ready
 
     texts, _ = synthetic_corpus(passages)
     with tempfile.TemporaryDirectory() as folder:

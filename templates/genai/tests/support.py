@@ -12,20 +12,22 @@ import psycopg
 from pydantic import SecretStr
 from pydantic_ai.models.function import FunctionModel
 
-from {{ project.package }}.audit import (
+from .package import (
     AuditRecord,
     AuditStore,
     Connection,
     Database,
+    Gateway,
+    Link,
+    PostgresDatabase,
+    Price,
+    Pricer,
+    Retrieval,
+    Runtime,
+    Settings,
     SQLiteDatabase,
+    assistant_model,
 )
-from {{ project.package }}.config import Price, Retrieval
-from {{ project.package }}.database import PostgresDatabase
-from {{ project.package }}.fake import assistant_model
-from {{ project.package }}.gateway import Gateway, Link
-from {{ project.package }}.pricing import Pricer
-from {{ project.package }}.runtime import Runtime
-from {{ project.package }}.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 """The repository: prompts/, corpus/ and evals/ are read from here."""

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ project.package }}.config import genai
-from {{ project.package }}.genai_cli import main
-
+from ..package import genai, main
 from tests.support import REPO
 
 

@@ -7,11 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from {{ project.package }}.app import create_app
-from {{ project.package }}.database import StartupRefused
-from {{ project.package }}.runtime import Runtime
-from {{ project.package }}.settings import Settings
-
+from ..package import Runtime, Settings, StartupRefused, create_app
 from tests.api import api_keys, client
 from tests.support import make_settings
 

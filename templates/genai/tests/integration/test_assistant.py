@@ -6,12 +6,7 @@ import pytest
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart, UserPromptPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
-from {{ project.package }}.assistant import REFUSAL, Assistant
-from {{ project.package }}.budgets import BudgetExceeded
-from {{ project.package }}.corpus import Passage
-from {{ project.package }}.killswitch import KillSwitchEngaged
-from {{ project.package }}.runtime import Runtime
-
+from ..package import REFUSAL, Assistant, BudgetExceeded, KillSwitchEngaged, Passage, Runtime
 from tests.support import (
     as_assistant,
     count,
@@ -266,6 +261,6 @@ def test_kill_switch_stops_answers(runtime: Runtime) -> None:
 
 
 def _sample(runtime: Runtime) -> list[Passage]:
-    from {{ project.package }}.corpus import read_folder
+    from ..package import read_folder
 
     return read_folder(runtime.settings.corpus_dir)[0]

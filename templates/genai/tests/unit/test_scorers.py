@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from {{ project.package }}.config import EvalSpec
-from {{ project.package }}.fake import judge_score
-from {{ project.package }}.scorers import SCORERS, Outcome
+from ..package import SCORERS, EvalSpec, Outcome, judge_score
 
 
 def outcome(**fields: object) -> Outcome:

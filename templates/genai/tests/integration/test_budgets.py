@@ -10,17 +10,17 @@ from typing import Any
 
 import pytest
 
-from {{ project.package }}.audit import AuditStore, Database
-from {{ project.package }}.budgets import (
+from ..package import (
+    AuditStore,
     BudgetExceeded,
     Budgets,
     Caller,
+    Database,
+    Limits,
+    Settings,
+    connect,
+    open_runtime,
 )
-from {{ project.package }}.config import Limits
-from {{ project.package }}.database import connect
-from {{ project.package }}.runtime import open_runtime
-from {{ project.package }}.settings import Settings
-
 from tests.support import count, details, records, where
 
 CAP = 1.0

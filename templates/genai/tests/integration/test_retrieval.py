@@ -6,11 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ project.package }}.corpus import Passage
-from {{ project.package }}.ingest import IngestError, ingest
-from {{ project.package }}.retrieval import Retriever
-from {{ project.package }}.runtime import Runtime
-
+from ..package import IngestError, Passage, Retriever, Runtime, ingest
 from tests.support import ANSWERING_THRESHOLD, records
 
 RELEVANT = "How long are certificates from the internal issuer valid?"
@@ -104,6 +100,6 @@ def test_empty_folder_is_refused(runtime: Runtime, tmp_path: Path) -> None:
 
 
 def _all(runtime: Runtime) -> list[Passage]:
-    from {{ project.package }}.corpus import read_folder
+    from ..package import read_folder
 
     return read_folder(runtime.settings.corpus_dir)[0]

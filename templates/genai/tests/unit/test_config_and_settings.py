@@ -8,18 +8,19 @@ from typing import Any
 
 import pytest
 
-from {{ project.package }}.config import (
+from ..package import (
     GenAI,
     ModelRef,
     Price,
+    Pricer,
+    Settings,
+    StartupRefused,
+    UnpricedModelError,
     genai,
     parse,
+    refusal,
+    run_deadline,
 )
-from {{ project.package }}.database import StartupRefused
-from {{ project.package }}.pricing import Pricer, UnpricedModelError
-from {{ project.package }}.runtime import run_deadline
-from {{ project.package }}.settings import Settings, refusal
-
 from tests.support import make_settings
 
 
@@ -58,7 +59,7 @@ def test_unknown_model_is_unpriced() -> None:
 
 def test_model_connections_come_from_nested_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     """<PREFIX>MODELS__<ID>__API_KEY configures a model of the chain."""
-    from {{ project.package }}.settings import ENV_PREFIX
+    from ..package import ENV_PREFIX
 
     model_id = genai().models[0].id
     monkeypatch.setenv(f"{ENV_PREFIX}MODELS__{model_id.upper()}__API_KEY", "secret")

@@ -17,11 +17,7 @@ from typing import Any
 import pytest
 from pydantic_ai import models
 
-from {{ project.package }}.audit import AuditStore, Database
-from {{ project.package }}.database import connect, open_database
-from {{ project.package }}.runtime import Runtime, open_runtime
-from {{ project.package }}.settings import Settings
-
+from .package import AuditStore, Database, Runtime, Settings, connect, open_database, open_runtime
 from tests import postgres
 from tests.support import make_settings
 
@@ -117,7 +113,7 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
     """
     opened = open_runtime(settings)
     opened.budgets.caps.update(dict.fromkeys(opened.budgets.caps))
-    from {{ project.package }}.ingest import ingest
+    from .package import ingest
 
     ingest(opened, settings.corpus_dir, actor="test-setup", role="test")
     yield opened

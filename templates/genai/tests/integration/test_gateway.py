@@ -16,13 +16,18 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_ai.usage import RequestUsage
 
-from {{ project.package }}.budgets import BudgetExceeded, Caller
-from {{ project.package }}.config import ModelRef, Price
-from {{ project.package }}.gateway import CallScope, Gateway, Link
-from {{ project.package }}.pricing import Pricer
-from {{ project.package }}.runtime import Runtime
-from {{ project.package }}.settings import ModelConnection
-
+from ..package import (
+    BudgetExceeded,
+    Caller,
+    CallScope,
+    Gateway,
+    Link,
+    ModelConnection,
+    ModelRef,
+    Price,
+    Pricer,
+    Runtime,
+)
 from tests.support import make_settings, records
 
 PRICE = Price(input=2.0, output=8.0)
@@ -268,7 +273,7 @@ def test_real_provider_call_is_blocked_in_tests(runtime: Runtime, tmp_path: Any)
 
 def test_bedrock_without_a_region_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     """A Bedrock model with no region anywhere is refused in one line naming the setting."""
-    from {{ project.package }}.gateway import connect_model
+    from ..package import connect_model
 
     for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         monkeypatch.delenv(variable, raising=False)
@@ -279,8 +284,7 @@ def test_bedrock_without_a_region_names_the_setting(monkeypatch: pytest.MonkeyPa
 
 def test_fake_model_is_refused_in_production(tmp_path: Any) -> None:
     """ENVIRONMENT=production with no provider refuses to start, in one line."""
-    from {{ project.package }}.database import StartupRefused
-    from {{ project.package }}.runtime import open_runtime
+    from ..package import StartupRefused, open_runtime
 
     settings = make_settings(
         tmp_path, environment="production", privacy_salt="a-real-salt", tools_mode="live"

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from {{ project.package }}.corpus import MAX_PASSAGE_CHARS, read_folder
-from {{ project.package }}.framing import (
-    Framed,
-    citations,
-    frame,
-    unframe,
-)
+from ..package import MAX_PASSAGE_CHARS, Framed, citations, frame, read_folder, unframe
 
 
 def write(folder: Path, name: str, text: str) -> None:
