@@ -91,6 +91,34 @@ def test_no_template_file_is_a_one_line_include_stub() -> None:
     assert stubs == []
 
 
+PACKAGE_ONLY = re.compile(r"\{\{\s*project\.package\s*(\|\s*\w+\s*)?\}\}")
+TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#", re.DOTALL)
+NAME_TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}")
+
+
+def _rendered_suffix(path: Path) -> str:
+    """The suffix a template's file gets once rendered (``.jinja`` and name conditions gone)."""
+    return Path(NAME_TAG.sub("", path.name.removesuffix(".jinja"))).suffix
+
+
+def test_no_python_template_uses_jinja_only_for_the_package_name() -> None:
+    """Python whose only Jinja is the package name is plain and imports it via tests/package.py.
+
+    Generated code imports its package relatively and generated tests from the one module
+    that names it (``tests/package.py``), so naming the package is no reason to be a
+    template; conditional names (``{% if … %}test_x.py{% endif %}``) count as ``.py`` too.
+    """
+    package_only = [
+        p.relative_to(ROOT).as_posix()
+        for p in _files()
+        if p.name.endswith(".jinja")
+        and _rendered_suffix(p) == ".py"
+        and (tags := TEMPLATE_TAG.findall(p.read_text(encoding="utf-8")))
+        and all(PACKAGE_ONLY.fullmatch(tag) for tag in tags)
+    ]
+    assert package_only == []
+
+
 def _links() -> list[Path]:
     return sorted(p for p in TEMPLATES.rglob("*") if p.is_symlink())
 

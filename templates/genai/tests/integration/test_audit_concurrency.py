@@ -1,0 +1,1 @@
+../../../_shared/tests/test_audit_concurrency.py
