@@ -12,7 +12,8 @@ the features it names, to see what each costs):
   question or of the answer, no grounded-citation, canary or verbatim-leak check of the
   answer; every verdict is "pass" (and none is recorded);
 - budget: the gateway has no budgets: no reservation of the worst case before the model
-  call and no settlement after it (two ``BEGIN IMMEDIATE`` transactions per answer);
+  call (a durable commit of its own, or a share of a concurrent group commit) and no
+  settlement after it (which rides the audit record's commit when audit is on);
 - audit: ``runtime.audit`` records nothing (no hash-chained, MAC'd record per answer);
 - metrics: the request middleware (request id, body-size limit, request counts and latency)
   is removed and every metric (tokens, cost, calls, verdicts, answers) is a no-op.

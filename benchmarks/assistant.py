@@ -97,8 +97,9 @@ def measure(
                 + "; ".join(f"{mode} {seen}" for mode, seen in statuses.items())
                 + ")",
                 "audit: each answer's record is committed (SQLite WAL, synchronous=FULL) "
-                "before the response; budgets: the worst case is reserved and then settled "
-                "in two BEGIN IMMEDIATE transactions per answer",
+                "before the response; budgets: the worst case is reserved in a commit before "
+                "the model call and settled in the audit record's commit (concurrent answers' "
+                "reservations and records share group commits)",
                 f"audit rows per run (ingest and warm-up included) on: {audit_counts['on']}, "
                 f"off: {audit_counts['off']}",
             ],

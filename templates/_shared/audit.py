@@ -11,9 +11,10 @@ Durability: :meth:`AuditStore.record` returns only after the record is committed
 for its WAL flush). Callers write the audit record before they answer, so nothing is
 reported done whose audit record could still be lost. Connections are kept open (SQLite:
 one per thread; opening one per record would checkpoint the write-ahead log every time).
-Records that arrive while a commit is being synced wait and are committed together by the
-next writer (group commit): one sync for many records, and still no record is returned
-before the commit that holds it is on disk.
+Records (and other writes handed to :meth:`AuditStore.commit`, such as budget reservations)
+that arrive while a commit is being synced wait and are committed together by the next
+writer (group commit): one sync for many, and still nothing is returned before the commit
+that holds it is on disk.
 
 One chain, many writers: every append first takes the chain's lock
 (:meth:`Database.lock`: SQLite's ``BEGIN IMMEDIATE`` already makes a transaction the only
@@ -60,7 +61,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, cast
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 from . import project
 from .privacy import fingerprint, pseudonymise, redact
@@ -209,6 +210,9 @@ def _dump(value: Any) -> str | None:
     return json.dumps(redact(value), sort_keys=True, ensure_ascii=False)
 
 
+T = TypeVar("T")
+BUSY_TIMEOUT_SECONDS = 30
+"""How long a SQLite writer waits for its turn before "database is locked"."""
 CHAIN_LOCK = "audit-chain"
 """The name every appender locks (:meth:`Database.lock`): one chain, one writer at a time."""
 
@@ -307,6 +311,9 @@ class SQLiteDatabase(Database):
 
     Commits are synced to disk (``synchronous=FULL``). Write transactions start with
     ``BEGIN IMMEDIATE``: writers, across threads and processes on one host, take turns.
+    Threads writing through one instance queue on a lock of its own first, so the next one
+    starts as soon as a commit ends: SQLite's busy handler, which the file lock alone would
+    leave them to, polls after sleeps of 1, 2, 5, 10 ms and longer.
     """
 
     dialect = "sqlite"
@@ -318,6 +325,7 @@ class SQLiteDatabase(Database):
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
         self._opened_lock = threading.Lock()
+        self._writer, self._writer_pid = threading.Lock(), os.getpid()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._finalizer = weakref.finalize(self, _close_all, self._opened)
         _use_wal(self.connection())
@@ -328,11 +336,14 @@ class SQLiteDatabase(Database):
         if conn is None or self._local.pid != os.getpid():
             # used by this thread only (thread-local); closable by the finaliser from any thread
             conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
+                self.path,
+                timeout=BUSY_TIMEOUT_SECONDS,
+                isolation_level=None,
+                check_same_thread=False,
             )
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
             self._local.conn, self._local.pid = conn, os.getpid()
             with self._opened_lock:
                 self._opened.append(conn)
@@ -350,14 +361,21 @@ class SQLiteDatabase(Database):
         if conn.in_transaction:  # nested: the outer transaction commits
             yield conn
             return
-        conn.execute("BEGIN IMMEDIATE")
+        if self._writer_pid != os.getpid():  # a child process: the parent's lock is not its
+            self._writer, self._writer_pid = threading.Lock(), os.getpid()
+        if not self._writer.acquire(timeout=BUSY_TIMEOUT_SECONDS):
+            raise sqlite3.OperationalError("database is locked")
         try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        finally:
+            self._writer.release()
 
     def in_transaction(self) -> bool:
         """Tell whether this thread's connection has a transaction open."""
@@ -421,11 +439,15 @@ def _close_all(connections: Sequence[sqlite3.Connection]) -> None:
 
 @dataclass
 class _Pending:
-    """A record waiting for the commit that makes it durable."""
+    """A record, or other work, waiting for the commit that makes it durable."""
 
-    fields: dict[str, Any]
-    also: Callable[[Connection], None] | None = None
+    fields: dict[str, Any] | None
+    """The record's fields (None: work without a record, :meth:`AuditStore.commit`)."""
+    also: Callable[[Connection], Any] | None = None
     record: AuditRecord | None = None
+    result: Any = None
+    """What ``also`` returned."""
+    done: bool = False
     error: BaseException | None = None
 
 
@@ -519,16 +541,38 @@ class AuditStore:
         )
         if self.db.in_transaction():
             raise RuntimeError("record() commits by itself; inside a transaction use append()")
+        self._submit(pending)
+        if pending.record is None:  # pragma: no cover - _submit raised instead
+            raise RuntimeError("audit record was not committed")
+        return pending.record
+
+    def commit(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in a write transaction; return its result once that is durable.
+
+        For writes without a record of their own (a budget reservation, say): they share the
+        group commit of the records (and other work) of concurrent callers, one sync for
+        all, and return only after it. ``work`` runs before the chain's lock is taken, as
+        ``also`` of :meth:`record` does; if it raises, nothing of its batch commits.
+        Inside a transaction of this thread it runs in that one (which commits it).
+        """
+        if self.db.in_transaction():
+            with self.db.transaction() as conn:
+                return work(conn)
+        pending = _Pending(None, work)
+        self._submit(pending)
+        return cast(T, pending.result)
+
+    def _submit(self, pending: _Pending) -> None:
+        """Queue ``pending``; commit the queue unless another writer's commit took it."""
         with self._queue_lock:
             self._queue.append(pending)
         with self._lock:
-            if pending.record is None and pending.error is None:
+            if not pending.done and pending.error is None:
                 with self._queue_lock:
                     batch, self._queue = self._queue, []
                 self._commit(batch)
-        if pending.record is None:  # the commit that held it failed
+        if not pending.done:  # the commit that held it failed
             raise pending.error or RuntimeError("audit record was not committed")
-        return pending.record
 
     def append(self, conn: Connection, **fields: Any) -> AuditRecord:
         """Append a record inside the caller's write transaction, to commit with it.
@@ -596,17 +640,19 @@ class AuditStore:
 
     def _commit(self, batch: list[_Pending]) -> None:
         """Chain and insert every waiting record in one transaction, then sync it once."""
+        rows: list[tuple[_Pending, dict[str, Any], int]] = []
         try:
             with self.db.transaction() as conn:
                 for item in batch:  # before the chain's lock: locks taken in one order
                     if item.also is not None:
-                        item.also(conn)
-                self.db.lock(conn, CHAIN_LOCK)
-                prev = self._last_hash(conn)
-                rows: list[tuple[_Pending, dict[str, Any], int]] = []
-                for item in batch:
-                    fields = {**item.fields, "prev_hash": prev}
-                    fields["hash"] = prev = record_hash(prev, item.fields, self._key)
+                        item.result = item.also(conn)
+                records = [(item, item.fields) for item in batch if item.fields is not None]
+                if records:
+                    self.db.lock(conn, CHAIN_LOCK)
+                    prev = self._last_hash(conn)
+                for item, own in records:
+                    fields = {**own, "prev_hash": prev}
+                    fields["hash"] = prev = record_hash(prev, own, self._key)
                     rows.append((item, fields, self._insert(conn, fields)))
         except BaseException as err:
             for item in batch:
@@ -614,6 +660,8 @@ class AuditStore:
             raise
         for item, fields, seq in rows:
             item.record = AuditRecord(seq=seq, **fields)
+        for item in batch:
+            item.done = True
 
     def pseudonym(self, subject: str) -> str:
         """Return the pseudonym that records about ``subject`` carry."""

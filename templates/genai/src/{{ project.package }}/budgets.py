@@ -76,7 +76,14 @@ class Budgets:
         salt: str,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        """Keep the ledger in ``db``; refusals go to ``audit``."""
+        """Keep the ledger in ``db``; refusals go to ``audit``, the audit store of ``db``.
+
+        Raises:
+            ValueError: ``audit`` keeps its records in another database (a reservation
+                commits with them).
+        """
+        if audit.db is not db:
+            raise ValueError("the budgets and their audit store must share one database")
         self.db, self.audit, self._clock = db, audit, clock
         self._salt = salt.encode("utf-8")
         self.caps: dict[str, float | None] = {
@@ -111,14 +118,17 @@ class Budgets:
         new reservation is refused. ``also`` holds the caller's own writes waiting for its
         next commit (a run's read tool calls with their audit records): they run in this
         transaction, after the settlements, and commit even when the reservation is refused.
+        The transaction is the audit store's group commit (:meth:`AuditStore.commit`): it
+        returns once the reservation is on disk, and concurrent callers' reservations and
+        records share its sync.
 
         Raises:
             BudgetExceeded: a scope's committed money plus ``worst_usd`` passes its cap.
         """
         keys = self.keys(caller)
-        refusal: BudgetExceeded | None = None
         reservation_id = str(uuid.uuid4())
-        with self.db.transaction() as conn:
+
+        def reserve_in(conn: Connection) -> BudgetExceeded | None:
             self.db.lock(conn, LOCK)
             for earlier, actual_usd in settle:
                 self._close_in(conn, earlier.reservation_id, actual_usd, "settled")
@@ -128,27 +138,29 @@ class Budgets:
                 cap = self.caps[scope]
                 committed = self._committed(conn, scope, key)
                 if cap is not None and committed + worst_usd > cap + EPSILON:
-                    refusal = BudgetExceeded(scope, cap, committed, worst_usd)
-                    break
-            if refusal is None:
-                for scope, key in keys:
-                    self._add(conn, scope, key, worst_usd)
-                now = self.db.now()
-                conn.execute(
-                    "INSERT INTO budget_reservations (reservation_id, request_id, user_key, day, "
-                    "month, model_id, reserved_usd, status, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, 'reserved', ?)",
-                    (
-                        reservation_id,
-                        caller.request_id,
-                        keys[1][1].rsplit(":", 1)[0],
-                        keys[1][1].rsplit(":", 1)[1],
-                        keys[2][1],
-                        model_id,
-                        worst_usd,
-                        now,
-                    ),
-                )
+                    return BudgetExceeded(scope, cap, committed, worst_usd)
+            for scope, key in keys:
+                self._add(conn, scope, key, worst_usd)
+            conn.execute(
+                "INSERT INTO budget_reservations (reservation_id, request_id, user_key, day, "
+                "month, model_id, reserved_usd, status, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'reserved', ?)",
+                (
+                    reservation_id,
+                    caller.request_id,
+                    keys[1][1].rsplit(":", 1)[0],
+                    keys[1][1].rsplit(":", 1)[1],
+                    keys[2][1],
+                    model_id,
+                    worst_usd,
+                    self.db.now(),
+                ),
+            )
+            return None
+
+        # durable before the call, in the group commit that concurrent answers' reservations
+        # and audit records share (one sync for all of them)
+        refusal = self.audit.commit(reserve_in)
         if refusal is not None:
             self.audit.record(
                 actor=caller.actor,

@@ -10,7 +10,8 @@ Checks named in spec.yaml (``genai.guardrails``) run where they belong:
   commands addressed to the model;
 * output: ``grounded-citations`` (every cited passage was retrieved, and citations are
   present when required), ``system-prompt-leak`` (the prompt's canary, or twelve words of
-  the system prompt in a row) and ``pii-redaction``.
+  the system prompt in a row) and ``pii-redaction`` (of everything but the markers that
+  cite a retrieved passage: an id of digits is not a phone or card number).
 
 Each check gives a :class:`Verdict` (``pass``, ``redacted`` or ``violation``) that is counted
 in the metrics and goes into the audit record with ids and entity types only.
@@ -22,11 +23,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from . import pii
 from .config import Guardrails
-from .framing import citations
+from .framing import CITATION, citations
 from .genai_metrics import GenAIMetrics
 
 Outcome = Literal["pass", "redacted", "violation"]
@@ -135,13 +137,21 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", normalise(text).lower())
 
 
+@lru_cache(maxsize=16)
+def _windows(system_text: str) -> frozenset[str]:
+    """Every run of :data:`LEAK_WINDOW` words of a system prompt (built once per prompt text)."""
+    words = _words(system_text)
+    return frozenset(
+        " ".join(words[i : i + LEAK_WINDOW]) for i in range(len(words) - LEAK_WINDOW + 1)
+    )
+
+
 def leaks(answer: str, system_text: str, canary: str) -> list[str]:
     """How an answer leaks the system prompt: its canary, or a long verbatim run of it."""
     found = []
     if canary and canary in answer:
         found.append("canary")
-    words = _words(system_text)
-    windows = {" ".join(words[i : i + LEAK_WINDOW]) for i in range(len(words) - LEAK_WINDOW + 1)}
+    windows = _windows(system_text)
     said = _words(answer)
     if any(
         " ".join(said[i : i + LEAK_WINDOW]) in windows for i in range(len(said) - LEAK_WINDOW + 1)
@@ -220,7 +230,10 @@ class Guard:
                 Verdict("system-prompt-leak", "output", "violation" if how else "pass", how)
             )
         if "pii-redaction" in wanted:
-            checked.text, found = pii.redact(checked.text)
+            # markers citing a retrieved passage are ours: their ids are not read as data
+            ours = set(retrieved or ())
+            markers = [m.span() for m in CITATION.finditer(checked.text) if m.group(1) in ours]
+            checked.text, found = pii.redact(checked.text, skip=markers)
             kinds = tuple(sorted({f.entity for f in found}))
             checked.verdicts.append(
                 Verdict("pii-redaction", "output", "redacted" if found else "pass", kinds)

@@ -13,7 +13,9 @@ first use and cached per process.
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -29,6 +31,23 @@ ENTITIES = (
     "CRYPTO",
 )
 MIN_SCORE = 0.4
+RECOGNISERS = (
+    "OfflineEmailRecognizer",
+    "PhoneRecognizer",
+    "CreditCardRecognizer",
+    "IbanRecognizer",
+    "IpRecognizer",
+    "UsSsnRecognizer",
+    "NhsRecognizer",
+    "CryptoRecognizer",
+)
+"""The recognisers :func:`_analyzer` registers (a test checks it), which :data:`NEEDS` covers."""
+NEEDS = re.compile(r"[\d@:]")
+"""A character that every finding of :data:`RECOGNISERS` holds: e-mail addresses an ``@``;
+phone numbers (libphonenumber: two digits at least, any script's), card numbers, IBANs,
+IPv4 addresses, SSNs, NHS numbers and crypto addresses (``1``, ``3`` or ``bc1`` first) a
+digit; IPv6 addresses a ``:``. Text without one is not handed to Presidio: no recogniser
+could find anything in it. A recogniser added to :func:`_analyzer` must be covered here."""
 _lock = threading.Lock()
 
 
@@ -88,9 +107,16 @@ def _analyzer() -> Any:
     return AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=["en"])
 
 
-def find(text: str) -> list[Finding]:
-    """The personal data Presidio's pattern recognisers find in ``text``."""
-    if not text:
+def find(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Finding]:
+    """The personal data Presidio's pattern recognisers find in ``text``.
+
+    ``skip`` holds (start, end) spans the recognisers do not read (blanked, so offsets
+    stay): text the application wrote itself, such as citation markers of retrieved
+    passages, whose ids could otherwise read as a phone or card number.
+    """
+    for start, end in skip:
+        text = f"{text[:start]}{' ' * (end - start)}{text[end:]}"
+    if NEEDS.search(text) is None:
         return []
     analyzer = _analyzer()
     with _lock:  # one analysis at a time: the recognisers are not documented thread-safe
@@ -105,9 +131,12 @@ def find(text: str) -> list[Finding]:
     )
 
 
-def redact(text: str) -> tuple[str, list[Finding]]:
-    """``text`` with each piece of personal data replaced by ``<ENTITY>``, and the findings."""
-    findings = find(text)
+def redact(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> tuple[str, list[Finding]]:
+    """``text`` with each piece of personal data replaced by ``<ENTITY>``, and the findings.
+
+    ``skip``: spans left as they are (see :func:`find`).
+    """
+    findings = find(text, skip=skip)
     if not findings:
         return text, []
     out, cursor = [], 0

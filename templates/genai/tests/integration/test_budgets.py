@@ -154,6 +154,85 @@ def test_concurrent_threads_never_pass_the_cap(database: Database, audit: AuditS
     assert count(database, "SELECT COUNT(*) AS n FROM budget_reservations") == 4
 
 
+def test_a_returned_reservation_is_already_stored(
+    database: Database, audit: AuditStore, settings: Settings
+) -> None:
+    """When reserve() returns, a connection of its own reads the reservation (it is durable)."""
+    reservation = ledger(database, audit).reserve(Caller("req-1", "alice", "user"), "primary", 0.2)
+    elsewhere = connect(settings.database_location())
+    try:
+        with elsewhere.connect() as conn:
+            found = conn.execute(
+                "SELECT status FROM budget_reservations WHERE reservation_id = ?",
+                (reservation.reservation_id,),
+            ).fetchone()
+    finally:
+        elsewhere.close()
+    assert found["status"] == "reserved"
+
+
+def test_reservations_and_records_racing_share_commits_and_stay_within_the_cap(
+    database: Database, audit: AuditStore
+) -> None:
+    """Reservations and audit records of concurrent answers commit together: all stored, cap kept."""
+    budgets = ledger(database, audit)
+    passed: list[int] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(12)
+
+    def answer(n: int) -> None:
+        barrier.wait()
+        try:
+            for turn in range(3):
+                try:
+                    budgets.reserve(Caller(f"req-{n}-{turn}", "alice", "user"), "primary", 0.1)
+                    passed.append(n)
+                except BudgetExceeded:
+                    pass
+                audit.record(actor="alice", role="user", action="answer", resource=f"{n}/{turn}",
+                             outcome="answered")  # fmt: skip
+        except BaseException as err:  # reported by the assertion below
+            errors.append(err)
+
+    threads = [threading.Thread(target=answer, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(passed) == 10  # the cap of 1.0 USD holds ten calls of 0.1
+    assert count(database, "SELECT COUNT(*) AS n FROM budget_reservations") == 10
+    assert len(records(audit, "answer")) == 36
+    assert audit.verify().ok
+
+
+def test_work_failing_in_the_shared_commit_raises_and_commits_nothing(
+    database: Database, audit: AuditStore
+) -> None:
+    """Work handed to the group commit that raises rolls its transaction back and re-raises."""
+
+    def broken(conn: Any) -> None:
+        conn.execute(
+            "INSERT INTO budget_reservations (reservation_id, request_id, user_key, day, month, "
+            "model_id, reserved_usd, status, created_at) "
+            "VALUES ('r', 'q', 'u', '2026-01-01', '2026-01', 'primary', 0.1, 'reserved', 'now')"
+        )
+        raise RuntimeError("broken after writing")
+
+    with pytest.raises(RuntimeError, match="broken after writing"):
+        audit.commit(broken)
+    assert count(database, "SELECT COUNT(*) AS n FROM budget_reservations") == 0
+
+
+def test_budgets_refuse_an_audit_store_of_another_database(
+    database: Database, tmp_path: Path
+) -> None:
+    """A reservation commits with the audit records: both must live in one database."""
+    elsewhere = AuditStore(tmp_path / "other.sqlite3", salt="test-salt")
+    with pytest.raises(ValueError, match="one database"):
+        ledger(database, elsewhere)
+
+
 def _process(location: str, start: Any, attempts: int, out: Any) -> None:
     """Reserve ``attempts`` times in a fresh process (a replica) and report how many passed."""
     database = connect(location)
