@@ -603,8 +603,14 @@ def test_owasp_matrix_has_every_risk_of_the_2025_list(
 def _template_source(path: str, kind: str) -> Path | None:
     """The template file that renders ``path`` for ``kind``: plain, .jinja, or kind-only."""
     folder, name = TEMPLATE / path, Path(path).name
-    only = folder.with_name(f'{{% if project.kind == "{kind}" %}}{name}{{% endif %}}.jinja')
-    return next((p for p in (folder, folder.with_name(f"{name}.jinja"), only) if p.is_file()), None)
+    only = folder.with_name(f'{{% if project.kind == "{kind}" %}}{name}{{% endif %}}')
+    candidates = (
+        folder,
+        folder.with_name(f"{name}.jinja"),
+        only,
+        only.with_name(f"{only.name}.jinja"),
+    )
+    return next((p for p in candidates if p.is_file()), None)
 
 
 def test_owasp_matrix_names_only_files_and_tests_that_exist(
