@@ -85,7 +85,7 @@ def _alive(pid: str) -> bool:
     except (ValueError, ProcessLookupError):
         return False
     except PermissionError:
-        return True
+        pass  # alive, another user's
     return True
 
 
