@@ -4,9 +4,10 @@ An approval is created (inside the run's transaction) with the SHA-256 of the ca
 canonical arguments, the run's requester, the role that may approve and an expiry, and it
 survives restarts and serves every replica (it is a row, not memory). A decision is refused
 
-* with :class:`ApprovalForbidden` (HTTP 403) when the decider is the run's requester, or
-  holds a role other than the tool's approval role, or that role may neither ``review`` nor
-  ``sign`` in spec.yaml;
+* with :class:`ApprovalForbidden` (HTTP 403) when the decider is the run's requester (unless
+  the tool's approval says ``four_eyes: false`` in spec.yaml: the rule in force when the
+  approval was asked is stored with it and decides), or holds a role other than the tool's
+  approval role, or that role may neither ``review`` nor ``sign`` in spec.yaml;
 * with :class:`ApprovalConflict` (HTTP 409) when the approval has expired or was already
   decided, and with :class:`~.killswitch.KillSwitchEngaged` (423) while the kill switch is on.
 
@@ -211,7 +212,7 @@ class Approvals:
                 )
                 self._requeue(conn, str(row["run_id"]))
                 refusal = ApprovalConflict(f"approval {approval_id} expired at {row['expires_at']}")
-            elif actor == row["requester"]:
+            elif row["four_eyes"] and actor == row["requester"]:
                 refusal = ApprovalForbidden(
                     "the run's requester cannot decide its approvals (four eyes)"
                 )
