@@ -15,7 +15,8 @@ CREATE TABLE passage_embeddings (
     embedding REAL[] NOT NULL,
     embedded_at TEXT NOT NULL
 );
-CREATE INDEX passage_embeddings_model ON passage_embeddings (model, dimensions);
+-- No B-tree on (model, dimensions): a deployment has one model, so it would select every
+-- row, yet tempt the planner away from the HNSW index on small tables.
 
 DO $$
 DECLARE
