@@ -22,6 +22,7 @@ person (``retrieval.abstain_below``; calibrate it for your embedding model with 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import re
 from collections import Counter
@@ -33,6 +34,8 @@ from .audit import Connection, Database
 from .corpus import Passage
 from .embeddings import Embeddings
 from .settings import ENV_PREFIX
+
+log = logging.getLogger(__name__)
 
 _TERM = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(
@@ -337,11 +340,20 @@ class Index:
     def neighbours(self, question: str, limit: int) -> list[tuple[Passage, float]]:
         """The passages nearest to ``question`` by cosine similarity, nearest first.
 
-        Empty without vectors, or for a question whose vector is zero (no meaning to compare).
+        Empty without vectors, for a question whose vector is zero (no meaning to compare),
+        and when the embedding model fails (logged, by the error's type only): the question
+        is then answered from full-text alone rather than not at all.
         """
         if not self.vectors or self.embeddings is None or self.vector_schema is None:
             return []
-        vector = self.embeddings.query(question)
+        try:
+            vector = self.embeddings.query(question)
+        except Exception as err:  # a provider outage must not take retrieval down with it
+            log.warning(
+                "retrieval: embedding the question failed (%s): full-text only",
+                type(err).__name__,
+            )
+            return []
         if not vector or not all(math.isfinite(x) for x in vector) or not any(vector):
             return []
         size = len(vector)  # an int: safe in the SQL, and it selects the partial index

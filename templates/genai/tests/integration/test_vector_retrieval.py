@@ -76,6 +76,8 @@ class KeywordModel(EmbeddingModel):
     ) -> EmbeddingResult:
         """One vector per input; counts the texts embedded."""
         texts, _ = self.prepare_embed(inputs, settings)
+        if not self.keywords:
+            raise ConnectionError("the test model is down")
         self.calls += len(texts)
         return EmbeddingResult(
             [self.vector(t) for t in texts],
@@ -200,6 +202,24 @@ def test_unrelated_question_still_abstains(
             "What is the capital of Mongolia?"
         )
         assert found.abstain
+    finally:
+        runtime.close()
+
+
+def test_an_embedding_outage_falls_back_to_full_text(
+    vector_url: str, tmp_path: Path, documents: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The embedding model failing on a question leaves full-text retrieval answering, logged."""
+    embedder = model()
+    runtime = open_with(tmp_path, vector_url, embedder)
+    try:
+        ingest(runtime, documents, actor="ops", role="operator")
+        embedder.keywords = {}  # any later call fails
+        found = Retriever(runtime.index, top_k=2, abstain_below=0.5).retrieve(
+            "Are badges worn on the premises?"
+        )
+        assert found.passages[0].passage.title == "Security" and not found.abstain
+        assert "full-text only" in caplog.text
     finally:
         runtime.close()
 
