@@ -18,6 +18,7 @@ from pydantic_ai.embeddings.result import EmbedInputType
 
 from ..package import (
     FAKE_EMBEDDING_MODEL,
+    Assistant,
     Database,
     Retriever,
     Runtime,
@@ -27,7 +28,7 @@ from ..package import (
     open_runtime,
 )
 from tests import postgres
-from tests.support import count, make_settings, records
+from tests.support import as_assistant, count, make_settings, records, with_retrieval
 
 DOCUMENTS = {
     "leave.md": "# Leave policy\nStaff get thirty days of paid leave each year.\n",
@@ -171,6 +172,23 @@ def test_vectors_find_passages_no_word_of_the_question_is_in(
         assert [s.passage.title for s in found.passages] == ["Leave policy", "Expenses"]
         assert not found.abstain
         assert found.best == pytest.approx(0.8 / math.sqrt(0.93), abs=1e-4)
+    finally:
+        runtime.close()
+
+
+def test_an_answer_found_by_similarity_cites_only_retrieved_passages(
+    vector_url: str, tmp_path: Path, documents: Path
+) -> None:
+    """Through the assistant, a question with no word of the corpus is answered and cited."""
+    runtime = open_with(tmp_path, vector_url, model())
+    try:
+        runtime.budgets.caps.update(dict.fromkeys(runtime.budgets.caps))
+        ingest(runtime, documents, actor="ops", role="operator")
+        assistant = Assistant(with_retrieval(as_assistant(runtime)))
+        answer = assistant.answer("Holiday entitlement?", actor="alice", role="user")
+        assert answer.status == "answered", answer
+        assert answer.citations and {c.id for c in answer.citations} <= set(answer.passage_ids)
+        assert "Leave policy" in {c.title for c in answer.citations}
     finally:
         runtime.close()
 
