@@ -9,9 +9,12 @@ vectors the test chooses, so a test fails if vectors are ignored.
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 from pydantic_ai.embeddings import EmbeddingModel, EmbeddingResult, EmbeddingSettings
 from pydantic_ai.embeddings.result import EmbedInputType
@@ -23,8 +26,10 @@ from ..package import (
     Retriever,
     Runtime,
     StartupRefused,
+    connect,
     fake_embeddings,
     ingest,
+    migrate,
     open_runtime,
 )
 from tests import postgres
@@ -287,6 +292,39 @@ def test_a_server_without_pgvector_serves_full_text(postgres_server: str, tmp_pa
             runtime.close()
 
 
+def test_a_role_that_may_not_enable_pgvector_still_migrates(
+    pgvector_server: str, tmp_path: Path
+) -> None:
+    """Pgvector installable but the migrating role may not enable it: migrated, full-text serves."""
+    name = f"novector_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pgvector_server, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {name} LOGIN PASSWORD '{name}'")
+        conn.execute(f"CREATE DATABASE {name} OWNER {name}")
+    url = postgres.as_user(
+        urlunsplit(urlsplit(pgvector_server)._replace(path=f"/{name}")), name, name
+    )
+    try:
+        database = connect(url)
+        try:
+            assert [m.label for m in migrate(database)][-1] == "0002_passage_embeddings"
+        finally:
+            database.close()
+        runtime = open_with(tmp_path, url, None)
+        try:
+            assert not runtime.index.vectors and "without pgvector" in runtime.index.mode()
+            ingest(runtime, runtime.settings.corpus_dir, actor="ops", role="operator")
+            found = Retriever(runtime.index, top_k=3, abstain_below=0.3).retrieve(
+                "How long are certificates from the internal issuer valid?"
+            )
+            assert not found.abstain
+        finally:
+            runtime.close()
+    finally:
+        with psycopg.connect(pgvector_server, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+            conn.execute(f"DROP ROLE {name}")
+
+
 def test_production_refuses_the_fake_embedder_where_vectors_are_used(
     vector_url: str, tmp_path: Path
 ) -> None:
@@ -314,8 +352,6 @@ def _models(db: Database) -> dict[str, int]:
 
 
 def _available(url: str) -> bool:
-    import psycopg
-
     with psycopg.connect(url) as conn:
         row = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone()
     return row is not None
