@@ -65,6 +65,7 @@ _GENAI_PRIVILEGES: Mapping[str, tuple[str, ...]] = {
     "budget_reservations": ("SELECT", "INSERT", "UPDATE"),
     "passages": ("SELECT", "INSERT", "UPDATE", "DELETE"),  # `ingest` replaces a source's passages
     "retrieval_terms": ("SELECT", "INSERT", "UPDATE", "DELETE"),
+    "passage_embeddings": ("SELECT", "INSERT", "UPDATE", "DELETE"),  # PostgreSQL only
     "runs": ("SELECT", "INSERT", "UPDATE"),
     "tool_calls": ("SELECT", "INSERT", "UPDATE"),
     "approvals": ("SELECT", "INSERT", "UPDATE"),

@@ -49,7 +49,7 @@ def _ci_steps(repo: Path, job: str) -> list[str]:
 def test_generated_test_suite_passes(
     installed: RepoEnv, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """The repo's pytest passes, runs every layer, traces every criterion, runs on PostgreSQL."""
+    """The repo's pytest passes, runs every layer, traces every criterion, runs on PostgreSQL (and pgvector)."""
     run = suite_run(installed, tmp_path_factory)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     outcome = run.outcomes()
@@ -69,6 +69,8 @@ def test_generated_test_suite_passes(
         and outcome.get((cls, name.replace("postgresql", "sqlite"))) == "passed"
     ]
     assert skipped_there_only == []
+    vector = {n: r for (cls, n), r in outcome.items() if cls.endswith(".test_vector_retrieval")}
+    assert len(vector) >= 8 and set(vector.values()) == {"passed"}, vector  # pgvector, offline
 
 
 @pytest.mark.parametrize("check", list(LINT_COMMANDS))

@@ -10,6 +10,13 @@ removed at the end. PostgreSQL refuses to run as root, so as root the cluster ru
 tests skip, saying so; under CI (``CI`` set, as GitHub Actions sets it) they fail instead,
 so CI cannot pass by skipping them. Each test gets a schema of its own, dropped after it.
 
+Tests of vector retrieval need a server with pgvector (:func:`vector_server`): the one
+``<PACKAGE>_TEST_PGVECTOR_URL`` (or ``TEST_PGVECTOR_URL``) names, else a throwaway cluster of
+the PostgreSQL that the ``pgserver`` package bundles with pgvector (a development dependency
+of assistants and agents, so CI and every developer machine have it, offline), else of the
+installed server when it has the extension. The extension is enabled in ``public`` once, as
+an operator would, before any test's schema.
+
 The tables' owner migrates a schema; the code under test connects as an application role
 of its own (:func:`app_role`), granted exactly what ``migrate --app-role`` grants. So every
 PostgreSQL test also shows that the project needs no more, and insider attacks are tried
@@ -18,6 +25,7 @@ with the application's own credentials.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 import secrets
@@ -38,6 +46,8 @@ from .package import connect, grant_app_role, migrate, project
 
 URL_VARIABLES = (f"{project.env_prefix()}TEST_DATABASE_URL", "TEST_DATABASE_URL")
 """Where a server to test against is named, the project's own variable first."""
+VECTOR_URL_VARIABLES = (f"{project.env_prefix()}TEST_PGVECTOR_URL", "TEST_PGVECTOR_URL")
+"""Where a server with pgvector to test against is named."""
 UNPRIVILEGED_USERS = ("postgres", "nobody")
 """Who runs a throwaway cluster when the tests run as root."""
 
@@ -71,6 +81,30 @@ def find_bindir() -> Path | None:
     )
 
 
+def pgserver_bindir() -> Path | None:
+    """The programs of the PostgreSQL (with pgvector) the ``pgserver`` package bundles, or None."""
+    found = importlib.util.find_spec("pgserver")  # finds without importing it
+    if found is None or not found.submodule_search_locations:
+        return None
+    for location in found.submodule_search_locations:
+        bindir = Path(location) / "pginstall" / "bin"
+        if (bindir / "initdb").is_file() and (bindir / "pg_ctl").is_file():
+            return bindir
+    return None
+
+
+def has_vector(bindir: Path) -> bool:
+    """Whether the server of ``bindir`` can load pgvector (its control file is installed)."""
+    config = bindir / "pg_config"
+    if config.is_file():
+        done = subprocess.run(
+            [str(config), "--sharedir"], capture_output=True, text=True, check=False
+        )
+        if done.returncode == 0:
+            return (Path(done.stdout.strip()) / "extension" / "vector.control").is_file()
+    return any(bindir.parent.glob("share/**/extension/vector.control"))
+
+
 def _user() -> tuple[int, int] | None:
     """The (uid, gid) to run the server as: None for the current user, who is not root."""
     if os.geteuid() != 0:
@@ -84,10 +118,30 @@ def _user() -> tuple[int, int] | None:
     unavailable(f"running as root, and no user of {UNPRIVILEGED_USERS} to run PostgreSQL as")
 
 
+def _copy_pgserver(bindir: Path, home: Path) -> Path:
+    """Copy pgserver's programs where the server's user may enter (a venv may be closed to it).
+
+    The layout is kept: its programs find their libraries at ``$ORIGIN/../../../pgserver.libs``.
+    """
+    package = bindir.parent.parent
+    for folder in (package, package.parent / "pgserver.libs"):
+        if folder.is_dir():
+            shutil.copytree(
+                folder,
+                home / "pgserver" / folder.name,
+                symlinks=True,
+                ignore=shutil.ignore_patterns("include", "__pycache__", "*.py"),
+            )
+    return home / "pgserver" / package.name / "pginstall" / "bin"
+
+
 @contextmanager
-def throwaway_cluster() -> Iterator[str]:
-    """Run a cluster for the block; yield the URL of its ``postgres`` database."""
-    bindir = find_bindir()
+def throwaway_cluster(bindir: Path | None = None) -> Iterator[str]:
+    """Run a cluster for the block (of ``bindir``'s programs, or the installed server's).
+
+    Yields the URL of its ``postgres`` database.
+    """
+    bindir = bindir or find_bindir()
     if bindir is None:
         unavailable(
             f"no PostgreSQL server: set {URL_VARIABLES[0]}, or install PostgreSQL's server "
@@ -99,6 +153,8 @@ def throwaway_cluster() -> Iterator[str]:
     home = Path(tempfile.mkdtemp(prefix="pgtest-"))
     if user is not None:
         os.chown(home, *user)
+        if bindir == pgserver_bindir():
+            bindir = _copy_pgserver(bindir, home)
     data, log = home / "data", home / "server.log"
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -148,6 +204,37 @@ def server() -> Iterator[str]:
         return
     with throwaway_cluster() as started:
         yield started
+
+
+@contextmanager
+def vector_server() -> Iterator[str]:
+    """The URL of a server with pgvector enabled in ``public`` (see the module's docstring)."""
+    url = next((os.environ[n] for n in VECTOR_URL_VARIABLES if os.environ.get(n)), None)
+    if url is not None:
+        _enable_vector(url)
+        yield url
+        return
+    bindir = pgserver_bindir()
+    if bindir is None:
+        installed = find_bindir()
+        bindir = installed if installed is not None and has_vector(installed) else None
+    if bindir is None:
+        unavailable(
+            f"no PostgreSQL with pgvector: install the dev extra (pgserver bundles one), "
+            f"or set {VECTOR_URL_VARIABLES[0]}"
+        )
+    with throwaway_cluster(bindir) as started:
+        _enable_vector(started)
+        yield started
+
+
+def _enable_vector(url: str) -> None:
+    """Enable pgvector in the ``public`` schema of the server's database."""
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public")
+    except psycopg.Error as err:
+        unavailable(f"pgvector cannot be enabled on the test server: {err}".strip())
 
 
 def in_schema(url: str, schema: str) -> str:

@@ -62,6 +62,13 @@ def postgres_server() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def pgvector_server() -> Iterator[str]:
+    """The URL of a PostgreSQL server with pgvector (pgserver's, by default; see postgres.py)."""
+    with postgres.vector_server() as url:
+        yield url
+
+
 @pytest.fixture
 def database_url() -> str | None:
     """The database URL of the test's settings; None: a SQLite file in the test's folder."""

@@ -575,7 +575,10 @@ def healthz() -> dict[str, str]:
 
 
 def readyz(request: Request) -> JSONResponse:
-    """Readiness: the database answers, the prompts are locked, callers can authenticate."""
+    """Readiness: the database answers, the prompts are locked, callers can authenticate.
+
+    ``retrieval`` says how questions are searched: full-text, or hybrid with pgvector.
+    """
     services = get_services(request)
     problems = []
     try:
@@ -589,9 +592,15 @@ def readyz(request: Request) -> JSONResponse:
     settings = services.settings
     if not (settings.api_keys or settings.jwt_key or settings.jwt_jwks_url):
         problems.append("no credentials configured: set API keys or JWT settings")
+    try:
+        retrieval = services.runtime.index.mode()
+    except Exception as err:  # counted as a storage problem above
+        retrieval = f"unknown ({type(err).__name__})"
     if problems:
-        return JSONResponse({"status": "not ready", "problems": problems}, status_code=503)
-    return JSONResponse({"status": "ready"})
+        return JSONResponse(
+            {"status": "not ready", "problems": problems, "retrieval": retrieval}, status_code=503
+        )
+    return JSONResponse({"status": "ready", "retrieval": retrieval})
 
 
 def metrics(request: Request) -> Response:

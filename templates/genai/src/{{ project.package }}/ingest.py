@@ -2,7 +2,8 @@
 
 The folder's passages replace the index's in one transaction; the audit record says how
 many passages came from how many files and which files were skipped (by path, never by
-content).
+content), how retrieval works (full-text, or hybrid with pgvector and which embedding model)
+and how many passages were embedded (those new, changed, or embedded by another model).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def ingest(runtime: Runtime, folder: Path, *, actor: str, role: str) -> Ingested
             "passages": len(passages),
             "files": files,
             "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
+            "retrieval": runtime.index.mode(),
+            "embedded": runtime.index.last_embedded,
         },
     )
     return Ingested(len(passages), files, tuple(skipped))

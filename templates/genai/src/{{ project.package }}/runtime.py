@@ -9,6 +9,7 @@ traceback.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,15 +17,17 @@ from .audit import AuditStore, Database
 from .budgets import Budgets
 from .config import GenAI, genai, is_agent
 from .database import StartupRefused, open_database
+from .embeddings import Embeddings, embedding_refusal, from_settings
 from .gateway import Gateway
 from .genai_metrics import GenAIMetrics
 from .guardrails import Guard
 from .killswitch import KillSwitch
 from .prompts import Prompt, PromptError, load
 from .retrieval import Index, Retriever
-from .settings import Settings, refusal
+from .settings import ENV_PREFIX, Settings, refusal
 
 DEFAULT_RUN_DEADLINE = timedelta(hours=2)
+log = logging.getLogger(__name__)
 AFTER_APPROVAL = timedelta(hours=1)
 """Unset, a run may work this long after its longest approval could expire."""
 
@@ -96,13 +99,20 @@ def run_deadline(settings: Settings, config: GenAI) -> timedelta:
 
 
 def open_runtime(
-    settings: Settings, *, metrics: GenAIMetrics | None = None, gateway: Gateway | None = None
+    settings: Settings,
+    *,
+    metrics: GenAIMetrics | None = None,
+    gateway: Gateway | None = None,
+    embeddings: Embeddings | None = None,
 ) -> Runtime:
     """Build the runtime, refusing production on development-only parts.
 
+    ``embeddings`` replaces the embedder ``<PREFIX>EMBEDDING_MODEL`` names (tests pass one).
+
     Raises:
-        StartupRefused: production with the fake model, sandbox tools, a script or the
-            default salt; an unpriced model with budgets; an unreadable database.
+        StartupRefused: production with the fake model or fake embedder (where pgvector
+            would use it), sandbox tools, a script or the default salt; an unpriced model
+            with budgets; an unknown embedding model; an unreadable database.
     """
     config = genai()
     metrics = metrics or GenAIMetrics()
@@ -123,7 +133,10 @@ def open_runtime(
         gateway = gateway or Gateway(
             config, settings, metrics=metrics, budgets=budgets, agent=is_agent()
         )
-        reason = refusal(settings, fake_model=gateway.fake)
+        index = Index(db, embeddings or _embeddings(settings))
+        vectors = index.vector_schema is not None
+        reason = embedding_refusal(settings, index.embeddings, vectors=vectors)
+        reason = reason or refusal(settings, fake_model=gateway.fake)
         if reason is None and settings.production and gateway.problems():
             reason = f"error: {gateway.problems()[0]}"
         if reason is not None:
@@ -138,6 +151,11 @@ def open_runtime(
     except BaseException:
         db.close()
         raise
+    mode = index.mode()
+    if db.dialect == "postgresql" and not index.vectors:
+        log.warning("retrieval: %s", mode)
+    else:
+        log.info("retrieval: %s", mode)
     switch = KillSwitch(db, audit)
     metrics.kill_switch.set(int(switch.engaged()))
     return Runtime(
@@ -149,7 +167,21 @@ def open_runtime(
         budgets=budgets,
         gateway=gateway,
         guard=Guard(config.guardrails, metrics),
-        index=Index(db),
+        index=index,
         kill_switch=switch,
         run_deadline=deadline,
     )
+
+
+def _embeddings(settings: Settings) -> Embeddings | None:
+    """The configured embedder, or one line saying why it cannot be used.
+
+    Raises:
+        StartupRefused: ``<PREFIX>EMBEDDING_MODEL`` is not ``provider:model`` pydantic-ai knows.
+    """
+    try:
+        return from_settings(settings)
+    except Exception as err:  # pydantic-ai: an unknown provider or model, missing credentials
+        raise StartupRefused(
+            f"error: {ENV_PREFIX}EMBEDDING_MODEL {settings.embedding_model!r}: {str(err).splitlines()[0]}"
+        ) from None

@@ -115,6 +115,15 @@ class Settings(BaseSettings):
     tools_mode: Literal["live", "sandbox"] = "live"
     trace_content: bool = False
     """Put prompts and completions in the OpenTelemetry spans (off: they may hold personal data)."""
+    embedding_model: str | None = None
+    """``provider:model`` for vector retrieval on PostgreSQL with pgvector (``none``: full-text only).
+
+    Unset, the deterministic fake embedder is used outside production (embeddings.py).
+    """
+    embedding_dimensions: int | None = Field(default=None, ge=1, le=16000)
+    """Ask a model that can shorten its vectors for this many (1536 or fewer fit an index)."""
+    embedding_batch_size: int = Field(default=64, ge=1, le=2048)
+    """Passages per embedding call during ``ingest``."""
     prompts_dir: Path = Path("prompts")
     corpus_dir: Path = Path("corpus")
     run_deadline_seconds: float | None = Field(default=None, gt=0)

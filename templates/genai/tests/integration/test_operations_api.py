@@ -19,11 +19,12 @@ def settings(tmp_path: Path, database_url: str | None) -> Settings:
 
 
 def test_health_and_readiness(runtime: Runtime) -> None:
-    """/healthz answers; /readyz is ready with a database, locked prompts and credentials."""
+    """/healthz answers; /readyz is ready (database, prompts, credentials) and says how it retrieves."""
     with client(runtime) as api:
         assert api.get("/healthz").json() == {"status": "ok"}
         ready = api.get("/readyz")
     assert ready.status_code == 200, ready.text
+    assert ready.json()["retrieval"] == runtime.index.mode()  # full-text, or hybrid
 
 
 def test_readiness_fails_without_credentials(tmp_path: Path) -> None:
