@@ -216,10 +216,13 @@ def _pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
 def check_all(repo: Path, kind: str, name: str, scratch: Path) -> None:
     """Every check above on both overlays, and shellcheck on the release script."""
     spec = yaml.load((repo / "spec.yaml").read_text(encoding="utf-8"), YAML_LOADER)
-    for overlay, text in builds(repo).items():
+    built = builds(repo)
+    scratch.mkdir(parents=True, exist_ok=True)
+    problems = validate_each(built, scratch)
+    for overlay, text in built.items():
         folder = scratch / overlay
         folder.mkdir(parents=True, exist_ok=True)
-        validate(text, folder)
+        assert not problems[overlay], f"kubernetes-validate, {overlay}:\n{problems[overlay]}"
         check_alert_rules(text, repo, folder)
         check_workloads(text, kind, name)
         if kind in {"assistant", "agent"}:
