@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from generator.render import render_project
+from tests.shared import key_of, made_once
 
 PINNED_ACTION = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
 """``owner/repo[/path]@<full commit SHA>``: the only form of ``uses:`` a workflow may have."""
@@ -53,6 +54,30 @@ def render_isolated(spec: Path, repo: Path, home: Path) -> Path:
         patch.delenv("COPIER_SETTINGS_PATH", raising=False)
         render_project(spec, repo, git=False, draft=True)
     return repo
+
+
+def rendered_once(factory: pytest.TempPathFactory, data: dict[str, Any]) -> Path:
+    """The repository ``data`` renders to (as :func:`render_isolated`), made once per run.
+
+    Several modules check the same spec rendered as the same kind (the kubernetes
+    manifests, the supply chain, the render matrix): the first test to ask renders it
+    into the run's shared folder (``tests/shared.py``), the others read it. A test that
+    runs anything writing into a repository works on its own copy (:func:`copy_of`).
+    """
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+    def build(folder: Path) -> None:
+        spec = folder / "spec.yaml"
+        spec.write_text(text, encoding="utf-8")
+        render_isolated(spec, folder / "repo", folder / "home")
+
+    return made_once(factory, "render", key_of(text), build) / "repo"
+
+
+def copy_of(repo: Path, dest: Path) -> Path:
+    """A copy of a shared rendered repository at ``dest``, this test module's own."""
+    shutil.copytree(repo, dest, symlinks=True)
+    return dest
 
 
 def write_spec(data: dict[str, Any], path: Path) -> Path:

@@ -66,6 +66,13 @@ def tool_requirement() -> str:
         return TOOL
 
 
+_FAST_LOADER: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+"""libyaml's safe loader where PyYAML was built with it (see ``as_recorded``)."""
+_EXOTIC = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+"""Any character outside newline and the printable ranges both YAML parsers scan alike."""
+
 _HANDLE = re.compile(r"^(@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 
 
@@ -96,7 +103,13 @@ def as_recorded(context: dict[str, Any]) -> dict[str, Any]:
     """
     plain = json.loads(json.dumps(context, ensure_ascii=False))  # tuples, str subclasses
     text = yaml.dump(plain, indent=4, allow_unicode=True, default_flow_style=False)
-    recorded: dict[str, Any] = yaml.safe_load(text)
+    # Reading it back took half of a render with PyYAML's own parser. libyaml's reads what
+    # PyYAML wrote to the same data (the constructor and resolver are PyYAML's either way)
+    # except where the two scan a character differently (NEL, line and paragraph
+    # separators, a BOM, CR, TAB, control characters): text with any of them is read by
+    # PyYAML's parser, as Copier reads it. tests/unit/test_recorded.py compares the two.
+    loader = yaml.SafeLoader if _FAST_LOADER is None or _EXOTIC.search(text) else _FAST_LOADER
+    recorded: dict[str, Any] = yaml.load(text, Loader=loader)
     return recorded
 
 

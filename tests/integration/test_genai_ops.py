@@ -34,7 +34,7 @@ from tests.manifests import (
     check_tool_access,
     check_workloads,
     resources,
-    validate,
+    validate_each,
 )
 from tests.strategies import HOSTILE, valid_specs
 from tests.supply_chain import persisting_checkouts, unpinned_actions, workflow_schema, zizmor
@@ -337,10 +337,11 @@ def test_overlays_build_validate_and_carry_the_alert_rules(
 ) -> None:
     """kubernetes-validate --strict passes each overlay; the PrometheusRule is ops/alerts.yml."""
     repo, context = rendered
+    problems = validate_each(built, tmp_path)  # one kubernetes-validate run per version
     for overlay, text in built.items():
         folder = tmp_path / overlay
         folder.mkdir()
-        validate(text, folder)
+        assert not problems[overlay], f"kubernetes-validate, {overlay}:\n{problems[overlay]}"
         check_alert_rules(text, repo, folder)
         # a server, its migration, checkpoints
         check_workloads(text, context["kind"], context["name"])

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.render import render_project
 from generator.render.context import build_context
 from generator.spec import parse_spec
 from tests.conftest import FIXTURES, RENDERED_SPECS
+from tests.supply_chain import rendered_once
 from tests.tools import find_tool
 
 PROMTOOL = find_tool("promtool")
@@ -52,17 +52,16 @@ CASES = [
 
 @pytest.mark.parametrize(("path", "kind", "minimal"), CASES)
 def test_renders_a_coherent_repository(
-    path: Path, kind: str, minimal: bool, tmp_path: Path
+    path: Path, kind: str, minimal: bool, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """The render succeeds, its Python compiles, its YAML parses and every artifact is there."""
+    """The render succeeds, its Python compiles, its YAML parses and every artifact is there.
+
+    A full variant is the one the manifest and supply-chain tests check: rendered once
+    per run for all three (``new --draft``: a variant may not be ready), read here.
+    """
     data = variant(path, kind, minimal)
-    spec_file = tmp_path / "spec.yaml"
-    spec_file.write_text(
-        yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
-    )
-    spec = parse_spec(spec_file.read_bytes(), str(spec_file))
-    repo = tmp_path / "repo"
-    render_project(spec_file, repo, git=False, draft=True)  # a variant may not be ready
+    spec = parse_spec(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "spec.yaml")
+    repo = rendered_once(tmp_path_factory, data)
 
     context = build_context(spec)
     for artifact in context["artifacts"].values():

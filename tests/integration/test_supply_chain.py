@@ -20,14 +20,14 @@ from generator.render.context import tool_requirement
 from tests.conftest import FIXTURES, GENAI_SPECS, RENDERED_SPECS, ROOT
 from tests.integration.test_render_matrix import variant
 from tests.supply_chain import (
+    copy_of,
     hadolint,
     persisting_checkouts,
-    render_isolated,
+    rendered_once,
     secrets_job,
     unpinned_actions,
     workflow_schema,
     workflows,
-    write_spec,
     zizmor,
 )
 
@@ -50,12 +50,11 @@ TEMPLATE_WORKFLOWS = [
 
 @pytest.fixture(scope="module", params=CASES)
 def repo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One spec rendered as one kind (a GenAI example as its own), once for the module."""
+    """One spec rendered as one kind (a GenAI example as its own), once per run; a copy."""
     path, kind = request.param
-    base = tmp_path_factory.mktemp(f"{path.stem}-{kind or 'own'}")
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if kind is None else None
-    spec = write_spec(data or variant(path, kind, minimal=False), base / "spec.yaml")
-    return render_isolated(spec, base / "repo", base / "home")
+    shared = rendered_once(tmp_path_factory, data or variant(path, kind, minimal=False))
+    return copy_of(shared, tmp_path_factory.mktemp(f"{path.stem}-{kind or 'own'}") / "repo")
 
 
 def test_zizmor_finds_nothing_in_the_workflows(repo: Path) -> None:

@@ -136,11 +136,14 @@ def render_context(dest: Path, kind: str, context: dict[str, Any]) -> Path:
     """Render the working tree's templates with exactly ``context`` (no git, no answers read).
 
     Copier receives the data as given, so a test can render the same context in different
-    key orders and compare what comes out.
+    key orders and compare what comes out. Each template is compiled once per process, as
+    ``new`` and ``update`` do (the code Jinja compiles does not depend on the data).
     """
     import copier
 
-    with warnings.catch_warnings():
+    from generator.render import templates_compiled_once
+
+    with warnings.catch_warnings(), templates_compiled_once():
         warnings.simplefilter("ignore")  # Copier warns about a template without git tags
         copier.run_copy(
             str(_template_dir()),
