@@ -80,7 +80,12 @@ class CallScope:
 
     caller: Caller
     before_call: Callable[[], None] | None = None
-    """Checked before each call (a run's kill switch and deadline): raise to stop."""
+    """Checked before each call, in memory (a run's deadline): raise to stop."""
+    guard: Callable[[Connection | None], BaseException | None] | None = None
+    """Checked in the transaction that reserves each call, before its reservation (a run's
+    lease claim and kill switch): an exception it returns is raised once that transaction,
+    with the settlements and writes before it, has committed, and the call is not made.
+    Without budgets it is given no connection and checks in a transaction of its own."""
     records: list[CallRecord] = field(default_factory=list)
     primary_id: str = ""
     defer_settlement: bool = False
@@ -151,16 +156,33 @@ class MeteredModel(WrapperModel):
         reservation = None
         if gw.budgets is not None:
             earlier, writes = list(self.scope.unsettled), list(self.scope.writes)
+            stopped: list[BaseException] = []
+            guard = self.scope.guard
+
+            def check(conn: Connection) -> BaseException | None:
+                stop = None if guard is None else guard(conn)
+                if stop is not None:
+                    stopped.append(stop)
+                return stop
+
             try:
                 reservation = gw.budgets.reserve(
                     self.scope.caller, ref.id, link.pricer.cost(prompt, max_out),
-                    settle=earlier, also=writes,
+                    settle=earlier, also=writes, check=check,
                 )  # fmt: skip
             except BudgetExceeded as err:  # refused, but the earlier calls are settled
                 del self.scope.unsettled[: len(earlier)], self.scope.writes[: len(writes)]
                 gw.metrics.budget_refusals.labels(err.scope).inc()
                 raise
+            except BaseException as err:
+                if stopped and err is stopped[-1]:  # stopped, but what came before committed
+                    del self.scope.unsettled[: len(earlier)], self.scope.writes[: len(writes)]
+                raise
             del self.scope.unsettled[: len(earlier)], self.scope.writes[: len(writes)]
+        elif self.scope.guard is not None:
+            stop = self.scope.guard(None)
+            if stop is not None:
+                raise stop
         settings: ModelSettings = {**(model_settings or {}), "max_tokens": max_out}
         if ref.provider != FAKE_ID:
             settings["timeout"] = link.timeout_seconds
