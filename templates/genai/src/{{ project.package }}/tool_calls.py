@@ -35,7 +35,7 @@ from pydantic import ValidationError
 from pydantic_ai import ModelRetry, RunContext, Tool
 
 from .approvals import Approvals
-from .audit import TS_FORMAT, Connection
+from .audit import Connection
 from .gateway import CallScope
 from .privacy import fingerprint
 from .runtime import Runtime
@@ -75,8 +75,8 @@ def normalised(tool: RegisteredTool, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def stamp(value: datetime) -> str:
-    """A time as the database keeps it (ISO 8601, UTC)."""
-    return value.astimezone(UTC).strftime(TS_FORMAT)
+    """A time as the database keeps it (ISO 8601, UTC, as :data:`.audit.TS_FORMAT` writes it)."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 @dataclass
