@@ -9,9 +9,10 @@ calls and a final report). The settings come from the environment (a fresh SQLit
 
 MODE ``on`` drives each run through the generated Runs API, as the worker does:
 ``Runs.start`` (kill switch, input guardrails, the run row and its audit record) then
-``Runs.process`` (claim the run's lease; the runs' shared pydantic-ai agent on the metered
-model chain: kill switch and deadline before every model call and tool call, the budget
-reserved and settled around each model call, each tool call counted against
+``Runs.process`` (the runs' shared pydantic-ai agent on the metered model chain: the
+deadline before every model call and tool call, the kill switch before every tool call and
+in the transaction that reserves every model call's budget, the first of which claims the
+run's lease; each reservation settled after its call, each tool call counted against
 ``max_tool_calls`` before it runs, executed in the sandbox, its result checked for injected
 instructions, digested, recorded and audited in the commit before the next model call; the
 run's end and report with its evidence, audited; Prometheus metrics throughout).

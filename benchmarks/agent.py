@@ -79,11 +79,12 @@ def measure(repetitions: int, runs: int = 300) -> list[Figure]:
                 "on: Runs.start + Runs.process per run (guardrails on the goal and on each tool "
                 "result, kill switch and deadline before each step, budgets reserved and "
                 "settled around each model call, tool calls counted before they run, recorded "
-                "and audited, the report with its evidence); 8 commits per run (start, lease "
-                "claim, a reservation per model call that also commits the read calls before "
-                "it, the end), each with SQLite WAL synchronous=FULL (an fsync per commit); no "
-                "tracer provider is set, so no spans are made; bare: the pydantic-ai agent "
-                "alone, built once, nothing stored",
+                "and audited, the report with its evidence); 7 commits per run (start, a "
+                "reservation per model call that also commits the read calls before it and "
+                "reads the kill switch, the first with the run's lease claim, the end), each "
+                "with SQLite WAL synchronous=FULL (an fsync per commit); no tracer provider is "
+                "set, so no spans are made; bare: the pydantic-ai agent alone, built once, "
+                "nothing stored",
                 f"audit rows per 'on' repetition (warm-up included): {audit_counts}",
             ],
         )

@@ -110,6 +110,7 @@ class Budgets:
         *,
         settle: Sequence[tuple[Reservation, float]] = (),
         also: Sequence[Callable[[Connection], object]] = (),
+        check: Callable[[Connection], BaseException | None] | None = None,
     ) -> Reservation:
         """Set ``worst_usd`` aside in every scope, or refuse without spending.
 
@@ -118,29 +119,39 @@ class Budgets:
         new reservation is refused. ``also`` holds the caller's own writes waiting for its
         next commit (a run's read tool calls with their audit records): they run in this
         transaction, after the settlements, and commit even when the reservation is refused.
-        The transaction is the audit store's group commit (:meth:`AuditStore.commit`): it
-        returns once the reservation is on disk, and concurrent callers' reservations and
-        records share its sync.
+        ``check`` runs after them, in the transaction and under the budgets' lock (a run's
+        lease claim and kill switch): an exception it returns is raised once the transaction
+        has committed, and nothing is reserved. The transaction is the audit store's group
+        commit (:meth:`AuditStore.commit`): it returns once the reservation is on disk, and
+        concurrent callers' reservations and records share its sync.
 
         Raises:
             BudgetExceeded: a scope's committed money plus ``worst_usd`` passes its cap.
         """
         keys = self.keys(caller)
         reservation_id = str(uuid.uuid4())
+        capped = [(scope, key) for scope, key in keys if self.caps[scope] is not None]
 
-        def reserve_in(conn: Connection) -> BudgetExceeded | None:
+        def reserve_in(conn: Connection) -> BaseException | None:
             self.db.lock(conn, LOCK)
-            for earlier, actual_usd in settle:
-                self._close_in(conn, earlier.reservation_id, actual_usd, "settled")
+            deltas = self._settled(conn, settle)
             for write in also:
                 write(conn)
-            for scope, key in keys:
+            if check is not None:
+                stop = check(conn)
+                if stop is not None:
+                    self._add_all(conn, deltas)
+                    return stop
+            committed = self._committed_all(conn, capped)
+            for scope, key in capped:
                 cap = self.caps[scope]
-                committed = self._committed(conn, scope, key)
-                if cap is not None and committed + worst_usd > cap + EPSILON:
-                    return BudgetExceeded(scope, cap, committed, worst_usd)
-            for scope, key in keys:
-                self._add(conn, scope, key, worst_usd)
+                total = committed.get((scope, key), 0.0) + deltas.get((scope, key), 0.0)
+                if cap is not None and total + worst_usd > cap + EPSILON:
+                    self._add_all(conn, deltas)
+                    return BudgetExceeded(scope, cap, total, worst_usd)
+            for scope_key in keys:
+                deltas[scope_key] = deltas.get(scope_key, 0.0) + worst_usd
+            self._add_all(conn, deltas)
             conn.execute(
                 "INSERT INTO budget_reservations (reservation_id, request_id, user_key, day, "
                 "month, model_id, reserved_usd, status, created_at) "
@@ -161,7 +172,7 @@ class Budgets:
         # durable before the call, in the group commit that concurrent answers' reservations
         # and audit records share (one sync for all of them)
         refusal = self.audit.commit(reserve_in)
-        if refusal is not None:
+        if isinstance(refusal, BudgetExceeded):
             self.audit.record(
                 actor=caller.actor,
                 role=caller.role,
@@ -178,6 +189,7 @@ class Budgets:
                     "needed_usd": round(worst_usd, 8),
                 },
             )
+        if refusal is not None:
             raise refusal
         return Reservation(reservation_id, caller.request_id, model_id, worst_usd, keys)
 
@@ -193,8 +205,7 @@ class Budgets:
         """
         if settled:
             self.db.lock(conn, LOCK)
-            for reservation, actual_usd in settled:
-                self._close_in(conn, reservation.reservation_id, actual_usd, "settled")
+            self._add_all(conn, self._settled(conn, settled))
 
     def release(self, reservation: Reservation) -> bool:
         """Give the whole reservation back (the call was never sent)."""
@@ -261,4 +272,55 @@ class Budgets:
             "ON CONFLICT (scope, key) DO UPDATE "
             "SET committed_usd = budget_totals.committed_usd + excluded.committed_usd",
             (scope, key, amount),
+        )
+
+    def _settled(
+        self, conn: Connection, settled: Sequence[tuple[Reservation, float]]
+    ) -> dict[tuple[str, str], float]:
+        """Close reservations still open at their real cost; return what each scope's row changes by.
+
+        A reservation already closed (the sweeper expired it) is left as it is. The totals
+        change by the returned amounts (:meth:`_add_all`), in the same transaction.
+        """
+        deltas: dict[tuple[str, str], float] = {}
+        now = self.db.now() if settled else ""
+        for reservation, actual_usd in settled:
+            closed = conn.execute(
+                "UPDATE budget_reservations SET status = 'settled', actual_usd = ?, settled_at = ? "
+                "WHERE reservation_id = ? AND status = 'reserved'",
+                (actual_usd, now, reservation.reservation_id),
+            ).rowcount
+            if closed == 1:
+                for scope_key in reservation.keys:
+                    deltas[scope_key] = (
+                        deltas.get(scope_key, 0.0) + actual_usd - reservation.reserved_usd
+                    )
+        return deltas
+
+    @staticmethod
+    def _committed_all(
+        conn: Connection, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], float]:
+        """USD committed in each of ``keys``' rows (absent: none), in one statement."""
+        if not keys:
+            return {}
+        where = " OR ".join(["(scope = ? AND key = ?)"] * len(keys))
+        rows = conn.execute(
+            f"SELECT scope, key, committed_usd FROM budget_totals WHERE {where}",  # noqa: S608 - placeholders only
+            [part for scope_key in keys for part in scope_key],
+        ).fetchall()
+        return {(str(r["scope"]), str(r["key"])): float(r["committed_usd"]) for r in rows}
+
+    @staticmethod
+    def _add_all(conn: Connection, amounts: dict[tuple[str, str], float]) -> None:
+        """Add each amount to its scope's row, in one statement (rows in a fixed order)."""
+        if not amounts:
+            return
+        ordered = sorted(amounts.items())
+        marks = ", ".join(["(?, ?, ?)"] * len(ordered))
+        conn.execute(
+            f"INSERT INTO budget_totals (scope, key, committed_usd) VALUES {marks} "  # noqa: S608 - placeholders only
+            "ON CONFLICT (scope, key) DO UPDATE "
+            "SET committed_usd = budget_totals.committed_usd + excluded.committed_usd",
+            [value for (scope, key), amount in ordered for value in (scope, key, amount)],
         )

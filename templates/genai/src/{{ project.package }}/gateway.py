@@ -80,7 +80,12 @@ class CallScope:
 
     caller: Caller
     before_call: Callable[[], None] | None = None
-    """Checked before each call (a run's kill switch and deadline): raise to stop."""
+    """Checked before each call, in memory (a run's deadline): raise to stop."""
+    guard: Callable[[Connection | None], BaseException | None] | None = None
+    """Checked in the transaction that reserves each call, before its reservation (a run's
+    lease claim and kill switch): an exception it returns is raised once that transaction,
+    with the settlements and writes before it, has committed, and the call is not made.
+    Without budgets it is given no connection and checks in a transaction of its own."""
     records: list[CallRecord] = field(default_factory=list)
     primary_id: str = ""
     defer_settlement: bool = False
@@ -90,6 +95,8 @@ class CallScope:
     settled at its worst case by the sweeper."""
     unsettled: list[tuple[Reservation, float]] = field(default_factory=list)
     """Reservations of calls that answered, with their real cost, not settled yet."""
+    sizes: list[tuple[ModelMessage, int, int]] = field(default_factory=list, repr=False)
+    """What the last prompt estimate measured (:func:`estimate_prompt_tokens`)."""
     writes: list[Callable[[Connection], object]] = field(default_factory=list)
     """The owner's writes waiting for its next commit (a run's read tool calls, each with its
     audit record): the next call's reservation commits them before the model is asked, so a
@@ -122,9 +129,30 @@ class CallScope:
         }
 
 
-def estimate_prompt_tokens(messages: list[ModelMessage], per_char: float) -> int:
-    """An over-estimate of a request's prompt tokens from its characters."""
-    size = sum(len(str(part)) for message in messages for part in message.parts)
+def estimate_prompt_tokens(
+    messages: list[ModelMessage],
+    per_char: float,
+    known: list[tuple[ModelMessage, int, int]] | None = None,
+) -> int:
+    """An over-estimate of a request's prompt tokens from its characters.
+
+    ``known`` holds what the last estimate of the same conversation measured (each message,
+    its number of parts and their characters) and is brought up to date: a message that is
+    the same object with as many parts is not measured again, so a conversation's estimates
+    cost what it adds, not its whole history at every call.
+    """
+    cache: list[tuple[ModelMessage, int, int]] = [] if known is None else known
+    size = 0
+    for n, message in enumerate(messages):
+        parts = len(message.parts)
+        if n < len(cache) and cache[n][0] is message and cache[n][1] == parts:
+            size += cache[n][2]
+            continue
+        measured = sum(len(str(part)) for part in message.parts)
+        del cache[n:]
+        cache.append((message, parts, measured))
+        size += measured
+    del cache[len(messages) :]
     return max(1, int(size * per_char) + 1)
 
 
@@ -147,20 +175,39 @@ class MeteredModel(WrapperModel):
             self.scope.before_call()
         gw, link, ref = self.gateway, self.link, self.link.ref
         max_out = gw.config.limits.max_output_tokens
-        prompt = estimate_prompt_tokens(messages, gw.settings.prompt_tokens_per_char)
+        prompt = estimate_prompt_tokens(
+            messages, gw.settings.prompt_tokens_per_char, self.scope.sizes
+        )
         reservation = None
         if gw.budgets is not None:
             earlier, writes = list(self.scope.unsettled), list(self.scope.writes)
+            stopped: list[BaseException] = []
+            guard = self.scope.guard
+
+            def check(conn: Connection) -> BaseException | None:
+                stop = None if guard is None else guard(conn)
+                if stop is not None:
+                    stopped.append(stop)
+                return stop
+
             try:
                 reservation = gw.budgets.reserve(
                     self.scope.caller, ref.id, link.pricer.cost(prompt, max_out),
-                    settle=earlier, also=writes,
+                    settle=earlier, also=writes, check=check,
                 )  # fmt: skip
             except BudgetExceeded as err:  # refused, but the earlier calls are settled
                 del self.scope.unsettled[: len(earlier)], self.scope.writes[: len(writes)]
                 gw.metrics.budget_refusals.labels(err.scope).inc()
                 raise
+            except BaseException as err:
+                if stopped and err is stopped[-1]:  # stopped, but what came before committed
+                    del self.scope.unsettled[: len(earlier)], self.scope.writes[: len(writes)]
+                raise
             del self.scope.unsettled[: len(earlier)], self.scope.writes[: len(writes)]
+        elif self.scope.guard is not None:
+            stop = self.scope.guard(None)
+            if stop is not None:
+                raise stop
         settings: ModelSettings = {**(model_settings or {}), "max_tokens": max_out}
         if ref.provider != FAKE_ID:
             settings["timeout"] = link.timeout_seconds

@@ -21,8 +21,10 @@ Every step is audited: run started and ended (model, fallback, tokens, cost), ea
 reservation is settled at its real cost, and a read call is counted, stored and audited, in
 the run's next write (the next call's reservation, which commits before that model call is
 made, the approvals it waits for, or the step's end with its transcript, report and record)
-rather than in a commit of its own: a 5-step run of four reads commits 8 times (start, claim,
-five reservations, end), each synced to disk.
+rather than in a commit of its own; a fresh run's lease is claimed in the reservation of its
+first model call: a 5-step run of four reads commits 7 times (start, five reservations, the
+first with the claim, end), each synced to disk. The kill switch is read in each
+reservation's transaction, right before its model call is made, and before each tool call.
 
 The pydantic-ai agent (tools and their schemas) is built once and shared by every run; each
 step brings its model, its locked prompt and its :class:`.tool_calls.Step`.
@@ -36,6 +38,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from pydantic_ai import (
@@ -50,14 +53,14 @@ from pydantic_ai.usage import UsageLimits
 
 from . import pii
 from .approvals import Approvals
-from .audit import utc_now
+from .audit import Connection, utc_now
 from .budgets import BudgetExceeded, Caller
 from .fake import ScriptError
 from .gateway import CallScope
 from .killswitch import KillSwitchEngaged
 from .privacy import fingerprint, redact
 from .runtime import Runtime
-from .tool_calls import RunStopped, Step, ToolCalls, normalised, stamp
+from .tool_calls import NotClaimed, RunStopped, Step, ToolCalls, normalised, stamp
 from .toolbox import Toolbox, ToolNotConnected, canonical_args
 
 FINAL = frozenset({"completed", "failed", "stopped"})
@@ -191,33 +194,62 @@ class Runs:
             ).fetchall()
         return [str(r["run_id"]) for r in rows]
 
-    def _claim(self, run_id: str) -> Any:
+    def _claimable(self, run_id: str) -> Any:
+        """The run's row if a worker may claim it now (queued, or its lease expired), else None."""
+        with self.rt.db.connect() as conn:
+            return conn.execute(
+                "SELECT * FROM runs WHERE run_id = ? AND (status = 'queued' OR "
+                "(status = 'running' AND lease_until < ?))",
+                (run_id, stamp(self._now())),
+            ).fetchone()
+
+    def _claim_in(self, conn: Connection, run_id: str) -> bool:
+        """Claim the run's lease in ``conn``; False when another worker holds it."""
         now = self._now()
         lease = now + self.rt.run_deadline
+        changed = conn.execute(
+            "UPDATE runs SET status = 'running', lease_owner = ?, lease_until = ?, updated_at = ? "
+            "WHERE run_id = ? AND (status = 'queued' OR (status = 'running' AND lease_until < ?))",
+            (self.worker_id, stamp(lease), stamp(now), run_id, stamp(now)),
+        ).rowcount
+        return bool(changed == 1)
+
+    def _claim(self, run_id: str) -> Any:
         with self.rt.db.transaction() as conn:
-            changed = conn.execute(
-                "UPDATE runs SET status = 'running', lease_owner = ?, lease_until = ?, updated_at = ? "
-                "WHERE run_id = ? AND (status = 'queued' OR (status = 'running' AND lease_until < ?))",
-                (self.worker_id, stamp(lease), stamp(now), run_id, stamp(now)),
-            ).rowcount
-            if changed != 1:
+            if not self._claim_in(conn, run_id):
                 return None
             return conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
 
     def process(self, run_id: str) -> str | None:
-        """Claim a run and work on it until it ends or waits; return its status (None: not ours)."""
-        row = self._claim(run_id)
+        """Claim a run and work on it until it ends or waits; return its status (None: not ours).
+
+        A run that has not talked to a model yet (no transcript) is claimed in the
+        transaction that reserves its first model call, one commit for the two: nothing
+        before that call changes anything, and a process that dies before it leaves the run
+        queued for the next worker. One that resumes (a transcript, approvals to apply) is
+        claimed first, in a commit of its own.
+        """
+        row = self._claimable(run_id)
         if row is None:
             return None
+        claim: Callable[[Connection], bool] | None = None
+        if row["messages"] is None:
+            claim = partial(self._claim_in, run_id=run_id)
+        else:
+            row = self._claim(run_id)
+            if row is None:
+                return None
         scope = CallScope(
             Caller(run_id, str(row["requester"]), str(row["requester_role"])),
             defer_settlement=True,
         )
         deadline = str(row["deadline_at"])
         step = Step(
-            dict(row), scope, lambda: self._check(run_id, deadline), calls=int(row["tool_calls"])
-        )
-        scope.before_call = step.check
+            dict(row), scope, lambda: self._check(run_id, deadline), calls=int(row["tool_calls"]),
+            claim=claim,
+        )  # fmt: skip
+        scope.before_call = partial(self._check_deadline, deadline)
+        scope.guard = partial(self._guard, step)
         messages: str | None = None
         try:
             status, summary, error, messages = self._execute(step)
@@ -233,10 +265,15 @@ class Runs:
             status, summary, error = "failed", None, str(err)
         except (FallbackExceptionGroup, ModelAPIError):
             status, summary, error = "failed", None, "no model of the chain answered"
+        except NotClaimed:  # another worker took the run before this one's first commit
+            return None
         except BaseException:
             self._broken_off(step)
             raise
-        self._end(step, status, summary, error, messages)
+        try:
+            self._end(step, status, summary, error, messages)
+        except NotClaimed:  # stopped before its first model call, and claimed by another
+            return None
         return status
 
     def _broken_off(self, step: Step) -> None:
@@ -290,8 +327,27 @@ class Runs:
     def _check(self, run_id: str, deadline: str) -> None:
         if self.rt.kill_switch.engaged():
             raise RunStopped("kill-switch")
+        self._check_deadline(deadline)
+
+    def _check_deadline(self, deadline: str) -> None:
         if stamp(self._now()) > deadline:
             raise RunStopped("deadline")
+
+    def _guard(self, step: Step, conn: Connection | None) -> BaseException | None:
+        """Before a model call, in the transaction that reserves it: the claim, the kill switch.
+
+        The switch is read in the same transaction that commits the call's reservation (and
+        the step's read calls before it), right before the call is made: a switch engaged
+        before that commit stops the run here, with nothing reserved.
+        """
+        if conn is None:
+            with self.rt.db.transaction() as own:
+                return self._guard(step, own)
+        if not step.claim_in(conn):
+            return NotClaimed(step.run_id)
+        if self.rt.kill_switch.state(conn).engaged:
+            return RunStopped("kill-switch")
+        return None
 
     def _deferred(self, run_id: str) -> DeferredToolResults:
         results = DeferredToolResults()

@@ -27,13 +27,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
+import anyio
 from pydantic import ValidationError
 from pydantic_ai import ModelRetry, RunContext, Tool
 
 from .approvals import Approvals
-from .audit import TS_FORMAT, Connection
+from .audit import Connection
 from .gateway import CallScope
 from .privacy import fingerprint
 from .runtime import Runtime
@@ -51,6 +53,15 @@ class RunStopped(Exception):
         super().__init__(f"stopped by {limit}")
 
 
+class NotClaimed(Exception):
+    """Another worker claimed the run first: this one leaves it, having written nothing."""
+
+    def __init__(self, run_id: str) -> None:
+        """Name the run."""
+        self.run_id = run_id
+        super().__init__(f"run {run_id} is claimed by another worker")
+
+
 def normalised(tool: RegisteredTool, args: dict[str, Any]) -> dict[str, Any]:
     """The arguments as the tool will receive them (defaults filled in): what is approved.
 
@@ -64,8 +75,8 @@ def normalised(tool: RegisteredTool, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def stamp(value: datetime) -> str:
-    """A time as the database keeps it (ISO 8601, UTC)."""
-    return value.astimezone(UTC).strftime(TS_FORMAT)
+    """A time as the database keeps it (ISO 8601, UTC, as :data:`.audit.TS_FORMAT` writes it)."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 @dataclass
@@ -81,6 +92,9 @@ class Step:
     scope: CallScope
     check: Callable[[], None]
     """The kill switch and the deadline: raises :class:`RunStopped`."""
+    claim: Callable[[Connection], bool] | None = None
+    """The run's lease claim, still to be made in the step's first commit (None: made): a
+    fresh run is claimed in the transaction that reserves its first model call."""
     prompt: str = ""
     """The label (``<id>@<version>``) of the prompt the step's model is given."""
     calls: int = 0
@@ -92,6 +106,15 @@ class Step:
     def run_id(self) -> str:
         """The run's id."""
         return str(self.row["run_id"])
+
+    def claim_in(self, conn: Connection) -> bool:
+        """Make the run's lease claim in ``conn`` if it is still to be made; False: lost."""
+        if self.claim is None:
+            return True
+        if not self.claim(conn):
+            return False
+        self.claim = None
+        return True
 
     def count(self, limit: int) -> None:
         """Count one more tool call before it runs, or stop the run at ``limit``.
@@ -150,12 +173,18 @@ class ToolCalls:
     def transaction(self, step: Step) -> Iterator[Connection]:
         """A write transaction of ``step`` that first commits what the step left for it.
 
-        The settlements of its model calls and the records of its read calls go first, in
-        the order they were left; they are let go only once committed.
+        The run's lease claim, if the step has not made it yet, goes first; then the
+        settlements of its model calls and the records of its read calls, in the order they
+        were left; they are let go only once committed.
+
+        Raises:
+            NotClaimed: another worker claimed the run (nothing is written).
         """
         with step.lock:
             unsettled, writes = list(step.scope.unsettled), list(step.scope.writes)
             with self.rt.db.transaction() as conn:
+                if not step.claim_in(conn):
+                    raise NotClaimed(step.run_id)
                 self.rt.budgets.settle_in(conn, unsettled)
                 for write in writes:
                     write(conn)
@@ -169,9 +198,14 @@ class ToolCalls:
     def make(self, tool: RegisteredTool) -> Tool[Step]:
         """The pydantic-ai tool for ``tool``: checks, counts, runs and records each call."""
 
-        def call(ctx: RunContext[Step], **raw: Any) -> dict[str, Any]:
+        async def call(ctx: RunContext[Step], **raw: Any) -> dict[str, Any]:
+            # on the run's event loop thread, whose connection made the step's last commit
+            # (SQLite keeps its cache: the read is cheap); the call itself runs in a thread
+            ctx.deps.check()
+            return await anyio.to_thread.run_sync(partial(checked, ctx, raw))
+
+        def checked(ctx: RunContext[Step], raw: dict[str, Any]) -> dict[str, Any]:
             step = ctx.deps
-            step.check()
             call_id = ctx.tool_call_id or str(uuid.uuid4())
             try:
                 args = tool.args_model.model_validate(raw)

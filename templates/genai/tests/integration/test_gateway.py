@@ -12,7 +12,13 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic_ai import Agent
 from pydantic_ai.exceptions import FallbackExceptionGroup, ModelAPIError
-from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    TextPart,
+    UserPromptPart,
+)
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_ai.usage import RequestUsage
 
@@ -27,6 +33,7 @@ from ..package import (
     Price,
     Pricer,
     Runtime,
+    estimate_prompt_tokens,
 )
 from tests.support import make_settings, records
 
@@ -294,3 +301,19 @@ def test_fake_model_is_refused_in_production(tmp_path: Any) -> None:
     ) as refused:
         open_runtime(settings)
     assert "\n" not in str(refused.value)
+
+
+def test_prompt_estimates_measure_only_what_the_conversation_added() -> None:
+    """An estimate kept up to date call by call equals one that measures the whole history."""
+    known: list[tuple[ModelMessage, int, int]] = []
+    history: list[ModelMessage] = []
+    for n in range(6):
+        history.append(ModelRequest.user_text_prompt(f"question {n} " * (n + 1)))
+        history.append(ModelResponse(parts=[TextPart(f"answer {n} " * (n + 3))]))
+        assert estimate_prompt_tokens(history, 0.3, known) == estimate_prompt_tokens(history, 0.3)
+    history[3] = ModelResponse(parts=[TextPart("a much longer answer than before " * 40)])
+    assert estimate_prompt_tokens(history, 0.3, known) == estimate_prompt_tokens(history, 0.3)
+    history[0].parts = [*history[0].parts, UserPromptPart("one more part " * 30)]
+    assert estimate_prompt_tokens(history, 0.3, known) == estimate_prompt_tokens(history, 0.3)
+    shorter = history[:2]
+    assert estimate_prompt_tokens(shorter, 0.3, known) == estimate_prompt_tokens(shorter, 0.3)
