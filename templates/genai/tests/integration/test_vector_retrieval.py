@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -123,16 +124,20 @@ def documents(tmp_path: Path) -> Path:
     return folder
 
 
-def open_with(tmp_path: Path, url: str, embedder: KeywordModel | None) -> Runtime:
+@contextmanager
+def opened(tmp_path: Path, url: str, embedder: KeywordModel | None) -> Iterator[Runtime]:
     """A runtime on ``url`` whose embedder is ``embedder`` (the offline fake when None)."""
     chosen = None if embedder is None else fake_embeddings(embedder, name=f"test:{embedder.name}")
-    return open_runtime(make_settings(tmp_path, url), embeddings=chosen)
+    runtime = open_runtime(make_settings(tmp_path, url), embeddings=chosen)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
 
 
 def test_the_migration_indexes_vectors_where_pgvector_is(vector_url: str, tmp_path: Path) -> None:
     """With pgvector, the index says hybrid and each common size has an HNSW cosine index."""
-    runtime = open_with(tmp_path, vector_url, None)
-    try:
+    with opened(tmp_path, vector_url, None) as runtime:
         assert runtime.index.vectors and runtime.index.vector_schema == "public"
         assert runtime.index.mode().startswith("hybrid")
         with runtime.db.connect() as conn:
@@ -142,14 +147,11 @@ def test_the_migration_indexes_vectors_where_pgvector_is(vector_url: str, tmp_pa
             ).fetchall()
         assert len(rows) >= 5
         assert all("hnsw" in r["indexdef"] and "vector_cosine_ops" in r["indexdef"] for r in rows)
-    finally:
-        runtime.close()
 
 
 def test_ingest_embeds_every_passage_with_the_fake_offline(vector_url: str, tmp_path: Path) -> None:
     """Unset EMBEDDING_MODEL outside production: the fake embeds each passage, audited."""
-    runtime = open_with(tmp_path, vector_url, None)
-    try:
+    with opened(tmp_path, vector_url, None) as runtime:
         ingest(runtime, runtime.settings.corpus_dir, actor="ops", role="operator")
         embedded = count(
             runtime.db,
@@ -160,16 +162,13 @@ def test_ingest_embeds_every_passage_with_the_fake_offline(vector_url: str, tmp_
         (record,) = records(runtime.audit, "ingest")
         assert record.value("details")["embedded"] == embedded
         assert FAKE_EMBEDDING_MODEL in record.value("details")["retrieval"]
-    finally:
-        runtime.close()
 
 
 def test_vectors_find_passages_no_word_of_the_question_is_in(
     vector_url: str, tmp_path: Path, documents: Path
 ) -> None:
     """A question sharing no word with the corpus is answered by similarity, nearest first."""
-    runtime = open_with(tmp_path, vector_url, model())
-    try:
+    with opened(tmp_path, vector_url, model()) as runtime:
         ingest(runtime, documents, actor="ops", role="operator")
         found = Retriever(runtime.index, top_k=2, abstain_below=0.5).retrieve(
             "Holiday entitlement?"
@@ -177,16 +176,13 @@ def test_vectors_find_passages_no_word_of_the_question_is_in(
         assert [s.passage.title for s in found.passages] == ["Leave policy", "Expenses"]
         assert not found.abstain
         assert found.best == pytest.approx(0.8 / math.sqrt(0.93), abs=1e-4)
-    finally:
-        runtime.close()
 
 
 def test_an_answer_found_by_similarity_cites_only_retrieved_passages(
     vector_url: str, tmp_path: Path, documents: Path
 ) -> None:
     """Through the assistant, a question with no word of the corpus is answered and cited."""
-    runtime = open_with(tmp_path, vector_url, model())
-    try:
+    with opened(tmp_path, vector_url, model()) as runtime:
         runtime.budgets.caps.update(dict.fromkeys(runtime.budgets.caps))
         ingest(runtime, documents, actor="ops", role="operator")
         assistant = Assistant(with_retrieval(as_assistant(runtime)))
@@ -194,39 +190,31 @@ def test_an_answer_found_by_similarity_cites_only_retrieved_passages(
         assert answer.status == "answered", answer
         assert answer.citations and {c.id for c in answer.citations} <= set(answer.passage_ids)
         assert "Leave policy" in {c.title for c in answer.citations}
-    finally:
-        runtime.close()
 
 
 def test_lexical_and_vector_candidates_are_fused(
     vector_url: str, tmp_path: Path, documents: Path
 ) -> None:
     """A question worded like one passage and meaning another retrieves both, within top_k."""
-    runtime = open_with(tmp_path, vector_url, model())
-    try:
+    with opened(tmp_path, vector_url, model()) as runtime:
         ingest(runtime, documents, actor="ops", role="operator")
         retriever = Retriever(runtime.index, top_k=2, abstain_below=0.5)
         found = retriever.retrieve("badges premises holiday")
         assert {s.passage.title for s in found.passages} == {"Security", "Leave policy"}
         one = Retriever(runtime.index, top_k=1, abstain_below=0.5)
         assert len(one.retrieve("badges premises holiday").passages) == 1
-    finally:
-        runtime.close()
 
 
 def test_unrelated_question_still_abstains(
     vector_url: str, tmp_path: Path, documents: Path
 ) -> None:
     """A question near no passage and sharing no word with one is handed to a person."""
-    runtime = open_with(tmp_path, vector_url, model())
-    try:
+    with opened(tmp_path, vector_url, model()) as runtime:
         ingest(runtime, documents, actor="ops", role="operator")
         found = Retriever(runtime.index, top_k=2, abstain_below=0.5).retrieve(
             "What is the capital of Mongolia?"
         )
         assert found.abstain
-    finally:
-        runtime.close()
 
 
 def test_an_embedding_outage_falls_back_to_full_text(
@@ -234,8 +222,7 @@ def test_an_embedding_outage_falls_back_to_full_text(
 ) -> None:
     """The embedding model failing on a question leaves full-text retrieval answering, logged."""
     embedder = model()
-    runtime = open_with(tmp_path, vector_url, embedder)
-    try:
+    with opened(tmp_path, vector_url, embedder) as runtime:
         ingest(runtime, documents, actor="ops", role="operator")
         embedder.keywords = {}  # any later call fails
         found = Retriever(runtime.index, top_k=2, abstain_below=0.5).retrieve(
@@ -243,8 +230,6 @@ def test_an_embedding_outage_falls_back_to_full_text(
         )
         assert found.passages[0].passage.title == "Security" and not found.abstain
         assert "full-text only" in caplog.text
-    finally:
-        runtime.close()
 
 
 def test_another_embedding_model_re_embeds_and_the_same_does_not(
@@ -252,44 +237,38 @@ def test_another_embedding_model_re_embeds_and_the_same_does_not(
 ) -> None:
     """Re-ingest embeds only what changed; a new model's ingest replaces every vector."""
     first = model("keywords-a")
-    runtime = open_with(tmp_path, vector_url, first)
-    try:
+    with opened(tmp_path, vector_url, first) as runtime:
         ingest(runtime, documents, actor="ops", role="operator")
         ingest(runtime, documents, actor="ops", role="operator")
         assert first.calls == len(DOCUMENTS)  # the second ingest reused every vector
         assert runtime.index.last_embedded == 0
-    finally:
-        runtime.close()
     second = model("keywords-b")
-    runtime = open_with(tmp_path, vector_url, second)
-    try:
+    with opened(tmp_path, vector_url, second) as runtime:
         assert "not embedded by this model" in runtime.index.mode()
         ingest(runtime, documents, actor="ops", role="operator")
         assert second.calls == len(DOCUMENTS)
         by_model = _models(runtime.db)
         assert by_model == {"test:keywords-b": len(DOCUMENTS)}
         assert "not embedded" not in runtime.index.mode()
-    finally:
-        runtime.close()
 
 
 def test_a_server_without_pgvector_serves_full_text(postgres_server: str, tmp_path: Path) -> None:
     """Without the extension the migration runs, nothing is embedded, full-text answers."""
     if _available(postgres_server):
         pytest.skip("this server has pgvector: the test needs one without it")
-    with postgres.schema(postgres_server) as owner, postgres.app_role(owner) as app:
-        runtime = open_with(tmp_path, app, None)
-        try:
-            assert not runtime.index.vectors
-            assert "without pgvector" in runtime.index.mode()
-            ingest(runtime, runtime.settings.corpus_dir, actor="ops", role="operator")
-            assert count(runtime.db, "SELECT COUNT(*) AS n FROM passage_embeddings") == 0
-            found = Retriever(runtime.index, top_k=3, abstain_below=0.3).retrieve(
-                "How long are certificates from the internal issuer valid?"
-            )
-            assert not found.abstain
-        finally:
-            runtime.close()
+    with (
+        postgres.schema(postgres_server) as owner,
+        postgres.app_role(owner) as app,
+        opened(tmp_path, app, None) as runtime,
+    ):
+        assert not runtime.index.vectors
+        assert "without pgvector" in runtime.index.mode()
+        ingest(runtime, runtime.settings.corpus_dir, actor="ops", role="operator")
+        assert count(runtime.db, "SELECT COUNT(*) AS n FROM passage_embeddings") == 0
+        found = Retriever(runtime.index, top_k=3, abstain_below=0.3).retrieve(
+            "How long are certificates from the internal issuer valid?"
+        )
+        assert not found.abstain
 
 
 def test_a_role_that_may_not_enable_pgvector_still_migrates(
@@ -309,16 +288,13 @@ def test_a_role_that_may_not_enable_pgvector_still_migrates(
             assert [m.label for m in migrate(database)][-1] == "0002_passage_embeddings"
         finally:
             database.close()
-        runtime = open_with(tmp_path, url, None)
-        try:
+        with opened(tmp_path, url, None) as runtime:
             assert not runtime.index.vectors and "without pgvector" in runtime.index.mode()
             ingest(runtime, runtime.settings.corpus_dir, actor="ops", role="operator")
             found = Retriever(runtime.index, top_k=3, abstain_below=0.3).retrieve(
                 "How long are certificates from the internal issuer valid?"
             )
             assert not found.abstain
-        finally:
-            runtime.close()
     finally:
         with psycopg.connect(pgvector_server, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
