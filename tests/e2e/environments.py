@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 import yaml
+from filelock import FileLock
 
 from generator.render import render_project
 from tests.shared import DONE, key_of, made_once, shared_root
@@ -161,7 +162,10 @@ def lint(installed: RepoEnv, check: str, factory: pytest.TempPathFactory) -> Non
     third-party modules (pydantic-ai, FastAPI, scikit-learn) are the same files at other
     paths, which mypy's cache checks by content and reuses; the repository's own modules are
     checked afresh. A cold run of a GenAI repository took 55-135 s, a warm one 6 s. The
-    first repository to finish publishes its cache; a copy is used, never the shared one.
+    first repository to get there runs cold, holding the key's lock, and publishes its
+    cache; the others wait for it rather than run cold at the same time (two cold runs on
+    two busy cores cost more CPU than the wait), then start from a copy, never the shared
+    cache itself.
     """
     command = [str(installed.bin / LINT_COMMANDS[check][0]), *LINT_COMMANDS[check][1:]]
     if check != "mypy":
@@ -171,19 +175,24 @@ def lint(installed: RepoEnv, check: str, factory: pytest.TempPathFactory) -> Non
     seed = shared_root(factory) / f"mypy-cache-{key}"
     cache = installed.repo.parent / f"{installed.repo.name}-mypy-cache"
     shutil.rmtree(cache, ignore_errors=True)
-    if (seed / DONE).is_file():
-        shutil.copytree(seed / "cache", cache)
-    done = installed.run([*command, "--cache-dir", str(cache)])
-    assert done.returncode == 0, f"{command}:\n{done.stdout[-4000:]}\n{done.stderr[-3000:]}"
+
+    def check_types() -> None:
+        done = installed.run([*command, "--cache-dir", str(cache)])
+        assert done.returncode == 0, f"{command}:\n{done.stdout[-4000:]}\n{done.stderr[-3000:]}"
+
     if not (seed / DONE).is_file():
-        staged = seed.with_name(f"{seed.name}.{os.getpid()}.staged")
-        shutil.rmtree(staged, ignore_errors=True)
-        shutil.copytree(cache, staged / "cache")
-        (staged / DONE).touch()
-        try:
-            staged.rename(seed)  # atomic: another worker's seed may have won the race
-        except OSError:
-            shutil.rmtree(staged, ignore_errors=True)
+        with FileLock(f"{seed}.lock"):
+            if not (seed / DONE).is_file():
+                check_types()  # cold; a failure leaves no seed, and the next repo runs cold
+                staged = seed.with_name(f"{seed.name}.staged")
+                shutil.rmtree(staged, ignore_errors=True)
+                shutil.copytree(cache, staged / "cache")
+                (staged / DONE).touch()
+                shutil.rmtree(seed, ignore_errors=True)
+                staged.rename(seed)
+                return
+    shutil.copytree(seed / "cache", cache)
+    check_types()
 
 
 def uv_env() -> dict[str, str]:
