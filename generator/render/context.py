@@ -66,12 +66,10 @@ def tool_requirement() -> str:
         return TOOL
 
 
-_FAST_LOADER: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
-"""libyaml's safe loader where PyYAML was built with it (see ``as_recorded``)."""
 _EXOTIC = re.compile(
     "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
-"""Any character outside newline and the printable ranges both YAML parsers scan alike."""
+"""Any character outside newline and the printable ranges PyYAML writes as they are."""
 
 _HANDLE = re.compile(r"^(@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 
@@ -102,15 +100,39 @@ def as_recorded(context: dict[str, Any]) -> dict[str, Any]:
     every later re-render gets: same keys in the same (sorted) order, same values.
     """
     plain = json.loads(json.dumps(context, ensure_ascii=False))  # tuples, str subclasses
+    if not _exotic(plain):
+        # Text of newlines and printable characters only comes back from PyYAML's round trip
+        # as it went in (a string that would read as another type is quoted), and numbers,
+        # booleans and nulls too: only the mappings change, sorted by key. Writing and
+        # reading the text was most of a render's YAML work, and every hand-written spec is
+        # such text. tests/unit/test_recorded.py compares this with the round trip.
+        fast: dict[str, Any] = _sorted(plain)
+        return fast
     text = yaml.dump(plain, indent=4, allow_unicode=True, default_flow_style=False)
-    # Reading it back took half of a render with PyYAML's own parser. libyaml's reads what
-    # PyYAML wrote to the same data (the constructor and resolver are PyYAML's either way)
-    # except where the two scan a character differently (NEL, line and paragraph
-    # separators, a BOM, CR, TAB, control characters): text with any of them is read by
-    # PyYAML's parser, as Copier reads it. tests/unit/test_recorded.py compares the two.
-    loader = yaml.SafeLoader if _FAST_LOADER is None or _EXOTIC.search(text) else _FAST_LOADER
-    recorded: dict[str, Any] = yaml.load(text, Loader=loader)
+    # NEL, line and paragraph separators, a BOM, CR, TAB or a control character: the text
+    # is read back by PyYAML's own parser, as Copier reads it
+    recorded: dict[str, Any] = yaml.load(text, Loader=yaml.SafeLoader)
     return recorded
+
+
+def _exotic(value: object) -> bool:
+    """Whether any string in ``value`` (keys included) holds a character :data:`_EXOTIC` names."""
+    if isinstance(value, str):
+        return _EXOTIC.search(value) is not None
+    if isinstance(value, dict):
+        return any(_exotic(k) or _exotic(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_exotic(v) for v in value)
+    return False
+
+
+def _sorted(value: Any) -> Any:
+    """``value`` with every mapping's keys sorted, as ``yaml.dump`` writes them."""
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
 
 
 def in_render_order(recorded: dict[str, Any]) -> dict[str, Any]:
