@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import venv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,35 +13,31 @@ import pytest
 import yaml
 
 from tests.conftest import EXAMPLE_SPECS, ROOT, SPECS
+from tests.e2e.environments import UV, uv_env
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def tool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Build the wheel and install it (not editable) in a fresh venv; yield its console script."""
+    """Build the wheel and install it (not editable) in a fresh venv; yield its console script.
+
+    Both from the lock's pins (``requirements/dev.txt``), the build backend included, as every
+    install here is: a release on the package index cannot change what this test installs.
+    uv builds and installs in seconds, from the package cache the other tests share.
+    """
     work = tmp_path_factory.mktemp("install")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--quiet",
-            "-w",
-            str(work / "dist"),
-            str(ROOT),
-        ],
-        check=True,
-        timeout=600,
-    )
+    pins = str(ROOT / "requirements" / "dev.txt")
+    env = uv_env()
+
+    def uv(*args: str | Path) -> None:
+        subprocess.run([str(UV), *map(str, args)], check=True, timeout=600, env=env)
+
+    uv("build", "--wheel", "--quiet", "--out-dir", work / "dist", "--build-constraint", pins, ROOT)
     wheel = next((work / "dist").glob("new_ai_project-*.whl"))
-    venv.create(work / "venv", with_pip=True)
+    uv("venv", "--quiet", "--python", sys.executable, work / "venv")
     python = work / "venv" / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", str(wheel)], check=True, timeout=900
-    )
+    uv("pip", "install", "--quiet", "--python", python, "--constraint", pins, wheel)
     yield work / "venv" / "bin" / "new-ai-project"
 
 
