@@ -119,9 +119,9 @@ def measure(repetitions: int, runs: int = 300) -> list[Figure]:
                 f"audit rows per 'on' repetition (warm-up included): {audit_counts['on-worker']}",
                 "one run after another (no overlap): see agent-sequential, same run: on "
                 f"{_fmt(rates['on'])} against bare {_fmt(rates['bare'])} runs/s",
-                f"the bare loop one by one against on {pool} threads (the GIL: threads do not "
-                f"speed it up): {_fmt(rates['bare'])} against {_fmt(rates['bare-threads'])} "
-                f"runs/s; on (Worker) against the faster bare figure: "
+                f"the bare loop one by one against on {pool} threads: {_fmt(rates['bare'])} "
+                f"against {_fmt(rates['bare-threads'])} runs/s; on (Worker) against the faster "
+                "bare figure: "
                 f"{_ratio(rates['on-worker'], faster_bare)}",
             ],
         ),
