@@ -26,6 +26,8 @@ from .privacy import pseudonymise
 LOCK = "genai-budgets"
 EPSILON = 1e-9
 """Float slack when comparing USD sums (a cap reached exactly is still within it)."""
+PSEUDONYMS_KEPT = 10_000
+"""Requesters whose budget pseudonyms are kept in memory (the cache starts over beyond)."""
 SCOPES = ("request", "user-day", "month")
 
 
@@ -86,6 +88,8 @@ class Budgets:
             raise ValueError("the budgets and their audit store must share one database")
         self.db, self.audit, self._clock = db, audit, clock
         self._salt = salt.encode("utf-8")
+        self._pseudonyms: dict[str, str] = {}
+        """Each requester's pseudonym (a keyed HMAC): made once, not at every reservation."""
         self.caps: dict[str, float | None] = {
             "request": limits.max_usd_per_request,
             "user-day": limits.max_usd_per_user_per_day,
@@ -95,7 +99,11 @@ class Budgets:
     def keys(self, caller: Caller) -> tuple[tuple[str, str], ...]:
         """The (scope, key) rows a caller's calls count against, now."""
         now = self._clock().astimezone(UTC)
-        user = pseudonymise(caller.actor, self._salt)
+        user = self._pseudonyms.get(caller.actor)
+        if user is None:
+            if len(self._pseudonyms) >= PSEUDONYMS_KEPT:
+                self._pseudonyms.clear()
+            user = self._pseudonyms[caller.actor] = pseudonymise(caller.actor, self._salt)
         return (
             ("request", caller.request_id),
             ("user-day", f"{user}:{now:%Y-%m-%d}"),

@@ -125,15 +125,24 @@ def check(folder: Path, ids: Iterable[str]) -> list[str]:
 
 
 def load(folder: Path, prompt_id: str) -> Prompt:
-    """A locked prompt, ready to use.
+    """A locked prompt, ready to use: the text that was checked against the lock.
+
+    The lock and the prompt are each read once (a run step loads its prompt), and the text
+    returned is the one whose digest matched: no second read that could differ from it.
+    The problems are :func:`check`'s, for this prompt only.
 
     Raises:
-        PromptError: the prompt is missing, unlocked or changed since it was locked.
+        PromptError: the lock is unreadable, or the prompt is missing, unlocked or changed
+            since it was locked.
     """
-    problems = check(folder, [prompt_id])
-    own = [p for p in problems if not p.startswith(f"{LOCK_FILE}: ")]  # stale others: not ours
-    if own:
-        raise PromptError(own[0])
-    text = (folder / f"{prompt_id}.md").read_text(encoding="utf-8")
-    entry = read_lock(folder)[prompt_id]
+    locked = read_lock(folder)
+    path = folder / f"{prompt_id}.md"
+    entry = locked.get(prompt_id)
+    if not path.is_file():
+        raise PromptError(f"{path}: missing")
+    if entry is None:
+        raise PromptError(f"{path}: not in {LOCK_FILE}; run `prompts lock`")
+    text = path.read_text(encoding="utf-8")
+    if digest(text) != entry.get("sha256"):
+        raise PromptError(f"{path}: changed since it was locked; run `prompts lock`")
     return Prompt(prompt_id, text, int(str(entry["version"])), str(entry["sha256"]))

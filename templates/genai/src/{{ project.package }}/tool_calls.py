@@ -39,7 +39,14 @@ from .audit import Connection
 from .gateway import CallScope
 from .privacy import fingerprint
 from .runtime import Runtime
-from .toolbox import RegisteredTool, Toolbox, ToolContext, args_digest, canonical_args
+from .toolbox import (
+    RegisteredTool,
+    Toolbox,
+    ToolContext,
+    args_digest,
+    canonical_args,
+    canonical_digest,
+)
 
 WITHHELD = "[withheld: the tool result contained instructions addressed to the assistant]"
 
@@ -219,7 +226,9 @@ class ToolCalls:
                 if approval_id is None:
                     with self.transaction(step) as conn:
                         self.record(conn, step.run_id, call_id, tool, plain, "refused")
-                        self._audit(conn, step, call_id, tool, plain, None, "refused", None, [])
+                        self._audit(
+                            conn, step, call_id, tool, args_digest(plain), None, "refused", None, []
+                        )
                     return {
                         "ok": False,
                         "summary": "not executed: no valid approval for these exact arguments",
@@ -236,25 +245,32 @@ class ToolCalls:
         return made
 
     def _read(self, step: Step, call_id: str, tool: RegisteredTool, args: Any) -> dict[str, Any]:
-        """Run a counted read call; its record waits for the step's next commit."""
-        plain: dict[str, Any] = args.model_dump(mode="json")
+        """Run a counted read call; its record waits for the step's next commit.
+
+        The arguments' canonical JSON and digest, and the result's JSON text, are made once
+        and shared by the guardrail check, the stored row and the audit record.
+        """
+        text = canonical_args(args.model_dump(mode="json"))
+        call_args = (text, canonical_digest(text))
         started = stamp(self._clock())
         context = ToolContext(step.run_id, call_id, call_id, self.rt.settings.tools_mode)
         try:
             result = self.toolbox.execute(tool.spec.name, args, context).model_dump(mode="json")
         except Exception:
             with self.transaction(step) as conn:
-                self._store(conn, step, call_id, tool, plain, started, "failed", None)
-                self._audit(conn, step, call_id, tool, plain, None, "failed", None, [])
+                self._store(conn, step, call_id, tool, call_args, started, "failed", None)
+                self._audit(conn, step, call_id, tool, call_args[1], None, "failed", None, [])
             raise
-        verdict, digest, shown = self._checked(tool, result)
+        result_json = json.dumps(result)
+        verdict, digest, shown = self._checked(tool, result, result_json)
         finished = stamp(self._clock())
+        outcome = (result_json, digest, finished)
 
         def write(conn: Connection) -> None:
-            self._store(
-                conn, step, call_id, tool, plain, started, "executed", (result, digest, finished)
+            self._store(conn, step, call_id, tool, call_args, started, "executed", outcome)
+            self._audit(
+                conn, step, call_id, tool, call_args[1], None, "executed", digest, [verdict]
             )
-            self._audit(conn, step, call_id, tool, plain, None, "executed", digest, [verdict])
 
         with step.lock:
             step.scope.writes.append(write)
@@ -265,7 +281,7 @@ class ToolCalls:
         self, step: Step, call_id: str, tool: RegisteredTool, args: Any, approval_id: str
     ) -> dict[str, Any]:
         """Run a claimed write call once; its outcome commits with its approval's end at once."""
-        plain: dict[str, Any] = args.model_dump(mode="json")
+        call_sha = args_digest(args.model_dump(mode="json"))
         context = ToolContext(step.run_id, call_id, approval_id, self.rt.settings.tools_mode)
         try:
             result = self.toolbox.execute(tool.spec.name, args, context).model_dump(mode="json")
@@ -276,37 +292,42 @@ class ToolCalls:
                     (step.run_id, call_id),
                 )
                 self.approvals.finish(conn, approval_id, ok=False)
-                self._audit(conn, step, call_id, tool, plain, approval_id, "failed", None, [])
+                self._audit(conn, step, call_id, tool, call_sha, approval_id, "failed", None, [])
             raise
-        verdict, digest, shown = self._checked(tool, result)
+        result_json = json.dumps(result)
+        verdict, digest, shown = self._checked(tool, result, result_json)
         with self.transaction(step) as conn:  # the call's state, its approval's end, its record
             conn.execute(
                 "UPDATE tool_calls SET status = 'executed', result = ?, result_sha256 = ?, finished_at = ?"
                 " WHERE run_id = ? AND call_id = ?",
-                (json.dumps(result), digest, stamp(self._clock()), step.run_id, call_id),
+                (result_json, digest, stamp(self._clock()), step.run_id, call_id),
             )
             self.approvals.finish(conn, approval_id, ok=True)
             self._audit(
-                conn, step, call_id, tool, plain, approval_id, "executed", digest, [verdict]
+                conn, step, call_id, tool, call_sha, approval_id, "executed", digest, [verdict]
             )
         self.rt.metrics.tool_calls.labels(tool.spec.name, "executed").inc()
         return shown
 
     def _checked(
-        self, tool: RegisteredTool, result: dict[str, Any]
+        self, tool: RegisteredTool, result: dict[str, Any], result_json: str
     ) -> tuple[dict[str, object], str, dict[str, Any]]:
-        """The result's guardrail verdict, its digest, and what the model is shown."""
-        verdict = self.rt.guard.check_untrusted(json.dumps(result), "tool-result", tool.spec.name)
+        """The result's guardrail verdict (on its JSON text), its digest, and what the model is shown."""
+        verdict = self.rt.guard.check_untrusted(result_json, "tool-result", tool.spec.name)
         shown = result
         if verdict.outcome == "violation" and self.rt.guard.refuses:
             shown = {"ok": result.get("ok", True), "summary": WITHHELD}
         return verdict.as_record(), fingerprint(result), shown
 
     def _store(
-        self, conn: Connection, step: Step, call_id: str, tool: RegisteredTool, args: dict[str, Any],
-        started: str, status: str, outcome: tuple[dict[str, Any], str, str] | None,
+        self, conn: Connection, step: Step, call_id: str, tool: RegisteredTool, args: tuple[str, str],
+        started: str, status: str, outcome: tuple[str, str, str] | None,
     ) -> None:  # fmt: skip
-        """Store a read call, counted, with its result (``outcome``: result, digest, end time)."""
+        """Store a read call, counted, with its result.
+
+        ``args``: the arguments' canonical JSON and digest; ``outcome``: the result's JSON
+        text, its digest and the end time.
+        """
         result, digest, finished = outcome or (None, None, None)
         conn.execute("UPDATE runs SET tool_calls = tool_calls + 1 WHERE run_id = ?", (step.run_id,))
         conn.execute(
@@ -315,13 +336,12 @@ class ToolCalls:
             " ON CONFLICT (run_id, call_id) DO UPDATE SET args = excluded.args,"
             " args_sha256 = excluded.args_sha256, status = excluded.status, result = excluded.result,"
             " result_sha256 = excluded.result_sha256, finished_at = excluded.finished_at",
-            (str(uuid.uuid4()), step.run_id, call_id, tool.spec.name, tool.spec.effect, canonical_args(args),
-             args_digest(args), status, None if result is None else json.dumps(result), digest, started,
-             finished),
+            (str(uuid.uuid4()), step.run_id, call_id, tool.spec.name, tool.spec.effect, args[0], args[1],
+             status, result, digest, started, finished),
         )  # fmt: skip
 
     def _audit(
-        self, conn: Any, step: Step, call_id: str, tool: RegisteredTool, args: dict[str, Any],
+        self, conn: Any, step: Step, call_id: str, tool: RegisteredTool, args_sha256: str,
         approval_id: str | None, outcome: str, result_sha256: str | None, verdicts: list[dict[str, object]],
     ) -> None:  # fmt: skip
         """Append the call's audit record in ``conn``: it commits with the call's state."""
@@ -329,7 +349,7 @@ class ToolCalls:
             conn, actor=self.worker_id, role="system", action="tool-call",
             resource=f"run/{step.run_id}/tool/{tool.spec.name}", outcome=outcome, request_id=step.run_id,
             details={"call_id": call_id, "tool": tool.spec.name, "effect": tool.spec.effect,
-                     "blast_radius": tool.spec.blast_radius, "args_sha256": args_digest(args),
+                     "blast_radius": tool.spec.blast_radius, "args_sha256": args_sha256,
                      "approval_id": approval_id, "result_sha256": result_sha256,
                      "prompt": step.prompt, "verdicts": verdicts},
         )  # fmt: skip

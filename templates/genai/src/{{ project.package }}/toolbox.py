@@ -98,7 +98,12 @@ def canonical_args(args: Mapping[str, Any]) -> str:
 
 def args_digest(args: Mapping[str, Any]) -> str:
     """The SHA-256 an approval is bound to."""
-    return hashlib.sha256(canonical_args(args).encode("utf-8")).hexdigest()
+    return canonical_digest(canonical_args(args))
+
+
+def canonical_digest(canonical: str) -> str:
+    """The SHA-256 of arguments already in canonical JSON (:func:`canonical_args`)."""
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _not_connected(package: str, name: str) -> Body:
