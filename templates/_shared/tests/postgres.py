@@ -8,7 +8,8 @@ a Unix socket in its own temporary folder, trusts local connections, skips fsync
 removed at the end. PostgreSQL refuses to run as root, so as root the cluster runs as the
 ``postgres`` system user (or ``nobody``). Without a URL or the programs, the PostgreSQL
 tests skip, saying so; under CI (``CI`` set, as GitHub Actions sets it) they fail instead,
-so CI cannot pass by skipping them. Each test gets a schema of its own, dropped after it.
+so CI cannot pass by skipping them. Each test gets a freshly migrated schema of its own
+(:class:`SchemaPool`, below).
 
 Tests of vector retrieval need a server with pgvector (:func:`vector_server`): the one
 ``<PACKAGE>_TEST_PGVECTOR_URL`` (or ``TEST_PGVECTOR_URL``) names, else a throwaway cluster of
@@ -386,6 +387,10 @@ SELECT md5(concat_ws(E'\\n',
 and a reset of the data would not put back (see the module's docstring)."""
 
 
+_TARGET = "__schema_to_reset__"
+"""Where the name of the schema to reset goes in the reset statements."""
+
+
 def _ident(name: str) -> str:
     """Quote an SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
@@ -528,10 +533,10 @@ class SchemaPool:
         """The statements that put schema ``name`` back as the template schema is."""
         if self._reset is None:
             self._reset = self._reset_template()
-        return self._reset.replace("{schema}", _ident(name))
+        return self._reset.replace(_TARGET, _ident(name))
 
     def _reset_template(self) -> str:
-        """Migrate the template schema once; return its reset statements, ``{schema}`` left open.
+        """Migrate the template schema once; return its reset statements for :data:`_TARGET`.
 
         Every table is emptied (DELETE: on tables this small cheaper than TRUNCATE's new
         files), the triggers that refuse deletions bypassed; the template's rows are copied
@@ -558,14 +563,14 @@ class SchemaPool:
                 (self._template,),
             ).fetchall()
             for table, columns in tables:
-                statements.append(f"DELETE FROM {{schema}}.{_ident(table)}")  # noqa: S608 - catalog names
+                statements.append(f"DELETE FROM {_TARGET}.{_ident(table)}")  # noqa: S608 - catalog names
                 has_rows = conn.execute(
                     f"SELECT EXISTS (SELECT FROM {template}.{_ident(table)})"  # noqa: S608 - catalog names
                 ).fetchone()
                 if has_rows and has_rows[0]:
                     listed = ", ".join(_ident(column) for column in columns)
                     statements.append(
-                        f"INSERT INTO {{schema}}.{_ident(table)} ({listed}) "  # noqa: S608 - catalog names
+                        f"INSERT INTO {_TARGET}.{_ident(table)} ({listed}) "  # noqa: S608 - catalog names
                         f"OVERRIDING SYSTEM VALUE SELECT {listed} FROM {template}.{_ident(table)}"
                     )
             for sequence, value, called in conn.execute(
@@ -573,7 +578,7 @@ class SchemaPool:
                 "FROM pg_sequences WHERE schemaname = %s ORDER BY sequencename",
                 (self._template,),
             ).fetchall():
-                qualified = f"{{schema}}.{_ident(sequence)}"
+                qualified = f"{_TARGET}.{_ident(sequence)}"
                 statements.append(
                     f"SELECT setval('{qualified}', {int(value)}, {'true' if called else 'false'})"
                 )
