@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +20,7 @@ from ..package import (
     connect,
     open_runtime,
 )
+from tests.processes import fresh_processes
 from tests.support import count, details, records, where
 
 CAP = 1.0
@@ -253,7 +253,7 @@ def _process(location: str, start: Any, attempts: int, out: Any) -> None:
 def test_two_processes_never_pass_the_cap(database: Database, tmp_path: Path) -> None:
     """Two processes (replicas) reserving at once: exactly the cap is committed, never more."""
     location = where(database)
-    context = multiprocessing.get_context("spawn")
+    context = fresh_processes(__name__)  # replicas: fresh processes, no connection or state
     start, out = context.Event(), context.Queue()
     workers = [context.Process(target=_process, args=(location, start, 8, out)) for _ in range(2)]
     for worker in workers:
