@@ -324,6 +324,61 @@ def run_ci_step(
     )
 
 
+def site_packages(installed: RepoEnv) -> Path:
+    """The environment's site-packages folder."""
+    return (
+        installed.root
+        / "lib"
+        / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        / "site-packages"
+    )
+
+
+def restore_bytecode(installed: RepoEnv, seed: Path) -> None:
+    """Give the environment the libraries' bytecode another suite of this run compiled.
+
+    Environments installed from the same ``constraints.txt`` hold hard links of the same uv
+    cache entries, so a library's source has the same timestamp and size in each, which is
+    what its ``.pyc`` is checked against: a suite run in a fresh environment would otherwise
+    compile every library it imports again (20 s of a pipeline suite's 70 s). Only the
+    ``__pycache__`` folders of packages present here are linked (an extra's package that is
+    not installed must not appear as a namespace package); a ``.pyc`` whose source differs
+    is compiled again by Python, as ever. The files are linked, not copied: Python replaces a
+    ``.pyc`` with a new file, never writes into one.
+    """
+    if not (seed / DONE).is_file():
+        return
+    target = site_packages(installed)
+    for cache in (seed / "site-packages").rglob("__pycache__"):
+        relative = cache.relative_to(seed / "site-packages")
+        home = target / relative.parent
+        if not home.is_dir() or (target / relative).exists():
+            continue
+        shutil.copytree(cache, target / relative, copy_function=os.link)
+
+
+def publish_bytecode(installed: RepoEnv, seed: Path) -> None:
+    """Keep this environment's compiled library bytecode for the next suites (first one wins)."""
+    if (seed / DONE).exists():
+        return
+    source = site_packages(installed)
+    staged = seed.with_name(f"{seed.name}.{os.getpid()}.staged")
+    shutil.rmtree(staged, ignore_errors=True)
+    for cache in source.rglob("__pycache__"):
+        shutil.copytree(
+            cache,
+            staged / "site-packages" / cache.relative_to(source),
+            copy_function=os.link,
+            dirs_exist_ok=True,
+        )
+    (staged / DONE).parent.mkdir(parents=True, exist_ok=True)
+    (staged / DONE).touch()
+    try:
+        staged.rename(seed)  # atomic: another worker's may have won the race
+    except OSError:
+        shutil.rmtree(staged, ignore_errors=True)
+
+
 def suite_run(installed: RepoEnv, factory: pytest.TempPathFactory) -> SuiteRun:
     """The repository's whole suite (every layer, JUnit and traceability reports), run once.
 
@@ -336,8 +391,17 @@ def suite_run(installed: RepoEnv, factory: pytest.TempPathFactory) -> SuiteRun:
         result = {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
         (folder / "result.json").write_text(json.dumps(result), encoding="utf-8")
 
+    def build_sharing_bytecode(folder: Path) -> None:
+        seed = (
+            shared_root(factory)
+            / f"bytecode-{key_of(installed.repo / 'constraints.txt', sys.version)}"
+        )
+        restore_bytecode(installed, seed)
+        build(folder)
+        publish_bytecode(installed, seed)
+
     key = key_of(str(installed.repo), installed.extras)
-    folder = made_once(factory, f"suite-{installed.repo.name}", key, build)
+    folder = made_once(factory, f"suite-{installed.repo.name}", key, build_sharing_bytecode)
     result = json.loads((folder / "result.json").read_text(encoding="utf-8"))
     return SuiteRun(repo=installed.repo, **result)
 
